@@ -1,0 +1,233 @@
+"""Settings, all from the environment (12-factor).
+
+Required in production (DEBUG off): SECRET_KEY, FIELD_ENCRYPTION_KEY, ALLOWED_HOSTS.
+With DEBUG on (the demo, development, tests) missing secrets are generated once and kept in
+`.local/secrets.env`, which git ignores.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+import environ
+from cryptography.fernet import Fernet
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+LOCAL_DIR = BASE_DIR / ".local"
+
+env = environ.Env()
+environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+DEBUG = env.bool("DEBUG", default=False)
+
+
+def _local_secret(name: str, make: str) -> str:
+    """Return a development secret, generating it once into .local/secrets.env."""
+    path = LOCAL_DIR / "secrets.env"
+    values: dict[str, str] = {}
+    if path.exists():
+        for line in path.read_text().splitlines():
+            key, _, value = line.partition("=")
+            if key:
+                values[key.strip()] = value.strip()
+    if name not in values:
+        values[name] = make
+        LOCAL_DIR.mkdir(exist_ok=True)
+        path.write_text("".join(f"{k}={v}\n" for k, v in values.items()))
+        path.chmod(0o600)
+    return values[name]
+
+
+def _required(name: str, dev_default: str) -> str:
+    value = env.str(name, default="")
+    if value:
+        return value
+    if DEBUG:
+        return _local_secret(name, dev_default)
+    raise ImproperlyConfigured(
+        f"The environment variable {name} is required when DEBUG is off. "
+        "See README.md, 'Environment variables'."
+    )
+
+
+SECRET_KEY = _required("SECRET_KEY", secrets.token_urlsafe(50))
+
+# Comma-separated Fernet keys: the first encrypts, all decrypt (key rotation).
+FIELD_ENCRYPTION_KEYS = [
+    k.strip()
+    for k in _required("FIELD_ENCRYPTION_KEY", Fernet.generate_key().decode()).split(",")
+    if k.strip()
+]
+for _key in FIELD_ENCRYPTION_KEYS:
+    try:
+        Fernet(_key)
+    except ValueError as exc:
+        raise ImproperlyConfigured(
+            "FIELD_ENCRYPTION_KEY must be one or more comma-separated Fernet keys "
+            '(generate one with: python -c "from cryptography.fernet import Fernet; '
+            'print(Fernet.generate_key().decode())")'
+        ) from exc
+# django-fernet-encrypted-fields insists on this setting existing; our field subclass uses
+# FIELD_ENCRYPTION_KEYS directly instead of deriving keys from SECRET_KEY.
+SALT_KEY = ["unused"]
+
+ALLOWED_HOSTS = env.list(
+    "ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"] if DEBUG else []
+)
+if not DEBUG and not ALLOWED_HOSTS:
+    raise ImproperlyConfigured(
+        "The environment variable ALLOWED_HOSTS is required when DEBUG is off."
+    )
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+PORT = env.int("PORT", default=8000)
+# Public address of this installation, used for OAuth redirect URIs and the webhook URL given to
+# Pleo. Defaults to the local address for the demo.
+PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default=f"http://127.0.0.1:{PORT}").rstrip("/")
+
+SANDBOX_ENABLED = env.bool("SANDBOX_ENABLED", default=False)
+
+# Remote services. Defaults are the real production hosts.
+VISMA_CONNECT_URL = env.str("VISMA_CONNECT_URL", default="https://connect.visma.com").rstrip("/")
+VISMA_API_URL = env.str("VISMA_API_URL", default="https://api.finance.visma.net").rstrip("/")
+VISMA_CLIENT_ID = env.str("VISMA_CLIENT_ID", default="")
+VISMA_CLIENT_SECRET = env.str("VISMA_CLIENT_SECRET", default="")
+PLEO_AUTH_URL = env.str("PLEO_AUTH_URL", default="https://auth.pleo.io").rstrip("/")
+PLEO_API_URL = env.str("PLEO_API_URL", default="https://external.pleo.io").rstrip("/")
+PLEO_CLIENT_ID = env.str("PLEO_CLIENT_ID", default="")
+PLEO_CLIENT_SECRET = env.str("PLEO_CLIENT_SECRET", default="")
+# Connect and read timeouts (seconds) for every remote call.
+REMOTE_CONNECT_TIMEOUT = env.float("REMOTE_CONNECT_TIMEOUT", default=5.0)
+REMOTE_READ_TIMEOUT = env.float("REMOTE_READ_TIMEOUT", default=60.0)
+# Longest wait for a rate limit inside one call; longer waits are handed back to the task queue.
+REMOTE_MAX_RETRY_WAIT = env.float("REMOTE_MAX_RETRY_WAIT", default=120.0)
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "django_q",
+    "simple_history",
+    "integrations.core",
+]
+if SANDBOX_ENABLED:
+    # Local stand-ins for the two remote services (DESIGN §7), one app each.
+    INSTALLED_APPS += ["integrations.sandbox.visma", "integrations.sandbox.pleo"]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "integrations.core.context_processors.roles",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": env.db_url("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The web server and the worker share the file: wait for locks instead of failing at once.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"timeout": 30, "transaction_mode": "IMMEDIATE"}
+    )
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+
+LANGUAGE_CODE = "en"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = not DEBUG
+CSRF_COOKIE_SECURE = not DEBUG
+X_FRAME_OPTIONS = "DENY"
+
+REDIS_URL = env.str("REDIS_URL", default="")
+Q_CLUSTER: dict[str, object] = {
+    "name": "pleo-visma",
+    "workers": env.int("Q_WORKERS", default=2),
+    # django-q2 delivers at least once: a task running longer than `retry` is handed out again,
+    # so `timeout` stays below `retry` and every task is idempotent.
+    "timeout": env.int("Q_TIMEOUT", default=1500),
+    "retry": env.int("Q_RETRY", default=1800),
+    "max_attempts": 3,
+    "catch_up": False,
+    "save_limit": 500,
+    "sync": env.bool("Q_SYNC", default=False),
+    "label": "Task queue",
+}
+if REDIS_URL:
+    Q_CLUSTER["redis"] = REDIS_URL
+else:
+    Q_CLUSTER["orm"] = "default"
+    Q_CLUSTER["poll"] = env.float("Q_POLL", default=0.5)
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "rest_framework.views.exception_handler",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Pleo ⇄ Visma.net integration API",
+    "DESCRIPTION": "Webhook receiver for Pleo and the configuration API for finance staff.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+}
+
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}

@@ -1,0 +1,381 @@
+"""The one HTTP seam every remote client goes through.
+
+* a `requests` session per client and a timeout on every call;
+* retries with exponential backoff and full jitter for 429, 5xx and connection errors only,
+  honouring `Retry-After` and `X-RateLimit-Reset`;
+* errors raised by meaning (`errors.py`) carrying the remote error body;
+* an `ApiCall` row for every attempt, with secrets redacted and links to what it served.
+
+Requests that are not idempotent (POST unless the caller says otherwise) are never sent twice
+once they may have reached the server: a timeout or 5xx on them raises `TransientError` with
+`outcome_unknown=True`, and the caller looks the document up before trying again.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json as jsonlib
+import logging
+import random
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC
+from typing import Any, ClassVar
+from urllib.parse import parse_qsl, urlsplit
+
+import requests
+from django.conf import settings
+
+from integrations.core import errors
+from integrations.core.context import current_links
+from integrations.core.models import ApiCall
+from integrations.core.redaction import redact_body, redact_headers, redact_query
+
+logger = logging.getLogger(__name__)
+
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+
+
+@dataclass(frozen=True)
+class RemoteError:
+    """What the remote service said about a failure, parsed from its error body."""
+
+    message: str
+    code: str = ""
+
+
+def parse_retry_after(headers: Mapping[str, str], *, now: float | None = None) -> float | None:
+    """Seconds to wait, from `Retry-After` (seconds or HTTP date) or `X-RateLimit-Reset`."""
+    value = headers.get("Retry-After")
+    if value:
+        value = value.strip()
+        try:
+            return max(0.0, float(value))
+        except ValueError:
+            try:
+                when = email.utils.parsedate_to_datetime(value)
+            except (TypeError, ValueError):
+                when = None
+            if when is not None:
+                if when.tzinfo is None:
+                    when = when.replace(tzinfo=UTC)
+                current = now if now is not None else time.time()
+                return max(0.0, when.timestamp() - current)
+    reset = headers.get("X-RateLimit-Reset")
+    if reset:
+        try:
+            seconds = float(reset.strip())
+        except ValueError:
+            return None
+        # Visma.net sends seconds until the window resets; some services send an epoch time.
+        current = now if now is not None else time.time()
+        if seconds > 1_000_000_000:
+            seconds -= current
+        return max(0.0, seconds)
+    return None
+
+
+class ApiClient:
+    """Base class for the remote clients. Subclasses set `service` and may override
+    `auth_headers`, `parse_error` and `on_unauthorized`."""
+
+    service: ClassVar[str] = ""
+    max_attempts: ClassVar[int] = 5
+    backoff_base: ClassVar[float] = 0.5
+    backoff_cap: ClassVar[float] = 30.0
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        session: requests.Session | None = None,
+        timeout: tuple[float, float] | None = None,
+        max_wait: float | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.session = session or requests.Session()
+        self.timeout = timeout or (settings.REMOTE_CONNECT_TIMEOUT, settings.REMOTE_READ_TIMEOUT)
+        self.max_wait = settings.REMOTE_MAX_RETRY_WAIT if max_wait is None else max_wait
+        self.sleep = sleep
+
+    # -- hooks for subclasses -------------------------------------------------------------
+
+    def auth_headers(self) -> dict[str, str]:
+        return {}
+
+    def default_headers(self) -> dict[str, str]:
+        return {"Accept": "application/json"}
+
+    def parse_error(self, response: requests.Response) -> RemoteError:
+        try:
+            body = response.json()
+        except ValueError:
+            text = response.text.strip()
+            return RemoteError(text[:500] or response.reason or f"HTTP {response.status_code}")
+        if isinstance(body, dict):
+            message = body.get("message") or body.get("Message") or body.get("error_description")
+            code = body.get("type") or body.get("code") or body.get("error") or ""
+            return RemoteError(str(message or body)[:500], str(code))
+        return RemoteError(str(body)[:500])
+
+    def on_unauthorized(self) -> bool:
+        """Called once on a 401; return True to retry the call (e.g. after a token refresh)."""
+        return False
+
+    # -- the call ------------------------------------------------------------------------
+
+    def url(self, path: str) -> str:
+        if path.startswith(("http://", "https://")):
+            return path
+        return f"{self.base_url}/{path.lstrip('/')}"
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | list[tuple[str, Any]] | None = None,
+        json: Any = None,
+        data: Mapping[str, Any] | bytes | None = None,
+        files: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+        idempotent: bool | None = None,
+        authenticate: bool = True,
+        timeout: tuple[float, float] | None = None,
+        stream: bool = False,
+    ) -> requests.Response:
+        method = method.upper()
+        url = self.url(path)
+        if idempotent is None:
+            idempotent = method in IDEMPOTENT_METHODS
+        refreshed = False
+        attempt = 0
+        while True:
+            attempt += 1
+            all_headers = {**self.default_headers(), **(headers or {})}
+            if authenticate:
+                all_headers.update(self.auth_headers())
+            started = time.monotonic()
+            response: requests.Response | None = None
+            failure: Exception | None = None
+            sent = False
+            try:
+                response = self.session.request(
+                    method,
+                    url,
+                    params=params,
+                    json=json,
+                    data=data,
+                    files=files,
+                    headers=all_headers,
+                    timeout=timeout or self.timeout,
+                    stream=stream,
+                )
+                sent = True
+            except requests.exceptions.ConnectTimeout as exc:
+                failure = exc
+            except requests.exceptions.ConnectionError as exc:
+                failure = exc
+                # A dropped connection may have happened after the server read the request.
+                sent = not _is_connect_failure(exc)
+            except requests.exceptions.Timeout as exc:
+                failure = exc
+                sent = True
+            duration_ms = int((time.monotonic() - started) * 1000)
+            call = self._log_call(
+                method,
+                url,
+                params,
+                all_headers,
+                json,
+                data,
+                files,
+                response,
+                failure,
+                duration_ms,
+                attempt,
+                stream,
+            )
+
+            if response is None:
+                assert failure is not None
+                unknown = sent and not idempotent
+                err: errors.ApiError = errors.TransientError(
+                    f"{self.service} could not be reached: {type(failure).__name__}",
+                    service=self.service,
+                    method=method,
+                    url=url,
+                    outcome_unknown=unknown,
+                    api_call_id=call.id,
+                )
+                if not unknown and self._wait_before_retry(attempt, None):
+                    continue
+                raise err from failure
+
+            status = response.status_code
+            if status < 400:
+                return response
+            if status == 401 and authenticate and not refreshed and self.on_unauthorized():
+                refreshed = True
+                continue
+            retry_after = parse_retry_after(response.headers)
+            err = self._error_for(response, retry_after, call.id, idempotent)
+            # 429 means the request was not processed: safe to send again whatever the method.
+            retryable = status == 429 or (status >= 500 and idempotent)
+            if retryable and self._wait_before_retry(attempt, retry_after):
+                continue
+            raise err
+
+    def _wait_before_retry(self, attempt: int, retry_after: float | None) -> bool:
+        if attempt >= self.max_attempts:
+            return False
+        if retry_after is not None:
+            delay = retry_after
+        else:
+            # Exponential backoff with full jitter.
+            delay = random.uniform(0, min(self.backoff_cap, self.backoff_base * 2 ** (attempt - 1)))
+        if delay > self.max_wait:
+            return False
+        logger.info("%s: retrying in %.1fs (attempt %d)", self.service, delay, attempt + 1)
+        self.sleep(delay)
+        return True
+
+    def _error_for(
+        self, response: requests.Response, retry_after: float | None, call_id: int, idempotent: bool
+    ) -> errors.ApiError:
+        status = response.status_code
+        remote = self.parse_error(response)
+        try:
+            body: Any = response.json()
+        except ValueError:
+            body = response.text[:2000]
+        cls: type[errors.ApiError]
+        if status == 401:
+            cls = errors.Unauthorized
+        elif status == 403:
+            cls = errors.Forbidden
+        elif status in (404, 410):
+            cls = errors.NotFound
+        elif status == 409:
+            cls = errors.Conflict
+        elif status == 429:
+            cls = errors.RateLimited
+        elif status in (400, 413, 422):
+            cls = errors.ValidationFailed
+        elif status >= 500:
+            cls = errors.TransientError
+        else:
+            cls = errors.PermanentError
+        return cls(
+            remote.message,
+            service=self.service,
+            method=response.request.method or "",
+            url=response.url,
+            status=status,
+            body=body,
+            code=remote.code,
+            retry_after=retry_after,
+            outcome_unknown=status >= 500 and not idempotent,
+            api_call_id=call_id,
+        )
+
+    def _log_call(
+        self,
+        method: str,
+        url: str,
+        params: Any,
+        headers: Mapping[str, str],
+        json_body: Any,
+        data: Any,
+        files: Any,
+        response: requests.Response | None,
+        failure: Exception | None,
+        duration_ms: int,
+        attempt: int,
+        stream: bool,
+    ) -> ApiCall:
+        request_excerpt = ""
+        if json_body is not None:
+            request_excerpt = redact_body(jsonlib.dumps(json_body, default=str), "application/json")
+        elif files:
+            request_excerpt = (
+                "<multipart upload: "
+                + ", ".join(f"{name}={_describe_file(value)}" for name, value in files.items())
+                + ">"
+            )
+        elif isinstance(data, Mapping):
+            request_excerpt = redact_query(data)
+        elif isinstance(data, bytes):
+            request_excerpt = f"<{len(data)} bytes>"
+        split = urlsplit(url)
+        query = redact_query(params) if params else ""
+        if split.query:
+            query = "&".join(q for q in (redact_query(parse_qsl(split.query)), query) if q)
+        shown_url = f"{split.scheme}://{split.netloc}{split.path}" + (f"?{query}" if query else "")
+        response_excerpt = ""
+        response_headers: dict[str, str] = {}
+        if response is not None:
+            response_headers = redact_headers(dict(response.headers))
+            content_type = response.headers.get("Content-Type", "")
+            if stream and response.status_code < 400:
+                # Leave the body to the caller; file downloads are streamed.
+                size = response.headers.get("Content-Length", "?")
+                response_excerpt = f"<streamed {size} bytes of {content_type or 'data'}>"
+            else:
+                response_excerpt = redact_body(response.content, content_type)
+        error = ""
+        if failure is not None:
+            error = f"{type(failure).__name__}: {failure}"[:500]
+        elif response is not None and response.status_code >= 400:
+            error = f"HTTP {response.status_code}"
+        call = ApiCall.objects.create(
+            service=self.service,
+            method=method,
+            url=shown_url[:2000],
+            path=split.path[:1000],
+            status_code=response.status_code if response is not None else None,
+            duration_ms=duration_ms,
+            attempt=attempt,
+            error=error,
+            request_headers=redact_headers(dict(headers)),
+            request_excerpt=request_excerpt,
+            response_headers=response_headers,
+            response_excerpt=response_excerpt,
+            **current_links(),
+        )
+        level = logging.WARNING if error else logging.DEBUG
+        logger.log(
+            level,
+            "%s %s %s -> %s in %dms",
+            self.service,
+            method,
+            split.path,
+            call.status_code or error,
+            duration_ms,
+        )
+        return call
+
+
+def _is_connect_failure(exc: requests.exceptions.ConnectionError) -> bool:
+    """True when the connection was never established (nothing reached the server)."""
+    text = repr(exc)
+    return any(
+        marker in text
+        for marker in (
+            "NewConnectionError",
+            "Connection refused",
+            "NameResolutionError",
+            "Failed to resolve",
+        )
+    )
+
+
+def _describe_file(value: Any) -> str:
+    if isinstance(value, tuple):
+        name = value[0]
+        content = value[1] if len(value) > 1 else b""
+        size = len(content) if isinstance(content, bytes | str) else "?"
+        return f"{name} ({size} bytes)"
+    return type(value).__name__

@@ -1,0 +1,92 @@
+"""Strip secrets from what we log about remote calls."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+REDACTED = "***"
+EXCERPT_LIMIT = 4000
+
+SECRET_KEYS = frozenset(
+    {
+        "authorization",
+        "proxy-authorization",
+        "cookie",
+        "set-cookie",
+        "access_token",
+        "refresh_token",
+        "id_token",
+        "client_secret",
+        "code_verifier",
+        "password",
+        "secret",
+        "secretkey",
+        "token",
+        "webhook-signature",
+        "x-api-key",
+    }
+)
+_SECRET_PATTERN = re.compile(r"(secret|password|token|signature)", re.IGNORECASE)
+
+
+# In OAuth forms and query strings `code` is an authorization code; in JSON it is an account or
+# vendor code that support staff need to see.
+FORM_SECRET_KEYS = frozenset({"code", "state"})
+
+
+def is_secret_key(key: str) -> bool:
+    lowered = key.lower()
+    return lowered in SECRET_KEYS or bool(_SECRET_PATTERN.search(lowered))
+
+
+def redact_query(pairs: Mapping[str, Any] | list[tuple[str, Any]] | None) -> str:
+    items = list(pairs.items()) if isinstance(pairs, Mapping) else list(pairs or [])
+    return urlencode(
+        [
+            (k, REDACTED if is_secret_key(k) or k.lower() in FORM_SECRET_KEYS else v)
+            for k, v in items
+        ],
+        doseq=True,
+    )
+
+
+def redact_mapping(values: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: (REDACTED if is_secret_key(k) else redact_value(v)) for k, v in values.items()}
+
+
+def redact_value(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return redact_mapping(value)
+    if isinstance(value, list):
+        return [redact_value(v) for v in value]
+    return value
+
+
+def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    return {k: (REDACTED if is_secret_key(k) else v) for k, v in headers.items()}
+
+
+def redact_body(body: bytes | str | None, content_type: str = "") -> str:
+    """A redacted, truncated text excerpt of a request or response body."""
+    if body is None or body == b"" or body == "":
+        return ""
+    if isinstance(body, bytes):
+        if "json" not in content_type and "text" not in content_type and "form" not in content_type:
+            return f"<{len(body)} bytes of {content_type or 'binary data'}>"
+        text = body.decode("utf-8", errors="replace")
+    else:
+        text = body
+    if "x-www-form-urlencoded" in content_type:
+        pairs = parse_qsl(text, keep_blank_values=True)
+        text = redact_query(pairs)
+    else:
+        with contextlib.suppress(ValueError, TypeError):
+            text = json.dumps(redact_value(json.loads(text)), ensure_ascii=False)
+    if len(text) > EXCERPT_LIMIT:
+        text = text[:EXCERPT_LIMIT] + f"… ({len(text) - EXCERPT_LIMIT} more characters)"
+    return text
