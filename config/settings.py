@@ -124,7 +124,11 @@ INSTALLED_APPS = [
 ]
 if SANDBOX_ENABLED:
     # Local stand-ins for the two remote services (DESIGN §7), one app each.
-    INSTALLED_APPS += ["integrations.sandbox.visma", "integrations.sandbox.pleo"]
+    INSTALLED_APPS += [
+        "integrations.sandbox",
+        "integrations.sandbox.visma",
+        "integrations.sandbox.pleo",
+    ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
