@@ -121,6 +121,8 @@ INSTALLED_APPS = [
     "django_q",
     "simple_history",
     "integrations.core",
+    "integrations.connections",
+    "integrations.masterdata",
 ]
 if SANDBOX_ENABLED:
     # Local stand-ins for the two remote services (DESIGN §7), one app each.
