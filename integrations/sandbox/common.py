@@ -1,0 +1,432 @@
+"""Shared machinery of the sandbox services (DESIGN §7).
+
+`sandbox_endpoint` wraps every fake API view: it records the request, applies the configured
+latency, the hourly request budget and injected faults. `control_urlpatterns` gives each service
+the `_control/` endpoints that tests, demos and benchmarks use to inspect and steer it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import re
+import socket
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from functools import wraps
+from typing import Any
+from urllib.parse import parse_qsl
+
+from django.db import transaction
+from django.db.models import F
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.urls import URLPattern, path
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+
+from integrations.core.redaction import (
+    FORM_SECRET_KEYS,
+    REDACTED,
+    is_secret_key,
+    redact_headers,
+    redact_value,
+)
+from integrations.sandbox.models import FaultRule, ReceivedRequest, ServiceSettings
+
+View = Callable[..., HttpResponse]
+ErrorBody = Callable[[int, str], Any]
+
+RATE_LIMIT_WINDOW = timedelta(hours=1)
+FAULT_PATTERN = re.compile(r"^(status:[1-5]\d\d|delay:\d+|reset|lose_response)$")
+
+
+class BadJson(ValueError):
+    """The request body is not valid JSON."""
+
+
+def json_body(request: HttpRequest) -> Any:
+    """The parsed JSON body; None for an empty body."""
+    if not request.body:
+        return None
+    try:
+        return json.loads(request.body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BadJson(f"The request body is not valid JSON: {exc}") from exc
+
+
+def default_error_body(status: int, message: str) -> Any:
+    # Azure API Management's own answer shape, which fronts both services for gateway errors.
+    return {"statusCode": status, "message": message}
+
+
+def service_path(request: HttpRequest, service: str) -> str:
+    """The path as the foreign service sees it: `/sandbox/visma/v1/account` → `/v1/account`."""
+    marker = f"/sandbox/{service}"
+    full = request.path
+    index = full.find(marker)
+    if index < 0:
+        return full
+    rest = full[index + len(marker) :]
+    return rest or "/"
+
+
+def _recorded_query(request: HttpRequest) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, values in request.GET.lists():
+        if is_secret_key(key) or key.lower() in FORM_SECRET_KEYS:
+            values = [REDACTED for _ in values]
+        result[key] = values[0] if len(values) == 1 else values
+    return result
+
+
+def _recorded_body(request: HttpRequest) -> Any:
+    content_type = request.content_type or ""
+    raw = request.body
+    if not raw:
+        return None
+    if "json" in content_type:
+        try:
+            return redact_value(json.loads(raw))
+        except (ValueError, UnicodeDecodeError):
+            return None
+    if content_type == "application/x-www-form-urlencoded":
+        # OAuth token requests: keep the grant visible, hide codes and secrets.
+        pairs = parse_qsl(raw.decode("utf-8", errors="replace"), keep_blank_values=True)
+        return {
+            k: (REDACTED if is_secret_key(k) or k.lower() in FORM_SECRET_KEYS else v)
+            for k, v in pairs
+        }
+    return None
+
+
+def request_record(request: HttpRequest, service: str) -> ReceivedRequest:
+    return ReceivedRequest.objects.create(
+        service=service,
+        method=request.method or "GET",
+        path=service_path(request, service),
+        query=_recorded_query(request),
+        headers=redact_headers(dict(request.headers)),
+        body=_recorded_body(request),
+        body_size=len(request.body),
+    )
+
+
+def settings_for(service: str) -> ServiceSettings:
+    obj, _ = ServiceSettings.objects.get_or_create(service=service)
+    return obj
+
+
+def _rate_limit_take(service: str) -> tuple[dict[str, str], int | None]:
+    """Count this request against the hourly budget (a fixed window, like Visma.net's).
+
+    Returns the X-RateLimit-* headers and, when the budget is spent, the seconds to wait.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        settings_for(service)
+        obj = ServiceSettings.objects.select_for_update().get(service=service)
+        if obj.hourly_budget is None:
+            return {}, None
+        if obj.window_start is None or now - obj.window_start >= RATE_LIMIT_WINDOW:
+            obj.window_start = now
+            obj.window_count = 0
+        elapsed = (now - obj.window_start).total_seconds()
+        reset = max(1, math.ceil(RATE_LIMIT_WINDOW.total_seconds() - elapsed))
+        blocked = obj.window_count >= obj.hourly_budget
+        if not blocked:
+            obj.window_count += 1
+        obj.save(update_fields=["window_start", "window_count"])
+        headers = {
+            "X-RateLimit-Limit": str(obj.hourly_budget),
+            "X-RateLimit-Remaining": str(max(0, obj.hourly_budget - obj.window_count)),
+            "X-RateLimit-Reset": str(reset),
+            "X-RateLimit-Policy": f"{obj.hourly_budget};w={int(RATE_LIMIT_WINDOW.total_seconds())}",
+        }
+    return headers, (reset if blocked else None)
+
+
+def fault_take(service: str, *, method: str, path: str) -> FaultRule | None:
+    """The first rule matching this request; its `times` counter is used up atomically."""
+    rules = FaultRule.objects.filter(service=service).exclude(times=0).order_by("id")
+    for rule in rules:
+        if not path.startswith(rule.path):
+            continue
+        if rule.method and rule.method.upper() != method.upper():
+            continue
+        matched = FaultRule.objects.filter(pk=rule.pk)
+        if rule.times is not None:
+            matched = matched.filter(times__gt=0)
+            updated = matched.update(times=F("times") - 1, hits=F("hits") + 1)
+        else:
+            updated = matched.update(hits=F("hits") + 1)
+        if updated:
+            rule.refresh_from_db()
+            return rule
+    return None
+
+
+def _client_socket(request: HttpRequest) -> socket.socket | None:
+    """The client's socket where the server exposes it (gunicorn, Django's own server)."""
+    sock = request.META.get("gunicorn.socket")
+    if isinstance(sock, socket.socket):
+        return sock
+    # Django's development/live server: wsgi.input is a LimitedStream over the socket file.
+    stream: Any = request.META.get("wsgi.input")
+    for _ in range(5):
+        if stream is None:
+            return None
+        if isinstance(stream, socket.socket):
+            return stream
+        inner = getattr(stream, "_sock", None)
+        if isinstance(inner, socket.socket):
+            return inner
+        following = getattr(stream, "raw", None)
+        if following is None:
+            following = getattr(getattr(stream, "_read", None), "__self__", None)
+        stream = following
+    return None
+
+
+def _connection_drop(request: HttpRequest) -> HttpResponse:
+    sock = _client_socket(request)
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
+    # Where the socket is out of reach, promise more bytes than are sent: the client sees a
+    # truncated body, which `requests` reports as a broken connection.
+    response = HttpResponse(b"{", content_type="application/json")
+    response["Content-Length"] = "65536"
+    return response
+
+
+def _with_headers(response: HttpResponse, headers: dict[str, str]) -> HttpResponse:
+    for key, value in headers.items():
+        response[key] = value
+    return response
+
+
+def sandbox_endpoint(
+    service: str, *, rate_limited: bool = False, error_body: ErrorBody | None = None
+) -> Callable[[View], View]:
+    """Decorator for every sandbox API view (not for `_control/` views).
+
+    Order, like a real gateway in front of a service: record → budget (429) → latency →
+    injected fault → the view. `error_body(status, message)` gives the service's error shape.
+    """
+    make_error = error_body or default_error_body
+
+    def decorator(view: View) -> View:
+        @csrf_exempt
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            record = request_record(request, service)
+            # A view that crashes is recorded as the 500 the client will see.
+            record.status = 500
+            try:
+                return _handle(request, record, view, args, kwargs)
+            finally:
+                ReceivedRequest.objects.filter(pk=record.pk).update(status=record.status)
+
+        def _handle(
+            request: HttpRequest,
+            record: ReceivedRequest,
+            view: View,
+            args: tuple[Any, ...],
+            kwargs: dict[str, Any],
+        ) -> HttpResponse:
+            headers: dict[str, str] = {}
+            response: HttpResponse
+            if rate_limited:
+                headers, wait = _rate_limit_take(service)
+                if wait is not None:
+                    response = JsonResponse(
+                        make_error(429, f"Rate limit is exceeded. Try again in {wait} seconds."),
+                        status=429,
+                        safe=False,
+                    )
+                    response["Retry-After"] = str(wait)
+                    record.status = 429
+                    return _with_headers(response, headers)
+            latency = settings_for(service).latency_ms
+            if latency:
+                time.sleep(latency / 1000)
+            rule = fault_take(service, method=record.method, path=record.path)
+            if rule is not None and rule.fault.startswith("delay:"):
+                time.sleep(int(rule.fault.split(":", 1)[1]) / 1000)
+                rule = None
+            if rule is not None and rule.fault.startswith("status:"):
+                code = int(rule.fault.split(":", 1)[1])
+                response = JsonResponse(
+                    make_error(code, f"Injected fault: status {code}"), status=code, safe=False
+                )
+                if rule.retry_after is not None:
+                    response["Retry-After"] = str(rule.retry_after)
+                record.status = code
+                return _with_headers(response, headers)
+            if rule is not None and rule.fault == "reset":
+                record.status = None
+                return _connection_drop(request)
+            response = view(request, *args, **kwargs)
+            if rule is not None and rule.fault == "lose_response":
+                # The work is done and committed; only the answer is lost on the way back.
+                response = JsonResponse(make_error(504, "Gateway Timeout"), status=504, safe=False)
+            record.status = response.status_code
+            return _with_headers(response, headers)
+
+        return wrapper
+
+    return decorator
+
+
+# ---- control API ---------------------------------------------------------------------------
+
+
+def control_error(message: str, status: int = 400) -> JsonResponse:
+    return JsonResponse({"error": message}, status=status)
+
+
+def _control_requests(service: str) -> View:
+    @csrf_exempt
+    def view(request: HttpRequest) -> HttpResponse:
+        if request.method == "DELETE":
+            ReceivedRequest.objects.filter(service=service).delete()
+            return HttpResponse(status=204)
+        if request.method != "GET":
+            return control_error("Use GET or DELETE.", 405)
+        rows = ReceivedRequest.objects.filter(service=service)
+        if request.GET.get("path"):
+            rows = rows.filter(path__startswith=request.GET["path"])
+        if request.GET.get("method"):
+            rows = rows.filter(method=request.GET["method"].upper())
+        return JsonResponse({"requests": [row.as_json() for row in rows]})
+
+    return view
+
+
+def fault_create(*, service: str, data: Any) -> FaultRule:
+    """Validate and store one fault rule from its JSON form."""
+    if not isinstance(data, dict):
+        raise ValueError("A fault rule is a JSON object.")
+    fault = str(data.get("fault", ""))
+    if not FAULT_PATTERN.match(fault):
+        raise ValueError(
+            f"fault must be one of status:<code>, delay:<ms>, reset, lose_response; got {fault!r}."
+        )
+    rule_path = str(data.get("path") or "/")
+    if not rule_path.startswith("/"):
+        raise ValueError("path must start with '/'.")
+    times = data.get("times", 1)
+    if times is not None and (not isinstance(times, int) or isinstance(times, bool) or times < 1):
+        raise ValueError("times must be a positive integer, or null for every request.")
+    retry_after = data.get("retry_after", data.get("retryAfter"))
+    if retry_after is not None and (not isinstance(retry_after, int) or retry_after < 0):
+        raise ValueError("retry_after must be a number of seconds.")
+    return FaultRule.objects.create(
+        service=service,
+        path=rule_path,
+        method=str(data.get("method") or "").upper(),
+        fault=fault,
+        times=times,
+        retry_after=retry_after,
+    )
+
+
+def _control_faults(service: str) -> View:
+    @csrf_exempt
+    def view(request: HttpRequest) -> HttpResponse:
+        if request.method == "DELETE":
+            FaultRule.objects.filter(service=service).delete()
+            return HttpResponse(status=204)
+        if request.method == "POST":
+            try:
+                data = json_body(request)
+                items = data["faults"] if isinstance(data, dict) and "faults" in data else [data]
+                with transaction.atomic():
+                    rules = [fault_create(service=service, data=item) for item in items]
+            except (BadJson, ValueError, TypeError) as exc:
+                return control_error(str(exc))
+            payload = rules[0].as_json() if len(rules) == 1 else [r.as_json() for r in rules]
+            return JsonResponse(payload, status=201, safe=False)
+        if request.method != "GET":
+            return control_error("Use GET, POST or DELETE.", 405)
+        rules_now = FaultRule.objects.filter(service=service)
+        return JsonResponse({"faults": [r.as_json() for r in rules_now]})
+
+    return view
+
+
+def _control_latency(service: str) -> View:
+    @csrf_exempt
+    def view(request: HttpRequest) -> HttpResponse:
+        obj = settings_for(service)
+        if request.method == "POST":
+            try:
+                data = json_body(request)
+            except BadJson as exc:
+                return control_error(str(exc))
+            ms = data.get("ms") if isinstance(data, dict) else None
+            if not isinstance(ms, int) or isinstance(ms, bool) or ms < 0:
+                return control_error('Send {"ms": <non-negative integer>}.')
+            obj.latency_ms = ms
+            obj.save(update_fields=["latency_ms"])
+        elif request.method != "GET":
+            return control_error("Use GET or POST.", 405)
+        return JsonResponse({"ms": obj.latency_ms})
+
+    return view
+
+
+def _control_budget(service: str) -> View:
+    @csrf_exempt
+    def view(request: HttpRequest) -> HttpResponse:
+        obj = settings_for(service)
+        if request.method == "POST":
+            try:
+                data = json_body(request)
+            except BadJson as exc:
+                return control_error(str(exc))
+            if not isinstance(data, dict) or "hourly" not in data:
+                return control_error('Send {"hourly": <positive integer>} or {"hourly": null}.')
+            hourly = data["hourly"]
+            if hourly is not None and (
+                not isinstance(hourly, int) or isinstance(hourly, bool) or hourly < 0
+            ):
+                return control_error("hourly must be a non-negative integer or null.")
+            # A new budget starts a fresh window so tests know exactly what is left.
+            obj.hourly_budget = hourly
+            obj.window_start = None
+            obj.window_count = 0
+            obj.save(update_fields=["hourly_budget", "window_start", "window_count"])
+        elif request.method != "GET":
+            return control_error("Use GET or POST.", 405)
+        remaining = (
+            None if obj.hourly_budget is None else max(0, obj.hourly_budget - obj.window_count)
+        )
+        return JsonResponse({"hourly": obj.hourly_budget, "remaining": remaining})
+
+    return view
+
+
+def control_urlpatterns(service: str) -> list[URLPattern]:
+    """`_control/requests`, `_control/faults`, `_control/latency`, `_control/budget`."""
+    return [
+        path(
+            "_control/requests",
+            _control_requests(service),
+            name=f"sandbox-{service}-control-requests",
+        ),
+        path("_control/faults", _control_faults(service), name=f"sandbox-{service}-control-faults"),
+        path(
+            "_control/latency", _control_latency(service), name=f"sandbox-{service}-control-latency"
+        ),
+        path("_control/budget", _control_budget(service), name=f"sandbox-{service}-control-budget"),
+    ]
+
+
+def sandbox_reset_common(service: str) -> None:
+    """Forget recorded requests, faults, latency and budget usage of one service."""
+    ReceivedRequest.objects.filter(service=service).delete()
+    FaultRule.objects.filter(service=service).delete()
+    ServiceSettings.objects.filter(service=service).delete()
