@@ -141,7 +141,7 @@ def test_journal_transaction_lines_and_money_are_decimal() -> None:
     assert jt.transaction_date == date(2026, 3, 14)
     assert jt.attachments[0].revision == 1
     with pytest.raises(
-        ValueError, match="journal transaction 9: .*line: field 'accountNumber' is missing"
+        ValueError, match=r"journal transaction 9: .*line: field 'accountNumber' is missing"
     ):
         JournalTransaction.from_api(
             {"batchNumber": "9", "journalTransactionLines": [{"lineNumber": 1}]}
