@@ -1,0 +1,153 @@
+"""What every Pleo API call shares: bearer auth, JSON headers, error bodies and cursor paging."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+import requests
+
+from integrations.core import errors
+from integrations.core.http import ApiClient, RemoteError
+from integrations.core.pagination import iter_cursor
+from integrations.pleo.auth import PleoOAuth
+
+# The specs declare every body as `application/json;charset=UTF-8`.
+JSON = "application/json;charset=UTF-8"
+
+
+class PleoApiBase(ApiClient):
+    service = "pleo"
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        auth: PleoOAuth,
+        company_id: str,
+        session: requests.Session | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        max_wait: float | None = None,
+    ) -> None:
+        super().__init__(base_url, session=session, sleep=sleep, max_wait=max_wait)
+        self.auth = auth
+        self.company_id = company_id
+        self._last_access_token: str | None = None
+
+    # -- ApiClient hooks ---------------------------------------------------------------------
+
+    def default_headers(self) -> dict[str, str]:
+        return {"Accept": JSON}
+
+    def auth_headers(self) -> dict[str, str]:
+        token = self.auth.access_token()
+        self._last_access_token = token
+        return {"Authorization": f"Bearer {token}"}
+
+    def on_unauthorized(self) -> bool:
+        # The token may have been revoked or expired early: refresh once and try again. A token
+        # another worker refreshed meanwhile is used as it is.
+        self.auth.invalidate(access_token=self._last_access_token)
+        return True
+
+    def parse_error(self, response: requests.Response) -> RemoteError:
+        """Pleo errors are `ExceptionInfo` bodies: `{"type": "EXPORT_NOT_FOUND", "message": …}`."""
+        try:
+            body = response.json()
+        except ValueError:
+            text = response.text.strip()
+            return RemoteError(text[:500] or response.reason or f"HTTP {response.status_code}")
+        if isinstance(body, dict) and ("type" in body or "message" in body):
+            code = str(body.get("type") or "")
+            message = str(body.get("message") or code or f"HTTP {response.status_code}")
+            return RemoteError(message[:500], code)
+        return super().parse_error(response)
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | list[tuple[str, Any]] | None = None,
+        json: Any = None,
+        idempotent: bool | None = None,
+    ) -> requests.Response:
+        headers = {"Content-Type": JSON} if json is not None else None
+        return self.request(
+            method, path, params=params, json=json, headers=headers, idempotent=idempotent
+        )
+
+    def call_json(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | list[tuple[str, Any]] | None = None,
+        json: Any = None,
+        idempotent: bool | None = None,
+    ) -> dict[str, Any]:
+        response = self.call(method, path, params=params, json=json, idempotent=idempotent)
+        try:
+            body = response.json()
+        except ValueError as exc:
+            raise self.bad_answer(response, "is not JSON") from exc
+        if not isinstance(body, dict):
+            raise self.bad_answer(response, "is not a JSON object")
+        return body
+
+    def call_data(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | list[tuple[str, Any]] | None = None,
+        json: Any = None,
+        idempotent: bool | None = None,
+    ) -> dict[str, Any]:
+        """A single resource: `{"data": {…}}`."""
+        response = self.call(method, path, params=params, json=json, idempotent=idempotent)
+        try:
+            body = response.json()
+        except ValueError as exc:
+            raise self.bad_answer(response, "is not JSON") from exc
+        data = body.get("data") if isinstance(body, dict) else None
+        if not isinstance(data, dict):
+            raise self.bad_answer(response, "has no `data` object")
+        return data
+
+    def paged(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: list[tuple[str, Any]] | None = None,
+        json: Any = None,
+    ) -> Iterator[dict[str, Any]]:
+        """Every record of a cursor-paged listing: `after=endCursor` while `hasNextPage`."""
+
+        def fetch(cursor: str | None) -> dict[str, Any]:
+            query = list(params or [])
+            if cursor:
+                query.append(("after", cursor))
+            # Searches are POSTs that change nothing: safe to send again.
+            return self.call_json(method, path, params=query, json=json, idempotent=True)
+
+        for record in iter_cursor(fetch):
+            if not isinstance(record, dict):
+                raise errors.PermanentError(
+                    f"Pleo {path} listed a record that is not an object", service=self.service
+                )
+            yield record
+
+    def bad_answer(self, response: requests.Response, what: str) -> errors.PermanentError:
+        return errors.PermanentError(
+            f"Pleo's answer {what}",
+            service=self.service,
+            method=response.request.method or "",
+            url=response.url,
+            status=response.status_code,
+            body=response.text[:2000],
+        )
