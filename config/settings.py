@@ -121,6 +121,7 @@ INSTALLED_APPS = [
     "django_q",
     "simple_history",
     "integrations.core",
+    "integrations.pleo",
     "integrations.connections",
     "integrations.masterdata",
 ]

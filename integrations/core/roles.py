@@ -21,7 +21,7 @@ SUPPORT = "support"
 # Apps whose records finance staff manage and support staff read.
 MANAGED_APPS = ("connections", "masterdata", "exports")
 # Apps support staff read in the admin.
-READ_APPS = (*MANAGED_APPS, "core", "django_q")
+READ_APPS = (*MANAGED_APPS, "core", "pleo", "django_q")
 # Extra permissions support staff hold: retrying failed work.
 SUPPORT_ACTION_PREFIXES = ("retry_",)
 
@@ -69,6 +69,6 @@ def roles_sync() -> None:
     readable = Permission.objects.filter(
         content_type__app_label__in=READ_APPS, codename__startswith="view_"
     )
-    finance.permissions.set(list(managed) + list(readable))
+    finance.permissions.set(set(managed) | set(readable))
     support_actions = [p for p in managed if p.codename.startswith(SUPPORT_ACTION_PREFIXES)]
-    support.permissions.set(list(readable) + support_actions)
+    support.permissions.set(set(readable) | set(support_actions))
