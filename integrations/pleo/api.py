@@ -41,7 +41,7 @@ class RawBodyParser(BaseParser):
 
     media_type = "*/*"
 
-    def parse(
+    def parse(  # type: ignore[override]
         self, stream: Any, media_type: str | None = None, parser_context: Any = None
     ) -> bytes:
         return bytes(stream.read(MAX_BODY_BYTES + 1)) if stream is not None else b""
