@@ -1,0 +1,90 @@
+"""The generic applier loop: choose what may need a write, read Pleo once, diff, write, and
+remember what was written on the mirror row."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from integrations.core.errors import ApiError
+from integrations.masterdata.models import PushedToPleo
+from integrations.masterdata.sync.diff import Action, Current, Desired, Op, diff_records, needs_push
+from integrations.masterdata.sync.tally import Tally
+
+# Creates sent together (accounts: the batch endpoint); returns (op, pleo id or None, error).
+BatchCreate = Callable[[Sequence[Op]], list[tuple[Op, str | None, str | None]]]
+
+
+def error_reason(exc: Exception) -> str:
+    if isinstance(exc, ApiError):
+        return str(exc) or exc.__class__.__name__
+    return f"{exc.__class__.__name__}: {exc}"
+
+
+def _remember(row: PushedToPleo, *, pleo_id: str, state_hash: str) -> None:
+    if row.pleo_id == pleo_id and row.pleo_state_hash == state_hash and not row.pleo_error:
+        return
+    row.pleo_id, row.pleo_state_hash, row.pleo_error = pleo_id, state_hash, ""
+    row.save(update_fields=["pleo_id", "pleo_state_hash", "pleo_error"])
+
+
+def _forget(row: PushedToPleo, *, error: str) -> None:
+    # Clearing the hash makes the next run retry this record.
+    row.pleo_state_hash, row.pleo_error = "", error[:500]
+    row.save(update_fields=["pleo_state_hash", "pleo_error"])
+
+
+def push_records(
+    *,
+    tally: Tally,
+    items: Sequence[tuple[Desired, PushedToPleo]],
+    full: bool,
+    fetch_current: Callable[[Sequence[Desired]], list[Current]],
+    apply_one: Callable[[Op], str],
+    batch_create: BatchCreate | None = None,
+    on_written: Callable[[Op, str, PushedToPleo], Any] | None = None,
+) -> None:
+    """`apply_one(op)` performs one write and returns the Pleo id; it raises on failure."""
+    tally.plan(len(items))
+    if full:
+        candidates = list(items)
+    else:
+        candidates = [
+            (d, row)
+            for d, row in items
+            if needs_push(d, pleo_id=row.pleo_id, pushed_hash=row.pleo_state_hash)
+        ]
+        # What we already wrote and Visma.net did not change: no read, no write.
+        tally.count(Action.UNCHANGED, len(items) - len(candidates))
+    if not candidates:
+        return
+    rows = {id(d): row for d, row in candidates}
+    current = fetch_current([d for d, _ in candidates])
+    ops = diff_records([d for d, _ in candidates], current)
+
+    def done(op: Op, pleo_id: str | None, error: str | None) -> None:
+        row = rows[id(op.desired)]
+        if error is not None or not pleo_id:
+            _forget(row, error=error or "Pleo returned no id")
+            tally.fail(op.desired.label, error or "Pleo returned no id")
+            return
+        _remember(row, pleo_id=pleo_id, state_hash=op.desired.state_hash)
+        if on_written is not None:
+            on_written(op, pleo_id, row)
+        tally.count(op.action)
+
+    creates = [op for op in ops if op.action == Action.CREATE]
+    if batch_create is not None and creates:
+        for op, pleo_id, error in batch_create(creates):
+            done(op, pleo_id, error)
+        ops = [op for op in ops if op.action != Action.CREATE]
+    for op in ops:
+        if op.action == Action.UNCHANGED:
+            done(op, op.pleo_id, None)
+            continue
+        try:
+            pleo_id = apply_one(op)
+        except Exception as exc:
+            done(op, None, error_reason(exc))
+        else:
+            done(op, pleo_id, None)

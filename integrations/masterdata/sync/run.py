@@ -1,0 +1,122 @@
+"""`masterdata_sync`: read Visma.net into the mirror, then push the mirror to Pleo, kind by kind.
+
+A kind that cannot be read or pushed is recorded as a failure and the next kind still runs;
+one bad record only fails itself. No database transaction is held across a remote call: every
+mirror write and counter update commits on its own.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from integrations.connections.models import Connection
+from integrations.connections.services import connection_pleo_client, connection_visma_client
+from integrations.core.context import call_links
+from integrations.masterdata.models import SyncRun, VismaCurrency
+from integrations.masterdata.sync import pleo_push, read
+from integrations.masterdata.sync.push import error_reason
+from integrations.masterdata.sync.tally import Tally
+from integrations.pleo.client import PleoClient
+from integrations.visma.client import VismaClient
+
+logger = logging.getLogger(__name__)
+
+# Tax codes before accounts: an account names its default tax code by external id.
+KIND_ORDER = ("reference", "tax_codes", "accounts", "tags", "vendors")
+KINDS = frozenset(KIND_ORDER)
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    status: str
+    counts: dict[str, int]
+    failures: list[dict[str, str]]
+
+
+def kinds_expand(kinds: Iterable[str]) -> list[str]:
+    wanted = set(kinds)
+    if "all" in wanted:
+        return list(KIND_ORDER)
+    unknown = wanted - KINDS
+    if unknown:
+        raise ValueError(f"unknown sync kinds: {sorted(unknown)}")
+    return [k for k in KIND_ORDER if k in wanted]
+
+
+def _read(kind: str, *, visma: VismaClient, connection: Connection, full: bool) -> None:
+    if kind == "reference":
+        read.reference_read(client=visma, connection=connection)
+    elif kind == "tax_codes":
+        read.vat_categories_read(client=visma, connection=connection, full=full)
+    elif kind == "accounts":
+        read.accounts_read(client=visma, connection=connection, full=full)
+    elif kind == "tags":
+        read.segments_read(client=visma, connection=connection, full=full)
+    elif kind == "vendors":
+        if not VismaCurrency.objects.filter(connection=connection).exists():
+            # The vendor's default currency falls back to the company's base currency.
+            read.currencies_read(client=visma, connection=connection)
+        read.suppliers_read(client=visma, connection=connection, full=full)
+
+
+PUSHERS: dict[str, Callable[..., None]] = {
+    "tax_codes": pleo_push.tax_codes_push,
+    "accounts": pleo_push.accounts_push,
+    "tags": pleo_push.tags_push,
+    "vendors": pleo_push.vendors_push,
+}
+
+KIND_LABELS = dict(SyncRun.Kind.choices)
+
+
+def masterdata_sync(
+    *,
+    connection_id: int,
+    kinds: Iterable[str],
+    full: bool = False,
+    sync_run_id: int | None = None,
+    visma: VismaClient | None = None,
+    pleo: PleoClient | None = None,
+) -> SyncResult:
+    """Sync the given kinds (accounts, tax_codes, tags, vendors, reference or all) for one
+    connection. With `sync_run_id`, progress and the outcome are written to that SyncRun."""
+    connection = Connection.objects.get(id=connection_id)
+    todo = kinds_expand(kinds)
+    tally = Tally(sync_run_id)
+    broken_kinds = 0
+    with call_links(connection_id=connection_id, sync_run_id=sync_run_id):
+        visma = visma or connection_visma_client(connection=connection)
+        pleo = pleo or connection_pleo_client(connection=connection)
+        for kind in todo:
+            label = KIND_LABELS.get(kind, kind)
+            try:
+                _read(kind, visma=visma, connection=connection, full=full)
+            except Exception as exc:
+                logger.warning("Reading %s from Visma.net failed: %s", kind, exc)
+                tally.fail(f"{label}: read from Visma.net", error_reason(exc), progress=False)
+                broken_kinds += 1
+                continue
+            pusher = PUSHERS.get(kind)
+            if pusher is None:
+                continue
+            try:
+                pusher(pleo=pleo, connection=connection, tally=tally, full=full)
+            except Exception as exc:
+                logger.warning("Pushing %s to Pleo failed: %s", kind, exc)
+                tally.fail(f"{label}: write to Pleo", error_reason(exc), progress=False)
+                broken_kinds += 1
+    if broken_kinds and broken_kinds == len(todo):
+        status = SyncRun.Status.FAILED
+    elif tally.counts["failed"]:
+        status = SyncRun.Status.PARTIALLY_FAILED
+    else:
+        status = SyncRun.Status.SUCCEEDED
+    if sync_run_id is not None:
+        tally.progress_done = tally.progress_total
+        tally.save(force=True)
+        SyncRun.objects.filter(id=sync_run_id).update(status=status, finished_at=timezone.now())
+    return SyncResult(status=str(status), counts=dict(tally.counts), failures=list(tally.failures))
