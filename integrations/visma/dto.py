@@ -45,9 +45,16 @@ def number(value: Decimal) -> float:
     return float(value)
 
 
+# The spec types `DtoValueOfDateTime.value` as `format: date-time` (RFC 3339), which needs a
+# zone; Visma.net's own examples send `2026-03-14T00:00:00` without one. Midnight UTC keeps the
+# calendar date in every zone at or east of UTC (all Visma.net markets), so we send the
+# spec's form.
+DATE_SUFFIX = "T00:00:00Z"
+
+
 def visma_date(value: date) -> str:
-    """`DtoValueOfDateTime` with the time part Visma.net expects: `2026-03-14T00:00:00`."""
-    return f"{value.isoformat()}T00:00:00"
+    """A document date as a `DtoValueOfDateTime` value: `2026-03-14T00:00:00Z`."""
+    return f"{value.isoformat()}{DATE_SUFFIX}"
 
 
 def subaccount(segments: Sequence[SubaccountSegment]) -> list[dict[str, Any]]:

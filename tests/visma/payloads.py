@@ -28,7 +28,7 @@ ACCOUNT: dict[str, Any] = {
     "taxCategory": "1",
     "postOption": "Summary",
     "useDefaultSub": False,
-    "lastModifiedDateTime": "2026-01-10T09:12:00.11",
+    "lastModifiedDateTime": "2026-01-10T09:12:00.11Z",
     "metadata": {"totalCount": 1, "maxPageSize": 1000},
 }
 
@@ -36,14 +36,14 @@ VAT_CATEGORY: dict[str, Any] = {
     "vatCategoryId": "1",
     "description": "Input VAT 25%",
     "active": True,
-    "lastModifiedDateTime": "2025-11-01T10:00:00",
+    "lastModifiedDateTime": "2025-11-01T10:00:00Z",
     "vatCategoryLines": [
         {
             "vatId": "IV25",
             "description": "Input VAT high rate",
             "type": "Vat",
             "calculateOn": "ExtractFromItemAmount",
-            "vatRates": [{"vatRate": 25.0, "startDate": "2020-01-01T00:00:00"}],
+            "vatRates": [{"vatRate": 25.0, "startDate": "2020-01-01T00:00:00Z"}],
         }
     ],
 }
@@ -56,7 +56,7 @@ VAT: dict[str, Any] = {
     "reverseVat": False,
     "deductibleVat": True,
     "pendingVat": False,
-    "lastModifiedDateTime": "2025-11-01T10:00:00",
+    "lastModifiedDateTime": "2025-11-01T10:00:00Z",
 }
 
 VAT_ZONE: dict[str, Any] = {
@@ -77,14 +77,14 @@ DIMENSION: dict[str, Any] = {
             "length": 2,
             "validate": True,
             "isAutoNumber": False,
-            "lastModified": "2025-10-01T08:00:00",
+            "lastModified": "2025-10-01T08:00:00Z",
             "segmentValues": [
                 {
                     "segmentId": 1,
                     "valueId": "10",
                     "description": "Sales",
                     "active": True,
-                    "lastModified": "2025-10-01T08:00:00",
+                    "lastModified": "2025-10-01T08:00:00Z",
                 },
                 {"segmentId": 1, "valueId": "20", "description": "Support", "active": False},
             ],
@@ -113,7 +113,7 @@ def supplier(number: str = "50012", *, total: int = 1) -> dict[str, Any]:
         "vatRegistrationId": "IE6364992H",
         "corporateId": "6364992H",
         "vatZone": {"id": "EU", "description": "EU"},
-        "lastModifiedDateTime": "2026-02-01T12:00:00",
+        "lastModifiedDateTime": "2026-02-01T12:00:00Z",
         "metadata": {"totalCount": total, "maxPageSize": 500},
     }
 
@@ -149,8 +149,8 @@ BRANCH: dict[str, Any] = {
 FINANCIAL_PERIOD: dict[str, Any] = {
     "year": 2026,
     "period": "202603",
-    "startDate": "2026-03-01T00:00:00",
-    "endDate": "2026-03-31T00:00:00",
+    "startDate": "2026-03-01T00:00:00Z",
+    "endDate": "2026-03-31T00:00:00Z",
     "description": "March",
     "active": True,
     "closedInSupplierLedger": False,
@@ -190,13 +190,13 @@ def journal_transaction(
         "batchNumber": batch,
         "status": "Balanced",
         "hold": False,
-        "transactionDate": "2026-03-14T00:00:00",
+        "transactionDate": "2026-03-14T00:00:00Z",
         "postPeriod": "032026",
         "financialPeriod": "202603",
         "currencyId": "NOK",
         "description": "Pleo 8f3c - Jane Doe",
         "branch": "1",
-        "lastModifiedDateTime": "2026-03-14T10:00:00",
+        "lastModifiedDateTime": "2026-03-14T10:00:00Z",
         "journalTransactionLines": lines
         if lines is not None
         else [jt_line(1, "6540", 500.1, 0), jt_line(2, "1925", 0, 500.1)],
@@ -221,10 +221,10 @@ def supplier_invoice(reference: str = "000045", *, total: int = 1) -> dict[str, 
         "currencyId": "EUR",
         "financialPeriod": "202603",
         "postPeriod": "032026",
-        "date": "2026-03-14T00:00:00",
+        "date": "2026-03-14T00:00:00Z",
         "branchNumber": {"number": "1", "name": "Main"},
         "attachments": [],
-        "lastModifiedDateTime": "2026-03-14T10:00:00",
+        "lastModifiedDateTime": "2026-03-14T10:00:00Z",
         "metadata": {"totalCount": total, "maxPageSize": 500},
     }
 

@@ -18,7 +18,7 @@ from tests.visma.payloads import INVOICE_INPUT, JT_INPUT, SUPPLIER_INPUT
 def test_journal_transaction_wraps_scalars_and_keeps_lines_plain() -> None:
     body = journal_transaction_dto(JT_INPUT)
 
-    assert body["transactionDate"] == {"value": "2026-03-14T00:00:00"}
+    assert body["transactionDate"] == {"value": "2026-03-14T00:00:00Z"}
     assert body["financialPeriod"] == {"value": "202603"}
     assert "postPeriod" not in body
     assert body["branch"] == {"value": "1"}
@@ -59,7 +59,7 @@ def test_supplier_invoice_dto_uses_the_update_dto_names() -> None:
 
     assert body["documentType"] == {"value": "Invoice"}
     assert body["supplierNumber"] == {"value": "50012"}
-    assert body["date"] == {"value": "2026-03-14T00:00:00"}
+    assert body["date"] == {"value": "2026-03-14T00:00:00Z"}
     assert body["financialPeriod"] == {"value": "202603"}
     assert body["supplierReference"] == {"value": "PLEO-8f3c"}
     assert body["taxCalculationMode"] == {"value": "Gross"}
