@@ -6,6 +6,8 @@ secrets and stay readable so the admin can show them.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -20,6 +22,17 @@ SECRET_FIELDS = (
     "visma_access_token",
     "visma_refresh_token",
     "pleo_webhook_secret",
+)
+# Written only through the token store (`tokens.py`), by queryset updates under the row lock.
+TOKEN_FIELDS = (
+    "pleo_access_token",
+    "pleo_refresh_token",
+    "pleo_token_expires_at",
+    "pleo_token_scope",
+    "visma_access_token",
+    "visma_refresh_token",
+    "visma_token_expires_at",
+    "visma_token_scope",
 )
 
 
@@ -48,19 +61,29 @@ class Connection(models.Model):
     # Pleo
     pleo_company_id = models.CharField(max_length=100, blank=True, db_index=True)
     pleo_connected_at = models.DateTimeField(null=True, blank=True)
-    pleo_access_token = EncryptedTextField(null=True, blank=True)
-    pleo_refresh_token = EncryptedTextField(null=True, blank=True)
+    pleo_access_token: models.TextField[str | None, str | None] = EncryptedTextField(
+        null=True, blank=True
+    )
+    pleo_refresh_token: models.TextField[str | None, str | None] = EncryptedTextField(
+        null=True, blank=True
+    )
     pleo_token_expires_at = models.DateTimeField(null=True, blank=True)
     pleo_token_scope = models.TextField(blank=True)
     pleo_webhook_subscription_id = models.CharField(max_length=100, blank=True)
-    pleo_webhook_secret = EncryptedTextField(null=True, blank=True)
+    pleo_webhook_secret: models.TextField[str | None, str | None] = EncryptedTextField(
+        null=True, blank=True
+    )
 
     # Visma.net
     visma_auth_mode = models.CharField(max_length=20, choices=VismaAuthMode.choices, blank=True)
     visma_tenant_id = models.CharField(max_length=100, blank=True)
     visma_connected_at = models.DateTimeField(null=True, blank=True)
-    visma_access_token = EncryptedTextField(null=True, blank=True)
-    visma_refresh_token = EncryptedTextField(null=True, blank=True)
+    visma_access_token: models.TextField[str | None, str | None] = EncryptedTextField(
+        null=True, blank=True
+    )
+    visma_refresh_token: models.TextField[str | None, str | None] = EncryptedTextField(
+        null=True, blank=True
+    )
     visma_token_expires_at = models.DateTimeField(null=True, blank=True)
     visma_token_scope = models.TextField(blank=True)
     visma_branch_number = models.CharField(max_length=30, blank=True)
@@ -73,6 +96,17 @@ class Connection(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # A plain save of an instance loaded earlier must not write back tokens that a refresh
+        # has rotated meanwhile (Pleo revokes a grant whose spent refresh token is used again).
+        if not self._state.adding and kwargs.get("update_fields") is None:
+            kwargs["update_fields"] = [
+                f.attname
+                for f in self._meta.concrete_fields
+                if not f.primary_key and f.name not in TOKEN_FIELDS
+            ]
+        super().save(*args, **kwargs)
 
     @property
     def pleo_connected(self) -> bool:
@@ -128,8 +162,12 @@ class PendingOAuth(models.Model):
     )
     provider = models.CharField(max_length=10, choices=Provider.choices)
     state = models.CharField(max_length=100, unique=True)
-    code_verifier = EncryptedTextField(null=True, blank=True)
+    code_verifier: models.TextField[str | None, str | None] = EncryptedTextField(
+        null=True, blank=True
+    )
     redirect_uri = models.CharField(max_length=500)
+    # What the user typed on the page: the Pleo company id or the Visma.net company tenant id.
+    company_hint = models.CharField(max_length=100, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -1,6 +1,21 @@
 from __future__ import annotations
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
+
+from integrations.connections import views
 
 app_name = "connections"
-urlpatterns: list[URLPattern] = []
+urlpatterns: list[URLPattern] = [
+    path("", views.connection_list_view, name="list"),
+    path("<int:pk>/", views.connection_detail_view, name="detail"),
+    path("<int:pk>/check/", views.connection_check_view, name="check"),
+    path("<int:pk>/pleo/connect/", views.pleo_connect_view, name="pleo_connect"),
+    path("<int:pk>/visma/service/", views.visma_service_view, name="visma_service"),
+    path("<int:pk>/visma/interactive/", views.visma_interactive_view, name="visma_interactive"),
+    path("<int:pk>/branch/", views.branch_choose_view, name="branch"),
+    path("<int:pk>/disconnect/", views.disconnect_view, name="disconnect"),
+    path("<int:pk>/export-settings/", views.export_settings_view, name="export_settings"),
+    # Must match clients.PLEO_CALLBACK_PATH and clients.VISMA_CALLBACK_PATH.
+    path("oauth/pleo/callback/", views.pleo_callback_view, name="pleo_callback"),
+    path("oauth/visma/callback/", views.visma_callback_view, name="visma_callback"),
+]

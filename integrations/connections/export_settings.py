@@ -1,0 +1,160 @@
+"""Export settings: validated as a whole and saved at once, with history (who changed what)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import requests
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from integrations.connections.clients import connection_visma_client
+from integrations.connections.models import Connection, ExportSettings
+from integrations.core.context import call_links
+from integrations.visma.types import PaymentMethod
+
+# Visma.net's "means of payment" for card payments (PaymentMethodDto.meansOfPayment enum).
+CARD_MEANS_OF_PAYMENT = "CreditCard"
+MAX_JOURNAL_LINES = 10_000
+
+
+@dataclass(frozen=True)
+class PaymentMethodChoice:
+    id: str
+    description: str
+    active: bool
+    use_in_ap: bool
+    means_of_payment: str | None
+
+    @classmethod
+    def from_visma(cls, method: PaymentMethod) -> PaymentMethodChoice:
+        means = getattr(method, "means_of_payment", None)
+        if means is None:
+            # The typed record may not carry it yet; the spec's field is meansOfPayment.
+            means = method.raw.get("meansOfPayment")
+        return cls(
+            id=method.id,
+            description=method.description,
+            active=method.active,
+            use_in_ap=method.use_in_ap,
+            means_of_payment=str(means) if means else None,
+        )
+
+    @property
+    def is_pleo_method(self) -> bool:
+        return "pleo" in f"{self.id} {self.description}".lower()
+
+    @property
+    def may_pay_twice(self) -> bool:
+        """True when Visma.net's payment run would pay an invoice Pleo has already paid."""
+        if self.is_pleo_method:
+            return False
+        return self.use_in_ap and self.means_of_payment != CARD_MEANS_OF_PAYMENT
+
+    @property
+    def warning(self) -> str:
+        if not self.may_pay_twice:
+            return ""
+        return (
+            f"Payment method {self.id} is used in supplier payments and is not a card method: "
+            "Visma.net could pay these invoices a second time, although Pleo has paid them. "
+            "Choose the Pleo card payment method."
+        )
+
+
+def payment_methods_for_connection(
+    *, connection: Connection, session: requests.Session | None = None
+) -> list[PaymentMethodChoice]:
+    client = connection_visma_client(connection=connection, session=session)
+    with call_links(connection_id=connection.pk):
+        methods = client.payment_methods_list()
+    return sorted((PaymentMethodChoice.from_visma(m) for m in methods), key=lambda m: m.id)
+
+
+def export_settings_update(
+    *,
+    connection: Connection,
+    by: AbstractBaseUser | AnonymousUser | None,
+    transfer_attachments: bool,
+    one_journal_per_export: bool,
+    card_expenses_as_invoices: bool,
+    auto_release_invoices: bool,
+    invoice_payment_method: str,
+    closed_period_policy: str,
+    payment_methods: Sequence[PaymentMethodChoice] | None = None,
+    journal_batch_max_lines: int | None = None,
+) -> ExportSettings:
+    """Validate every value, then save all of them or none (raises `ValidationError`).
+
+    The two invoice options only apply to purchase invoices: with invoices off they cannot be
+    changed. The payment method must be an active Visma.net method; `payment_methods` is read
+    from Visma.net when not given.
+    """
+    problems: dict[str, list[str]] = {}
+    invoice_payment_method = invoice_payment_method.strip()
+    if closed_period_policy not in ExportSettings.ClosedPeriodPolicy.values:
+        problems.setdefault("closed_period_policy", []).append(
+            "Choose what happens to expenses dated in a closed period."
+        )
+    if (
+        journal_batch_max_lines is not None
+        and not 1 <= journal_batch_max_lines <= MAX_JOURNAL_LINES
+    ):
+        problems.setdefault("journal_batch_max_lines", []).append(
+            f"A journal transaction holds between 1 and {MAX_JOURNAL_LINES} lines."
+        )
+    current = ExportSettings.objects.filter(connection=connection).first()
+    stored_release = current.auto_release_invoices if current else False
+    stored_method = current.invoice_payment_method if current else ""
+    if not card_expenses_as_invoices:
+        # Both options are disabled while invoices are off: they keep their stored values (so
+        # switching invoices off and on again does not lose them), and cannot be changed.
+        if auto_release_invoices != stored_release:
+            problems.setdefault("auto_release_invoices", []).append(
+                "Auto-release applies only when card expenses are booked as purchase invoices: "
+                "switch those on to change it."
+            )
+        if invoice_payment_method != stored_method:
+            problems.setdefault("invoice_payment_method", []).append(
+                "The payment method applies only when card expenses are booked as purchase "
+                "invoices: switch those on to change it."
+            )
+    elif not invoice_payment_method:
+        problems.setdefault("invoice_payment_method", []).append(
+            "Choose the payment method for purchase invoices (the Pleo card method), so "
+            "Visma.net does not pay them again."
+        )
+    else:
+        if payment_methods is None:
+            payment_methods = payment_methods_for_connection(connection=connection)
+        method = next((m for m in payment_methods if m.id == invoice_payment_method), None)
+        if method is None:
+            problems.setdefault("invoice_payment_method", []).append(
+                f"Payment method {invoice_payment_method} does not exist in Visma.net."
+            )
+        elif not method.active:
+            problems.setdefault("invoice_payment_method", []).append(
+                f"Payment method {invoice_payment_method} is inactive in Visma.net."
+            )
+    if problems:
+        raise ValidationError(problems)
+
+    with transaction.atomic():
+        settings, _ = ExportSettings.objects.select_for_update().get_or_create(
+            connection=connection
+        )
+        settings.transfer_attachments = transfer_attachments
+        settings.one_journal_per_export = one_journal_per_export
+        settings.card_expenses_as_invoices = card_expenses_as_invoices
+        settings.auto_release_invoices = auto_release_invoices
+        settings.invoice_payment_method = invoice_payment_method
+        settings.closed_period_policy = closed_period_policy
+        if journal_batch_max_lines is not None:
+            settings.journal_batch_max_lines = journal_batch_max_lines
+        if by is not None and by.is_authenticated:
+            # Outside a request (API tokens, commands) the history middleware cannot tell who.
+            settings._history_user = by  # type: ignore[attr-defined]
+        settings.save()
+    return settings

@@ -1,0 +1,102 @@
+"""Token stores backed by the connection row (the `core.tokens.TokenStore` protocol).
+
+`locked()` is the one place where a database transaction spans an HTTP call: a token refresh
+must be exclusive, because Pleo rotates refresh tokens and spending one twice revokes the grant.
+On PostgreSQL the row lock (`select_for_update`) serialises workers on every machine; SQLite
+ignores `select_for_update`, so a process-local lock keyed by connection serialises the threads
+of one process, and SQLite's own write lock (`BEGIN IMMEDIATE`, see settings) the processes.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Literal
+
+from django.db import connection as db_connection
+from django.db import transaction
+
+from integrations.connections.models import Connection
+from integrations.core.tokens import OAuthToken
+
+Provider = Literal["pleo", "visma"]
+
+_process_locks: dict[tuple[int, str], threading.Lock] = {}
+_process_locks_guard = threading.Lock()
+
+
+def _process_lock(connection_id: int, provider: str) -> threading.Lock:
+    with _process_locks_guard:
+        return _process_locks.setdefault((connection_id, provider), threading.Lock())
+
+
+def _fields(provider: Provider) -> tuple[str, str, str, str]:
+    return (
+        f"{provider}_access_token",
+        f"{provider}_refresh_token",
+        f"{provider}_token_expires_at",
+        f"{provider}_token_scope",
+    )
+
+
+def token_from_row(connection: Connection, provider: Provider) -> OAuthToken | None:
+    access, refresh, expires, scope = _fields(provider)
+    access_token = getattr(connection, access) or ""
+    refresh_token = getattr(connection, refresh) or ""
+    if not access_token and not refresh_token:
+        return None
+    return OAuthToken(
+        access_token=access_token,
+        refresh_token=refresh_token,
+        expires_at=getattr(connection, expires),
+        scope=getattr(connection, scope) or "",
+    )
+
+
+class ConnectionTokenStore:
+    """Stores one provider's OAuth token on a `Connection` row, encrypted."""
+
+    def __init__(self, *, connection_id: int, provider: Provider) -> None:
+        self.connection_id = connection_id
+        self.provider: Provider = provider
+
+    def load(self) -> OAuthToken | None:
+        row = Connection.objects.filter(pk=self.connection_id).only(*_fields(self.provider)).get()
+        return token_from_row(row, self.provider)
+
+    def save(self, token: OAuthToken) -> None:
+        access, refresh, expires, scope = _fields(self.provider)
+        # A queryset update writes only the token columns (and still encrypts them), so a save
+        # from inside a refresh never overwrites settings someone changed meanwhile.
+        Connection.objects.filter(pk=self.connection_id).update(
+            **{
+                access: token.access_token or None,
+                refresh: token.refresh_token or None,
+                expires: token.expires_at,
+                scope: token.scope,
+            }
+        )
+
+    def clear(self) -> None:
+        access, refresh, expires, scope = _fields(self.provider)
+        Connection.objects.filter(pk=self.connection_id).update(
+            **{access: None, refresh: None, expires: None, scope: ""}
+        )
+
+    @contextmanager
+    def locked(self) -> Iterator[OAuthToken | None]:
+        if db_connection.vendor == "sqlite":
+            with (
+                _process_lock(self.connection_id, self.provider),
+                transaction.atomic(),
+            ):
+                yield self.load()
+            return
+        with transaction.atomic():
+            row = (
+                Connection.objects.select_for_update()
+                .only(*_fields(self.provider))
+                .get(pk=self.connection_id)
+            )
+            yield token_from_row(row, self.provider)

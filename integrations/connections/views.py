@@ -1,0 +1,315 @@
+"""Connection pages: thin views that validate input and call the services.
+
+Every view is `finance_required`: support staff may look (GET) but not change (403), anonymous
+users go to the login page. Django's CSRF middleware guards every POST.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from integrations.connections import services
+from integrations.connections.errors import ConnectionSetupError
+from integrations.connections.forms import (
+    BranchForm,
+    ConnectionCreateForm,
+    ExportSettingsForm,
+    PleoConnectForm,
+    VismaTenantForm,
+)
+from integrations.connections.history import history_entries
+from integrations.connections.models import Connection, ExportSettings, PendingOAuth
+from integrations.connections.selectors import connection_list
+from integrations.core import errors
+from integrations.core.roles import finance_required, is_finance
+from integrations.visma.types import Branch
+
+logger = logging.getLogger(__name__)
+
+
+def _detail_url(connection: Connection) -> str:
+    return reverse("connections:detail", args=[connection.pk])
+
+
+@finance_required
+@require_http_methods(["GET", "POST"])
+def connection_list_view(request: HttpRequest) -> HttpResponse:
+    form = ConnectionCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            connection = services.connection_create(
+                name=form.cleaned_data["name"], created_by=request.user
+            )
+        except ConnectionSetupError as exc:
+            form.add_error("name", exc.message)
+        else:
+            messages.success(request, f"Connection “{connection.name}” created.")
+            return redirect(_detail_url(connection))
+    return render(
+        request,
+        "connections/list.html",
+        {"connections": connection_list(), "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+def _branches(request: HttpRequest, connection: Connection) -> list[Branch]:
+    if not connection.visma_connected:
+        return []
+    try:
+        return services.visma_branches_list(connection=connection)
+    except errors.ApiError as exc:
+        messages.error(request, f"Visma.net did not list the branches: {exc.message}")
+        return []
+
+
+def _detail(
+    request: HttpRequest,
+    connection: Connection,
+    *,
+    checks: list[services.CheckLine] | None = None,
+    status: int = 200,
+    **forms: object,
+) -> HttpResponse:
+    branches = _branches(request, connection) if "branch_form" not in forms else []
+    context = {
+        "connection": connection,
+        "checks": checks,
+        "pleo_form": forms.get("pleo_form")
+        or PleoConnectForm(initial={"company_id": connection.pleo_company_id}),
+        "visma_form": forms.get("visma_form")
+        or VismaTenantForm(initial={"tenant_id": connection.visma_tenant_id}),
+        "branch_form": forms.get("branch_form")
+        or BranchForm(branches=branches, initial={"branch_number": connection.visma_branch_number}),
+        "events": connection.events.select_related("by")[:20],
+    }
+    return render(request, "connections/detail.html", context, status=status)
+
+
+@finance_required
+@require_GET
+def connection_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
+    return _detail(request, get_object_or_404(Connection, pk=pk))
+
+
+@finance_required
+@require_GET
+def connection_check_view(request: HttpRequest, pk: int) -> HttpResponse:
+    connection = get_object_or_404(Connection, pk=pk)
+    checks = services.connection_permission_check(connection=connection)
+    return _detail(request, connection, checks=checks)
+
+
+@finance_required
+@require_POST
+def pleo_connect_view(request: HttpRequest, pk: int) -> HttpResponse:
+    connection = get_object_or_404(Connection, pk=pk)
+    form = PleoConnectForm(request.POST)
+    if not form.is_valid():
+        return _detail(request, connection, pleo_form=form, status=400)
+    url = services.pleo_connect_start(
+        connection=connection, request=request, company_id=form.cleaned_data["company_id"]
+    )
+    return HttpResponseRedirect(url)
+
+
+@finance_required
+@require_POST
+def visma_service_view(request: HttpRequest, pk: int) -> HttpResponse:
+    connection = get_object_or_404(Connection, pk=pk)
+    form = VismaTenantForm(request.POST)
+    if form.is_valid():
+        try:
+            services.visma_connect_service(
+                connection=connection, tenant_id=form.cleaned_data["tenant_id"], by=request.user
+            )
+        except ConnectionSetupError as exc:
+            form.add_error("tenant_id", exc.message)
+        else:
+            messages.success(request, "Visma.net is connected. Now choose the branch.")
+            return redirect(_detail_url(connection))
+    connection.refresh_from_db()
+    return _detail(request, connection, visma_form=form, status=400)
+
+
+@finance_required
+@require_POST
+def visma_interactive_view(request: HttpRequest, pk: int) -> HttpResponse:
+    connection = get_object_or_404(Connection, pk=pk)
+    form = VismaTenantForm(request.POST)
+    if form.is_valid():
+        try:
+            url = services.visma_connect_interactive_start(
+                connection=connection, request=request, tenant_id=form.cleaned_data["tenant_id"]
+            )
+        except ConnectionSetupError as exc:
+            form.add_error("tenant_id", exc.message)
+        else:
+            return HttpResponseRedirect(url)
+    return _detail(request, connection, visma_form=form, status=400)
+
+
+@finance_required
+@require_POST
+def branch_choose_view(request: HttpRequest, pk: int) -> HttpResponse:
+    connection = get_object_or_404(Connection, pk=pk)
+    branches = _branches(request, connection)
+    form = BranchForm(request.POST, branches=branches)
+    if form.is_valid():
+        try:
+            services.visma_branch_choose(
+                connection=connection,
+                branch_number=form.cleaned_data["branch_number"],
+                by=request.user,
+            )
+        except ConnectionSetupError as exc:
+            form.add_error("branch_number", exc.message)
+        else:
+            messages.success(request, "Branch saved. Run the permission check to finish.")
+            return redirect(_detail_url(connection))
+    return _detail(request, connection, branch_form=form, status=400)
+
+
+@finance_required
+@require_http_methods(["GET", "POST"])
+def disconnect_view(request: HttpRequest, pk: int) -> HttpResponse:
+    connection = get_object_or_404(Connection, pk=pk)
+    if request.method == "POST":
+        if request.POST.get("confirm") != "yes":
+            messages.error(request, "Tick the box to confirm the disconnection.")
+            return render(
+                request, "connections/disconnect.html", {"connection": connection}, status=400
+            )
+        services.connection_disconnect(connection=connection, by=request.user)
+        messages.success(
+            request,
+            f"“{connection.name}” is disconnected. Its tokens are deleted; its settings and "
+            "history are kept.",
+        )
+        return redirect(_detail_url(connection))
+    return render(request, "connections/disconnect.html", {"connection": connection})
+
+
+def _oauth_callback(request: HttpRequest, provider: str) -> HttpResponse:
+    # The provider sends the user back with a GET, but it changes the setup: finance only.
+    if not is_finance(request.user):
+        raise PermissionDenied("Only finance staff can connect systems.")
+    state = request.GET.get("state", "")
+    error = request.GET.get("error", "")
+    label = "Pleo" if provider == PendingOAuth.Provider.PLEO else "Visma.net"
+    try:
+        if error:
+            pending = services.pending_oauth_claim(
+                state=state, provider=provider, user=request.user
+            )
+            description = request.GET.get("error_description") or error
+            messages.error(request, f"{label} sign-in was not completed: {description}.")
+            return redirect(_detail_url(pending.connection))
+        finish = (
+            services.pleo_connect_finish
+            if provider == PendingOAuth.Provider.PLEO
+            else services.visma_connect_interactive_finish
+        )
+        connection = finish(state=state, code=request.GET.get("code", ""), user=request.user)
+    except services.OAuthStateError as exc:
+        messages.error(request, exc.message)
+        return redirect("connections:list")
+    except ConnectionSetupError as exc:
+        messages.error(request, exc.message)
+        pending_row = PendingOAuth.objects.filter(state=state).select_related("connection").first()
+        if pending_row is None:
+            return redirect("connections:list")
+        return redirect(_detail_url(pending_row.connection))
+    messages.success(request, f"{label} is connected.")
+    return redirect(_detail_url(connection))
+
+
+@finance_required
+@require_GET
+def pleo_callback_view(request: HttpRequest) -> HttpResponse:
+    return _oauth_callback(request, PendingOAuth.Provider.PLEO)
+
+
+@finance_required
+@require_GET
+def visma_callback_view(request: HttpRequest) -> HttpResponse:
+    return _oauth_callback(request, PendingOAuth.Provider.VISMA)
+
+
+@finance_required
+@require_http_methods(["GET", "POST"])
+def export_settings_view(request: HttpRequest, pk: int) -> HttpResponse:
+    connection = get_object_or_404(Connection, pk=pk)
+    current, _ = ExportSettings.objects.get_or_create(connection=connection)
+    payment_methods: list[services.PaymentMethodChoice] = []
+    methods_error = ""
+    if connection.visma_connected:
+        try:
+            payment_methods = services.payment_methods_for_connection(connection=connection)
+        except errors.ApiError as exc:
+            methods_error = f"Visma.net did not list the payment methods: {exc.message}"
+    else:
+        methods_error = "Connect Visma.net to choose a payment method."
+    initial = {
+        "transfer_attachments": current.transfer_attachments,
+        "one_journal_per_export": current.one_journal_per_export,
+        "card_expenses_as_invoices": current.card_expenses_as_invoices,
+        "auto_release_invoices": current.auto_release_invoices,
+        "invoice_payment_method": current.invoice_payment_method,
+        "closed_period_policy": current.closed_period_policy,
+    }
+    invoices_on = (
+        request.POST.get("card_expenses_as_invoices") in ("on", "true", "1")
+        if request.method == "POST"
+        else current.card_expenses_as_invoices
+    )
+    form = ExportSettingsForm(
+        request.POST or None,
+        initial=initial,
+        payment_methods=payment_methods,
+        invoices_on=invoices_on,
+    )
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.export_settings_update(
+                    connection=connection,
+                    by=request.user,
+                    transfer_attachments=data["transfer_attachments"],
+                    one_journal_per_export=data["one_journal_per_export"],
+                    card_expenses_as_invoices=data["card_expenses_as_invoices"],
+                    auto_release_invoices=data["auto_release_invoices"],
+                    invoice_payment_method=data["invoice_payment_method"] or "",
+                    closed_period_policy=data["closed_period_policy"],
+                    payment_methods=payment_methods if payment_methods else None,
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            except errors.ApiError as exc:
+                form.add_error(
+                    "invoice_payment_method",
+                    f"Visma.net did not list the payment methods: {exc.message}",
+                )
+            else:
+                messages.success(request, "Export settings saved.")
+                return redirect("connections:export_settings", pk=connection.pk)
+        status = 400
+    chosen = form["invoice_payment_method"].value() or current.invoice_payment_method
+    method = next((m for m in payment_methods if m.id == chosen), None)
+    context = {
+        "connection": connection,
+        "form": form,
+        "methods_error": methods_error,
+        "payment_warning": method.warning if method and invoices_on else "",
+        "history": history_entries(current.history.select_related("history_user").all()),
+    }
+    return render(request, "connections/export_settings.html", context, status=status)

@@ -1,0 +1,151 @@
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import responses
+
+from integrations.connections.checks import connection_permission_check
+from integrations.connections.models import Connection
+from tests.connections.conftest import (
+    PLEO_API,
+    VISMA_API,
+    VISMA_CONNECT,
+    branch,
+    pleo_happy,
+    subscription,
+    tokens_give,
+    visma_happy,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def _by_name(lines: list[Any]) -> dict[str, Any]:
+    return {line.name: line for line in lines}
+
+
+def test_working_connection_passes_every_line(
+    connected: Connection, mocked: responses.RequestsMock
+) -> None:
+    pleo_happy(mocked)
+    visma_happy(mocked)
+    lines = connection_permission_check(connection=connected)
+    assert [line.ok for line in lines] == [True] * 6, [(l.name, l.detail) for l in lines]
+    assert all(line.fix == "" for line in lines)
+
+
+def test_pleo_token_revoked(connected: Connection, mocked: responses.RequestsMock) -> None:
+    mocked.get(f"{PLEO_API}/v1/subscriptions", status=401, json={"message": "expired"})
+    mocked.post(
+        f"{'https://auth.pleo.test'}/oauth/token", status=400, json={"error": "invalid_grant"}
+    )
+    visma_happy(mocked)
+    lines = _by_name(connection_permission_check(connection=connected))
+    line = lines["Pleo: the connection works"]
+    assert not line.ok and "Connect Pleo" in line.fix
+    assert not lines["Pleo: export and vendor notifications are subscribed"].ok
+    assert lines["Visma.net: the connection works for the company"].ok
+
+
+@pytest.mark.parametrize(
+    ("subs", "detail"),
+    [
+        ([], "no webhook subscription"),
+        ([subscription(status="INACTIVE")], "INACTIVE"),
+        ([subscription(endpointUrl="https://old.example/hook")], "old.example"),
+        ([subscription(eventTypes=["v1.export-job.created"])], "v1.vendor.created"),
+    ],
+)
+def test_webhook_subscription_problems(
+    connected: Connection, mocked: responses.RequestsMock, subs: list[dict[str, Any]], detail: str
+) -> None:
+    pleo_happy(mocked, subs)
+    visma_happy(mocked)
+    line = _by_name(connection_permission_check(connection=connected))[
+        "Pleo: export and vendor notifications are subscribed"
+    ]
+    assert not line.ok
+    assert detail in line.detail
+    assert "Connect Pleo" in line.fix
+
+
+def test_customer_tenant_gives_401(connected: Connection, mocked: responses.RequestsMock) -> None:
+    pleo_happy(mocked)
+    mocked.get(f"{VISMA_API}/v1/branch", status=401, json={"message": "Unauthorized"})
+    # The client refreshes once on a 401 before giving up.
+    mocked.post(f"{VISMA_CONNECT}/connect/token", json={"access_token": "t2", "expires_in": 3600})
+    lines = connection_permission_check(connection=connected)
+    token_line = _by_name(lines)["Visma.net: the connection works for the company"]
+    assert not token_line.ok
+    assert "company tenant id, not the customer tenant id" in token_line.fix
+    assert [line.ok for line in lines[3:]] == [False, False, False]
+    assert all(line.detail.startswith("Not checked") for line in lines[3:])
+
+
+def test_missing_api_user_role(connected: Connection, mocked: responses.RequestsMock) -> None:
+    pleo_happy(mocked)
+    mocked.get(f"{VISMA_API}/v1/branch", json=[branch()])
+    mocked.get(f"{VISMA_API}/v1/account", status=403, json={"message": "Forbidden"})
+    mocked.get(f"{VISMA_API}/v1/vatCategory", json=[])
+    mocked.get(f"{VISMA_API}/v1/supplier", status=403, json={"message": "Forbidden"})
+    line = _by_name(connection_permission_check(connection=connected))[
+        "Visma.net: master data can be read (accounts, VAT categories, suppliers)"
+    ]
+    assert not line.ok
+    assert "accounts" in line.detail and "suppliers" in line.detail
+    assert "VAT" not in line.detail
+    assert "API User role" in line.fix and "Service access" in line.fix
+
+
+def test_visma_token_refused_invalid_tenant(
+    connected: Connection, mocked: responses.RequestsMock
+) -> None:
+    tokens_give(connected, "visma", access_token="", refresh_token="", expires_at=None)
+    pleo_happy(mocked)
+    mocked.post(
+        f"{VISMA_CONNECT}/connect/token",
+        status=400,
+        json={"error": "invalid_tenant", "error_description": "no access"},
+    )
+    lines = connection_permission_check(connection=connected)
+    token_line = _by_name(lines)["Visma.net: the connection works for the company"]
+    assert not token_line.ok
+    assert "API User role" in token_line.fix
+
+
+def test_create_scope_missing(connected: Connection, mocked: responses.RequestsMock) -> None:
+    tokens_give(connected, "visma", refresh_token="", scope="vismanet_erp_service_api:read")
+    pleo_happy(mocked)
+    visma_happy(mocked)
+    line = _by_name(connection_permission_check(connection=connected))[
+        "Visma.net: documents can be created"
+    ]
+    assert not line.ok
+    assert "vismanet_erp_service_api:read" in line.detail
+    assert "create access" in line.fix
+
+
+@pytest.mark.parametrize(
+    ("branches", "detail"),
+    [([branch("2", "Other")], "does not exist"), ([branch("1", active=False)], "inactive")],
+)
+def test_branch_problems(
+    connected: Connection,
+    mocked: responses.RequestsMock,
+    branches: list[dict[str, Any]],
+    detail: str,
+) -> None:
+    pleo_happy(mocked)
+    visma_happy(mocked, branches=branches)
+    line = _by_name(connection_permission_check(connection=connected))[
+        "Visma.net: the chosen branch exists"
+    ]
+    assert not line.ok and detail in line.detail
+
+
+def test_nothing_connected(connection: Connection) -> None:
+    lines = connection_permission_check(connection=connection)
+    assert not any(line.ok for line in lines)
+    assert "Connect Pleo" in lines[0].fix
+    assert "Connect Visma.net" in lines[2].fix
