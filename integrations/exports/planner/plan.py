@@ -1,0 +1,99 @@
+"""`plan_item`: one Pleo export item → a journal plan, an invoice plan or a failure."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from integrations.core.money import CurrencyError
+from integrations.exports.planner.invoice import INVOICE_DOCUMENT_TYPES, invoice_parts
+from integrations.exports.planner.journal import JournalBuilder, journal_lines
+from integrations.exports.planner.text import header_description, item_description, item_reference
+from integrations.exports.planner.types import (
+    ExportConfig,
+    InvoicePlan,
+    JournalPlan,
+    PlanError,
+    PlanFailure,
+)
+from integrations.pleo.types import ExportItem
+from integrations.visma.types import JournalTransactionInput, SupplierInvoiceInput
+
+# Pleo invoices (bills) and their payments belong to Pleo's own accounts-payable flow, which
+# this integration does not cover. The item failureReasonType enum has no "unsupported" value:
+# `validation_failure` fits best because the item itself is what cannot be exported, whereas
+# `invalid_configuration`/`missing_configuration` would send finance staff looking for a setting
+# that does not exist.
+UNSUPPORTED_TYPES = frozenset({"invoice", "invoice_payment", "card_invoice"})
+UNSUPPORTED_MESSAGE = (
+    "Invoices are not exported by this integration: book this invoice in Visma.net directly "
+    "and mark it as exported in Pleo"
+)
+
+
+def financial_period(day: date) -> str:
+    return f"{day.year:04d}{day.month:02d}"
+
+
+def plan_item(item: ExportItem, config: ExportConfig) -> JournalPlan | InvoicePlan | PlanFailure:
+    """Pure: the same item and configuration always give the same plan."""
+    try:
+        return _plan(item, config)
+    except PlanError as exc:
+        return exc.failure()
+    except CurrencyError as exc:
+        return PlanFailure("validation_failure", f"{exc}: correct the expense in Pleo")
+
+
+def _plan(item: ExportItem, config: ExportConfig) -> JournalPlan | InvoicePlan:
+    if item.type in UNSUPPORTED_TYPES:
+        raise PlanError("validation_failure", UNSUPPORTED_MESSAGE)
+    reference = item_reference(item.accounting_entry_id)
+    text = item_description(item)
+    day = item.date.date()
+    files = item.files if config.transfer_attachments else ()
+
+    if config.card_expenses_as_invoices and item.type in INVOICE_DOCUMENT_TYPES:
+        document_type, supplier, cash, lines, sources = invoice_parts(
+            item, config, description=text
+        )
+        invoice = SupplierInvoiceInput(
+            document_type=document_type,
+            supplier_number=supplier,
+            date=day,
+            financial_period=financial_period(day),
+            supplier_reference=reference,
+            description=header_description(reference, text),
+            currency_id=item.amount.in_wallet.currency,
+            lines=lines,
+            branch_number=config.branch,
+            payment_method=config.invoice_payment_method,
+            cash_account=cash.account_number,
+            tax_calculation_mode="Gross",
+        )
+        return InvoicePlan(
+            reference=reference,
+            invoice=invoice,
+            files=files,
+            item_id=item.accounting_entry_id,
+            sources=sources,
+        )
+
+    builder = JournalBuilder(
+        reference=reference, description=text, currency=item.amount.in_wallet.currency
+    )
+    journal_lines(item, config, builder)
+    transaction = JournalTransactionInput(
+        transaction_date=day,
+        financial_period=financial_period(day),
+        description=header_description(reference, text),
+        currency_id=builder.currency,
+        lines=builder.finish(),
+        branch=config.branch,
+    )
+    return JournalPlan(
+        reference=reference,
+        transaction=transaction,
+        files=files,
+        item_id=item.accounting_entry_id,
+        sources=builder.sources(),
+    )
