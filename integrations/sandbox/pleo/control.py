@@ -1,0 +1,263 @@
+"""The Pleo sandbox's control API (`_control/…`): no auth, JSON, for tests, demos, benchmarks.
+
+Errors here are `{"error": message}` (and `"type"` when a Pleo rule refused the request), not
+Pleo's shape: this API is the sandbox's own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+
+from integrations.sandbox.common import BadJson, control_error, json_body
+from integrations.sandbox.pleo import clock
+from integrations.sandbox.pleo.api import ApiError
+from integrations.sandbox.pleo.jobs import export_item_prepare, job_create, jobs_expire_stale
+from integrations.sandbox.pleo.models import (
+    AccessToken,
+    ChartAccount,
+    Company,
+    ExportJob,
+    SandboxSettings,
+    Subscription,
+    TagGroup,
+    TaxCode,
+    Vendor,
+    WebhookDelivery,
+)
+from integrations.sandbox.pleo.presets import (
+    company_resolve,
+    pleo_reset,
+    pleo_seed,
+    pleo_seed_records,
+)
+from integrations.sandbox.pleo.shapes import (
+    account_shape,
+    delivery_shape,
+    export_item_shape,
+    job_item_shape,
+    job_shape,
+    subscription_shape,
+    tag_group_shape,
+    tag_shape,
+    tax_code_shape,
+    vendor_shape,
+)
+from integrations.sandbox.pleo.views_vendors import vendor_create
+from integrations.sandbox.pleo.webhooks import deliveries_flush
+
+ControlView = Callable[[HttpRequest], HttpResponse]
+
+
+def _object(request: HttpRequest) -> dict[str, Any]:
+    data = json_body(request)
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ValueError("Send a JSON object.")
+    return data
+
+
+def control(*allowed: str) -> Callable[[ControlView], ControlView]:
+    """csrf-exempt, method-checked, bad input → 400 `{"error"}`."""
+
+    def decorator(view: ControlView) -> ControlView:
+        @csrf_exempt
+        def wrapper(request: HttpRequest) -> HttpResponse:
+            if request.method not in allowed:
+                return control_error(f"Use {' or '.join(allowed)}.", 405)
+            try:
+                return view(request)
+            except ApiError as exc:
+                return JsonResponse({"error": exc.message, "type": exc.type}, status=exc.status)
+            except LookupError as exc:
+                return control_error(str(exc.args[0] if exc.args else exc), 404)
+            except (BadJson, ValueError, TypeError, KeyError) as exc:
+                return control_error(str(exc))
+
+        return wrapper
+
+    return decorator
+
+
+def _seconds(data: dict[str, Any]) -> int:
+    seconds = data.get("seconds")
+    if not isinstance(seconds, int) or isinstance(seconds, bool) or seconds < 0:
+        raise ValueError('Send {"seconds": <non-negative integer>}.')
+    return seconds
+
+
+@control("POST")
+def export_jobs_create(request: HttpRequest) -> HttpResponse:
+    """`{"items": [ExportItemV3, …], "companyId"?, "createdBy"?, "isInteractive"?}` → a pending
+    job (missing ids filled in), `v1.export-job.created` delivered; returns job and items."""
+    data = _object(request)
+    company = company_resolve(data.get("companyId"))
+    raw_items = data.get("items")
+    if not isinstance(raw_items, list) or not raw_items:
+        raise ValueError("items must be a non-empty list of export items.")
+    items = [export_item_prepare(company=company, raw=r, index=i) for i, r in enumerate(raw_items)]
+    job = job_create(
+        company=company,
+        items=items,
+        created_by=data.get("createdBy"),
+        is_interactive=data.get("isInteractive") is not False,
+        vendor_based_bookkeeping=bool(data.get("vendorBasedBookkeeping")),
+    )
+    body = job_shape(job)
+    body["items"] = [export_item_shape(item, request) for item in job.items.all()]
+    return JsonResponse(body, status=201)
+
+
+@control("POST")
+def vendors_create(request: HttpRequest) -> HttpResponse:
+    """A DRAFT vendor made inside Pleo; delivers `v1.vendor.created`."""
+    data = _object(request)
+    company = company_resolve(data.get("companyId"))
+    if not data.get("name"):
+        raise ValueError("name is required.")
+    fields = {
+        "name": str(data["name"]),
+        "default_currency": str(data.get("defaultCurrency") or company.currency),
+        "code": data.get("code"),
+        "external_id": None,
+        "country": data.get("country") or company.country,
+        "registration_number": data.get("registrationNumber"),
+        "tax_registration_number": data.get("taxRegistrationNumber"),
+    }
+    vendor = vendor_create(company=company, fields=fields, state=Vendor.State.DRAFT, announce=True)
+    return JsonResponse(vendor_shape(vendor), status=201)
+
+
+def _job_state(job: ExportJob, request: HttpRequest) -> dict[str, Any]:
+    body = job_shape(job)
+    body["items"] = [
+        {**job_item_shape(item), "exportItem": export_item_shape(item, request)}
+        for item in job.items.all()
+    ]
+    return body
+
+
+@control("GET")
+def state(request: HttpRequest) -> HttpResponse:
+    """Everything the sandbox holds, in Pleo's read shapes (`?companyId=` narrows it)."""
+    jobs_expire_stale()
+    wanted = request.GET.get("companyId")
+    companies = [company_resolve(wanted)] if wanted else list(Company.objects.all())
+    ids = [c.pk for c in companies]
+    groups = []
+    for group in TagGroup.objects.filter(company__in=ids):
+        shape = tag_group_shape(group)
+        shape["tags"] = [tag_shape(t) for t in group.tags.all()]
+        groups.append(shape)
+    subscriptions = []
+    for subscription in Subscription.objects.filter(company__in=ids):
+        shape = subscription_shape(subscription)
+        shape["companyId"] = str(subscription.company_id)
+        shape["secretKey"] = subscription.secret
+        subscriptions.append(shape)
+    body = {
+        "companies": [
+            {
+                "id": str(c.pk),
+                "slug": c.slug,
+                "name": c.name,
+                "country": c.country,
+                "currency": c.currency,
+                "wallets": c.wallets,
+                "employees": [
+                    {"id": str(e.pk), "name": e.name, "code": e.code, "email": e.email}
+                    for e in c.employees.all()
+                ],
+            }
+            for c in companies
+        ],
+        "exportJobs": [_job_state(j, request) for j in ExportJob.objects.filter(company__in=ids)],
+        "chartOfAccounts": [account_shape(a) for a in ChartAccount.objects.filter(company__in=ids)],
+        "taxCodes": [tax_code_shape(t) for t in TaxCode.objects.filter(company__in=ids)],
+        "tagGroups": groups,
+        "vendors": [vendor_shape(v) for v in Vendor.objects.filter(company__in=ids)],
+        "subscriptions": subscriptions,
+        "webhookDeliveries": [
+            delivery_shape(d) for d in WebhookDelivery.objects.filter(company__in=ids)
+        ],
+        "settings": _settings_shape(SandboxSettings.current()),
+    }
+    return JsonResponse(body)
+
+
+def _settings_shape(row: SandboxSettings) -> dict[str, Any]:
+    return {
+        "tokenExpirySeconds": row.token_expiry_seconds,
+        "fileLinkExpirySeconds": row.file_link_expiry_seconds,
+        "webhooksSync": row.webhooks_sync,
+    }
+
+
+@control("POST")
+def reset(request: HttpRequest) -> HttpResponse:
+    pleo_reset()
+    return JsonResponse({"reset": True})
+
+
+@control("POST")
+def seed(request: HttpRequest) -> HttpResponse:
+    """`{"preset": "demo", "keepExisting"?: bool}` and/or explicit records for a company:
+    `{"companyId"?, "chartOfAccounts"|"taxCodes"|"tagGroups"|"vendors": […]}`."""
+    data = _object(request)
+    if data.get("preset"):
+        pleo_seed(str(data["preset"]), keep_existing=bool(data.get("keepExisting")))
+    counts: dict[str, int] = {}
+    if any(data.get(k) for k in ("chartOfAccounts", "taxCodes", "tagGroups", "vendors")):
+        counts = pleo_seed_records(company=company_resolve(data.get("companyId")), data=data)
+    return JsonResponse({"seeded": True, "preset": data.get("preset"), "records": counts})
+
+
+@control("GET", "POST")
+def token_expiry(request: HttpRequest) -> HttpResponse:
+    """`{"seconds": N, "applyToExisting"?: bool}`: lifetime of new access tokens; with
+    `applyToExisting`, tokens already issued expire within N seconds too."""
+    row = SandboxSettings.current()
+    if request.method == "POST":
+        data = _object(request)
+        row.token_expiry_seconds = _seconds(data)
+        row.save(update_fields=["token_expiry_seconds"])
+        if data.get("applyToExisting"):
+            deadline = clock.now() + timedelta(seconds=row.token_expiry_seconds)
+            AccessToken.objects.filter(expires_at__gt=deadline).update(expires_at=deadline)
+    return JsonResponse(_settings_shape(row))
+
+
+@control("GET", "POST")
+def file_link_expiry(request: HttpRequest) -> HttpResponse:
+    """`{"seconds": N}`: lifetime of the signed file links handed out from now on."""
+    row = SandboxSettings.current()
+    if request.method == "POST":
+        row.file_link_expiry_seconds = _seconds(_object(request))
+        row.save(update_fields=["file_link_expiry_seconds"])
+    return JsonResponse(_settings_shape(row))
+
+
+@control("GET", "POST")
+def webhooks(request: HttpRequest) -> HttpResponse:
+    """`{"sync": true}`: send each delivery's first attempt inline (retries wait for a flush)."""
+    row = SandboxSettings.current()
+    if request.method == "POST":
+        data = _object(request)
+        if not isinstance(data.get("sync"), bool):
+            raise ValueError('Send {"sync": true|false}.')
+        row.webhooks_sync = data["sync"]
+        row.save(update_fields=["webhooks_sync"])
+    return JsonResponse(_settings_shape(row))
+
+
+@control("POST")
+def deliveries_flush_view(request: HttpRequest) -> HttpResponse:
+    """Attempt due deliveries now (`{"all": true}`: every open one, due or not)."""
+    data = _object(request)
+    attempted = deliveries_flush(include_not_due=bool(data.get("all")))
+    return JsonResponse({"attempted": [delivery_shape(d) for d in attempted]})

@@ -1,0 +1,65 @@
+"""Receipts the sandbox keeps, served behind expiring HMAC-signed links (like Pleo's
+pre-signed file URLs, valid 24 hours from the fetch by default)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from typing import Any
+from uuid import UUID
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+
+from integrations.sandbox.common import sandbox_endpoint
+from integrations.sandbox.pleo import clock
+from integrations.sandbox.pleo.models import SandboxSettings, StoredFile
+
+
+def _signature(file_id: str, expires: int) -> str:
+    key = f"{settings.SECRET_KEY}:sandbox-pleo-files".encode()
+    return hmac.new(key, f"{file_id}:{expires}".encode(), hashlib.sha256).hexdigest()
+
+
+def file_link(request: HttpRequest, file_id: str | UUID, *, ttl: int | None = None) -> str:
+    """An absolute, signed address of a stored file, valid `ttl` seconds from now."""
+    seconds = ttl if ttl is not None else SandboxSettings.current().file_link_expiry_seconds
+    expires = int(clock.now().timestamp()) + seconds
+    path = reverse("sandbox-pleo-file", kwargs={"file_id": str(file_id)})
+    query = f"?expires={expires}&signature={_signature(str(file_id), expires)}"
+    return request.build_absolute_uri(path) + query
+
+
+def _forbidden(message: str) -> HttpResponse:
+    # Object stores answer an expired or tampered pre-signed URL with 403.
+    return HttpResponse(message, status=403, content_type="text/plain")
+
+
+@sandbox_endpoint("pleo")
+def file_download(request: HttpRequest, file_id: str) -> HttpResponse:
+    """`GET files/{id}?expires=…&signature=…`: no bearer token, the link is the credential."""
+    expires_raw = request.GET.get("expires", "")
+    given = request.GET.get("signature", "")
+    if not expires_raw.isdigit() or not given:
+        return _forbidden("Missing or malformed signature.")
+    expires = int(expires_raw)
+    if not hmac.compare_digest(given, _signature(file_id, expires)):
+        return _forbidden("Signature does not match.")
+    if clock.now().timestamp() > expires:
+        return _forbidden("Request has expired.")
+    try:
+        stored = StoredFile.objects.get(pk=UUID(file_id))
+    except (ValueError, StoredFile.DoesNotExist):
+        return HttpResponse("No such file.", status=404, content_type="text/plain")
+    response = HttpResponse(bytes(stored.content), content_type=stored.content_type)
+    response["Content-Disposition"] = f'inline; filename="{stored.name}"'
+    return response
+
+
+def file_store(*, name: str, content_type: str, content: bytes) -> dict[str, Any]:
+    """Keep the bytes; returns the file entry stored in the item payload."""
+    stored = StoredFile.objects.create(
+        name=name, content_type=content_type, content=content, size=len(content)
+    )
+    return {"fileId": str(stored.id), "name": name, "type": content_type, "size": len(content)}

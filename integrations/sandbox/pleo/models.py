@@ -1,0 +1,384 @@
+"""What the Pleo sandbox holds: companies, OAuth grants, export jobs, master data, webhooks.
+
+Every table is prefixed `sandbox_pleo_` (the app label) and is independent of the integration's
+own tables: the sandbox plays the remote service.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.db import models
+
+
+def optional_text(max_length: int | None) -> Any:
+    """A string the API distinguishes from null (Pleo's nullable string fields)."""
+    if max_length is None:
+        return models.TextField(null=True, blank=True)
+    return models.CharField(max_length=max_length, null=True, blank=True)
+
+
+class Company(models.Model):
+    """A Pleo company (entity). `id` is the UUID Pleo uses as companyId."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4)
+    slug = models.SlugField(unique=True, help_text="Short name used by the control API.")
+    name = models.CharField(max_length=200)
+    country = models.CharField(max_length=2, default="NO")
+    currency = models.CharField(max_length=3, default="NOK")
+    # [{"currency": "NOK", "contraAccount": {"id", "name", "code", "identifier"}}, …]
+    wallets = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "slug"]
+        verbose_name_plural = "companies"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.slug})"
+
+
+class Employee(models.Model):
+    """A Pleo user of a company, usable as `user` in export items."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4)
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="employees")
+    name = models.CharField(max_length=200)
+    code = models.CharField(max_length=50, blank=True)
+    email = models.EmailField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SandboxSettings(models.Model):
+    """Knobs the control API turns (one row)."""
+
+    token_expiry_seconds = models.PositiveIntegerField(default=3600)
+    file_link_expiry_seconds = models.PositiveIntegerField(default=24 * 3600)
+    webhooks_sync = models.BooleanField(
+        default=False, help_text="Deliver webhooks inline instead of in a background thread."
+    )
+
+    class Meta:
+        verbose_name_plural = "sandbox settings"
+
+    def __str__(self) -> str:
+        return f"sandbox settings (tokens {self.token_expiry_seconds} s)"
+
+    @classmethod
+    def current(cls) -> SandboxSettings:
+        row, _ = cls.objects.get_or_create(pk=1)
+        return row
+
+
+class AuthorizationCode(models.Model):
+    code = models.CharField(max_length=100, unique=True)
+    client_id = models.CharField(max_length=200)
+    company = models.ForeignKey(Company, on_delete=models.CASCADE)
+    redirect_uri = models.CharField(max_length=2000)
+    scope = models.CharField(max_length=2000, blank=True)
+    code_challenge = models.CharField(max_length=200)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    # The grant issued from this code, revoked if the code is replayed.
+    grant = models.ForeignKey("Grant", null=True, blank=True, on_delete=models.SET_NULL)
+
+    def __str__(self) -> str:
+        return f"code for {self.client_id} → {self.company_id}"
+
+
+class Grant(models.Model):
+    """One user consent: the chain of access and refresh tokens issued from it."""
+
+    client_id = models.CharField(max_length=200)
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="grants")
+    scope = models.CharField(max_length=2000, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"grant {self.pk} of {self.client_id} → {self.company_id}"
+
+
+class AccessToken(models.Model):
+    token = models.CharField(max_length=200, unique=True)
+    grant = models.ForeignKey(Grant, on_delete=models.CASCADE, related_name="access_tokens")
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"access token of grant {self.grant_id}"
+
+
+class RefreshToken(models.Model):
+    token = models.CharField(max_length=200, unique=True)
+    grant = models.ForeignKey(Grant, on_delete=models.CASCADE, related_name="refresh_tokens")
+    created_at = models.DateTimeField(auto_now_add=True)
+    # Rotation: a refresh token works once; using a spent one revokes the whole grant.
+    used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"refresh token of grant {self.grant_id}"
+
+
+class ExportJob(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        IN_PROGRESS = "in_progress"
+        FAILED = "failed"
+        COMPLETED = "completed"
+        COMPLETED_WITH_ERRORS = "completed_with_errors"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4)
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="export_jobs")
+    status = models.CharField(max_length=30, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField()
+    created_by = models.UUIDField(null=True, blank=True)
+    is_interactive = models.BooleanField(default=True)
+    vendor_based_bookkeeping = models.BooleanField(default=False)
+    expires_in = models.PositiveIntegerField(default=3600)
+    last_updated_at = models.DateTimeField()
+    started_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    expired_at = models.DateTimeField(null=True, blank=True)
+    failure_reason = optional_text(None)
+    failure_reason_type = optional_text(60)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"export job {self.pk} ({self.status})"
+
+
+class ExportJobItem(models.Model):
+    """One accounting entry in a job: the export item payload and its export outcome."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        IN_PROGRESS = "in_progress"
+        FAILED = "failed"
+        SUCCESSFUL = "successful"
+        ABANDONED = "abandoned"
+
+    job = models.ForeignKey(ExportJob, on_delete=models.CASCADE, related_name="items")
+    position = models.PositiveIntegerField()
+    accounting_entry_id = models.UUIDField()
+    # The ExportItemV3 as Pleo would serve it; stored files appear as {"fileId": …}.
+    payload = models.JSONField()
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    exported_at = models.DateTimeField(null=True, blank=True)
+    external_id = optional_text(500)
+    external_url = optional_text(2000)
+    failure_reason = optional_text(None)
+    failure_reason_type = optional_text(60)
+
+    class Meta:
+        ordering = ["job", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["job", "accounting_entry_id"], name="sbx_pleo_item_uniq"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"item {self.accounting_entry_id} ({self.status})"
+
+
+class StoredFile(models.Model):
+    """A receipt held by the sandbox and served behind a signed link."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4)
+    name = models.CharField(max_length=300)
+    content_type = models.CharField(max_length=200, default="application/octet-stream")
+    content = models.BinaryField()
+    size = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.size} bytes)"
+
+
+class ChartAccount(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4)
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="accounts")
+    external_id = models.CharField(max_length=255)
+    name = models.CharField(max_length=255, blank=True)
+    code = optional_text(255)
+    archived = models.BooleanField(default=False)
+    metadata = models.JSONField(null=True, blank=True)
+    tax_code_external_id = optional_text(255)
+    # Pleo refuses to delete an account used by accounting entries; the control API sets this.
+    in_use = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["company", "external_id"], name="sbx_pleo_coa_ext_uniq")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.external_id} {self.name}"
+
+
+class TaxCode(models.Model):
+    class Type(models.TextChoices):
+        INCLUSIVE = "inclusive"
+        EXCLUSIVE = "exclusive"
+        REVERSE = "reverse"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4)
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="tax_codes")
+    name = models.CharField(max_length=255)
+    code = optional_text(255)
+    rate = models.DecimalField(max_digits=9, decimal_places=6)
+    type = models.CharField(max_length=20, choices=Type.choices)
+    archived = models.BooleanField(default=False)
+    ingoing_tax_account = optional_text(255)
+    outgoing_tax_account = optional_text(255)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.code or '-'} {self.name}"
+
+
+class TagGroup(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4)
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="tag_groups")
+    code = models.CharField(max_length=255)
+    name = models.CharField(max_length=255)
+    archived = models.BooleanField(default=False)
+    metadata = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class Tag(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4)
+    group = models.ForeignKey(TagGroup, on_delete=models.CASCADE, related_name="tags")
+    code = models.CharField(max_length=255)
+    name = optional_text(255)
+    archived = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name or ''}"
+
+
+class Vendor(models.Model):
+    class State(models.TextChoices):
+        DRAFT = "DRAFT"
+        ACTIVE = "ACTIVE"
+        ARCHIVED = "ARCHIVED"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4)
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="vendors")
+    name = models.CharField(max_length=255)
+    default_currency = models.CharField(max_length=3)
+    code = optional_text(255)
+    external_id = optional_text(255)
+    country = optional_text(9)
+    registration_number = optional_text(255)
+    tax_registration_number = optional_text(255)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.DRAFT)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.state})"
+
+
+class Subscription(models.Model):
+    class Status(models.TextChoices):
+        ACTIVE = "ACTIVE"
+        INACTIVE = "INACTIVE"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4)
+    # Pleo scopes a subscription to the token that created it, so to one company here.
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="subscriptions")
+    endpoint_url = models.CharField(max_length=2000)
+    event_types = models.JSONField(default=list)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    custom_headers = models.JSONField(default=dict, blank=True)
+    endpoint_auth = models.JSONField(null=True, blank=True)
+    secret = models.CharField(max_length=100)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.endpoint_url} {self.event_types}"
+
+
+class WebhookDelivery(models.Model):
+    """One event sent to one subscription, with the outcome of its latest attempt."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        DELIVERED = "delivered"
+        RETRYING = "retrying"
+        FAILED = "failed"
+
+    subscription = models.ForeignKey(
+        Subscription, null=True, on_delete=models.SET_NULL, related_name="deliveries"
+    )
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="deliveries")
+    endpoint_url = models.CharField(max_length=2000)
+    message_id = models.CharField(max_length=100, unique=True)
+    event_id = models.UUIDField(default=uuid.uuid4)
+    event_type = models.CharField(max_length=100)
+    body = models.TextField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name_plural = "webhook deliveries"
+
+    def __str__(self) -> str:
+        return f"{self.event_type} → {self.endpoint_url} ({self.status})"
+
+
+class DeliveryAttempt(models.Model):
+    delivery = models.ForeignKey(WebhookDelivery, on_delete=models.CASCADE, related_name="tries")
+    at = models.DateTimeField()
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    duration_ms = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"attempt of delivery {self.delivery_id}: {self.status_code or self.error}"

@@ -1,0 +1,212 @@
+"""Signed webhook deliveries from the Pleo sandbox to subscribed endpoints.
+
+Pleo signs with the Standard Webhooks scheme (`webhook-id` msg_…, `webhook-timestamp`,
+`webhook-signature: v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, secret `whsec_…`);
+body `{"data", "eventId", "eventType"}`. Reference: /work/shared/notes/pleo-api.md §4.
+
+Deliveries are sent after the creating transaction commits, in a background thread (the
+receiver may be this very server, so the request that created the event must not wait for it),
+and retried with exponential backoff. `SandboxSettings.webhooks_sync` sends the first attempt
+inline instead, which tests use; `deliveries_flush` retries whatever is due.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import secrets
+import threading
+import time
+import uuid
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import requests
+from django.db import connection, transaction
+from standardwebhooks.webhooks import Webhook
+
+from integrations.sandbox.pleo import clock
+from integrations.sandbox.pleo.models import (
+    Company,
+    DeliveryAttempt,
+    SandboxSettings,
+    Subscription,
+    WebhookDelivery,
+)
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 6
+BACKOFF_CAP_SECONDS = 60
+TIMEOUT = (3.0, 10.0)
+OPEN = (WebhookDelivery.Status.PENDING, WebhookDelivery.Status.RETRYING)
+
+
+def secret_new() -> str:
+    """A subscription secret: `whsec_` + base64 of 24 random bytes."""
+    return "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
+
+
+def backoff_seconds(attempts: int) -> int:
+    """Wait after the `attempts`-th failed attempt: 1 s, 2 s, 4 s … capped."""
+    return int(min(2 ** (attempts - 1), BACKOFF_CAP_SECONDS))
+
+
+def signature_headers(*, secret: str, message_id: str, body: str, at: datetime) -> dict[str, str]:
+    signature = Webhook(secret).sign(msg_id=message_id, timestamp=at, data=body)
+    return {
+        "webhook-id": message_id,
+        "webhook-timestamp": str(int(at.timestamp())),
+        "webhook-signature": signature,
+    }
+
+
+def webhook_emit(*, company: Company, event_type: str, data: dict[str, Any]) -> list[int]:
+    """Record one delivery per ACTIVE subscription of the company to `event_type`.
+
+    Sending starts once the surrounding transaction commits.
+    """
+    event_id = uuid.uuid4()
+    body = json.dumps({"data": data, "eventId": str(event_id), "eventType": event_type})
+    ids: list[int] = []
+    subscriptions = Subscription.objects.filter(company=company, status=Subscription.Status.ACTIVE)
+    for subscription in subscriptions:
+        if event_type not in (subscription.event_types or []):
+            continue
+        delivery = WebhookDelivery.objects.create(
+            subscription=subscription,
+            company=company,
+            endpoint_url=subscription.endpoint_url,
+            message_id=f"msg_{uuid.uuid4().hex}",
+            event_id=event_id,
+            event_type=event_type,
+            body=body,
+            next_attempt_at=clock.now(),
+        )
+        ids.append(delivery.pk)
+    if ids:
+        transaction.on_commit(lambda: deliveries_dispatch(ids))
+    return ids
+
+
+def deliveries_dispatch(ids: Sequence[int]) -> None:
+    if SandboxSettings.current().webhooks_sync:
+        for delivery_id in ids:
+            delivery_attempt(delivery_id)
+        return
+    thread = threading.Thread(
+        target=_deliver_in_background, args=(list(ids),), name="pleo-sandbox-webhooks", daemon=True
+    )
+    thread.start()
+
+
+def _deliver_in_background(ids: list[int]) -> None:
+    try:
+        pending = list(ids)
+        while pending:
+            still_open: list[int] = []
+            for delivery_id in pending:
+                delivery = delivery_attempt(delivery_id)
+                if delivery is not None and delivery.status in OPEN:
+                    still_open.append(delivery_id)
+            pending = still_open
+            if pending:
+                due = WebhookDelivery.objects.filter(pk__in=pending).values_list(
+                    "next_attempt_at", flat=True
+                )
+                soonest = min((d for d in due if d is not None), default=clock.now())
+                wait = (soonest - clock.now()).total_seconds()
+                time.sleep(min(max(wait, 0.05), BACKOFF_CAP_SECONDS))
+    except Exception:  # a background thread has no one to raise to
+        logger.exception("webhook delivery thread failed")
+    finally:
+        connection.close()
+
+
+def _claim(delivery_id: int) -> WebhookDelivery | None:
+    """Take one open delivery for an attempt; None when another worker has it or it is done."""
+    with transaction.atomic():
+        delivery = (
+            WebhookDelivery.objects.select_for_update()
+            .select_related("subscription")
+            .filter(pk=delivery_id, status__in=OPEN)
+            .first()
+        )
+        if delivery is None:
+            return None
+        delivery.attempts += 1
+        delivery.last_attempt_at = clock.now()
+        # Push the due time out while the attempt runs so a flush does not send it twice.
+        delivery.next_attempt_at = clock.now() + timedelta(seconds=TIMEOUT[0] + TIMEOUT[1])
+        delivery.save(update_fields=["attempts", "last_attempt_at", "next_attempt_at"])
+        return delivery
+
+
+def delivery_attempt(delivery_id: int) -> WebhookDelivery | None:
+    """One HTTP attempt; records it and schedules the next one on failure."""
+    delivery = _claim(delivery_id)
+    if delivery is None:
+        return None
+    subscription = delivery.subscription
+    secret = subscription.secret if subscription else ""
+    headers = {"Content-Type": "application/json", "User-Agent": "Pleo-Webhooks (sandbox)"}
+    if subscription is not None:
+        headers.update({str(k): str(v) for k, v in (subscription.custom_headers or {}).items()})
+        auth = subscription.endpoint_auth or {}
+        credentials = auth.get("credentials") or {}
+        if auth.get("type") == "BASIC":
+            pair = f"{credentials.get('username', '')}:{credentials.get('password', '')}"
+            headers["Authorization"] = "Basic " + base64.b64encode(pair.encode()).decode()
+    headers.update(
+        signature_headers(
+            secret=secret, message_id=delivery.message_id, body=delivery.body, at=datetime.now(UTC)
+        )
+    )
+    started = time.monotonic()
+    status_code: int | None = None
+    error = ""
+    try:
+        # Reference: Standard Webhooks delivery (POST, JSON body, signature headers).
+        response = requests.post(
+            delivery.endpoint_url,
+            data=delivery.body.encode(),
+            headers=headers,
+            timeout=TIMEOUT,
+            allow_redirects=False,
+        )
+        status_code = response.status_code
+        if not 200 <= status_code < 300:
+            error = f"HTTP {status_code}: {response.text[:300]}"
+    except requests.RequestException as exc:
+        error = f"{type(exc).__name__}: {exc}"[:500]
+    duration = int((time.monotonic() - started) * 1000)
+    now = clock.now()
+    DeliveryAttempt.objects.create(
+        delivery=delivery, at=now, status_code=status_code, error=error, duration_ms=duration
+    )
+    delivery.last_status_code = status_code
+    delivery.last_error = error
+    if not error:
+        delivery.status = WebhookDelivery.Status.DELIVERED
+        delivery.next_attempt_at = None
+    elif delivery.attempts >= MAX_ATTEMPTS:
+        delivery.status = WebhookDelivery.Status.FAILED
+        delivery.next_attempt_at = None
+    else:
+        delivery.status = WebhookDelivery.Status.RETRYING
+        delivery.next_attempt_at = now + timedelta(seconds=backoff_seconds(delivery.attempts))
+    delivery.save(update_fields=["status", "last_status_code", "last_error", "next_attempt_at"])
+    return delivery
+
+
+def deliveries_flush(*, include_not_due: bool = False) -> list[WebhookDelivery]:
+    """Attempt every open delivery that is due now (or every open one), inline."""
+    due = WebhookDelivery.objects.filter(status__in=OPEN)
+    if not include_not_due:
+        due = due.filter(next_attempt_at__lte=clock.now())
+    results: Iterable[WebhookDelivery | None] = (
+        delivery_attempt(pk) for pk in list(due.values_list("pk", flat=True))
+    )
+    return [d for d in results if d is not None]
