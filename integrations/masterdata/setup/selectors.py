@@ -1,0 +1,484 @@
+"""Reads of the setup: the overview of what is done, missing or broken, and the export
+configuration and mirror snapshot the exporter plans and checks against."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING, Literal
+
+from django.urls import NoReverseMatch, reverse
+
+from integrations.connections.models import AccountMapping, Connection, ExportSettings
+from integrations.masterdata.models import (
+    CategoryMapping,
+    SegmentSetting,
+    SyncRun,
+    VismaAccount,
+    VismaBranch,
+    VismaCurrency,
+    VismaFinancialPeriod,
+    VismaSegmentValue,
+    VismaSupplier,
+    VismaVatCategory,
+)
+from integrations.masterdata.setup import validation as v
+
+if TYPE_CHECKING:
+    from integrations.exports.planner import CategoryTarget, ExportConfig
+    from integrations.exports.preflight import MirrorSnapshot
+
+State = Literal["done", "missing", "broken"]
+
+# The record kinds a complete master data sync covers, in the order the overview lists them.
+SYNC_KINDS: tuple[str, ...] = (
+    SyncRun.Kind.ACCOUNTS,
+    SyncRun.Kind.TAX_CODES,
+    SyncRun.Kind.TAGS,
+    SyncRun.Kind.VENDORS,
+)
+
+
+@dataclass(frozen=True)
+class SetupStep:
+    name: str
+    state: State
+    detail: str
+    url: str
+
+
+def _url(name: str, connection: Connection) -> str:
+    try:
+        return reverse(name, kwargs={"connection_id": connection.pk})
+    except NoReverseMatch:
+        try:
+            return reverse(name, args=[connection.pk])
+        except NoReverseMatch:
+            return ""
+
+
+def _connection_url(connection: Connection) -> str:
+    for name in ("connections:detail", "connections:connection", "connections:setup"):
+        url = _url(name, connection)
+        if url:
+            return url
+    try:
+        return reverse("connections:list")
+    except NoReverseMatch:
+        return ""
+
+
+def account_mapping_for_connection(*, connection: Connection) -> AccountMapping | None:
+    return AccountMapping.objects.filter(connection=connection).first()
+
+
+def export_settings_for_connection(*, connection: Connection) -> ExportSettings | None:
+    return ExportSettings.objects.filter(connection=connection).first()
+
+
+def base_currency_for_connection(*, connection: Connection) -> str:
+    base = VismaCurrency.objects.filter(connection=connection, is_base=True).first()
+    if base is not None:
+        return base.currency_id
+    branch = VismaBranch.objects.filter(
+        connection=connection, number=connection.visma_branch_number
+    ).first()
+    return branch.currency if branch is not None else ""
+
+
+def wallet_currencies_for_connection(*, connection: Connection) -> list[str]:
+    """The Pleo wallet currencies we know of: those already mapped, else the company's base
+    currency (Pleo's public API tells no wallet currencies; the Accounts page adds more)."""
+    mapping = account_mapping_for_connection(connection=connection)
+    currencies = sorted((mapping.wallet_accounts or {}).keys()) if mapping else []
+    if not currencies:
+        base = base_currency_for_connection(connection=connection)
+        if base:
+            currencies = [base]
+    return currencies
+
+
+def _last_run(runs: Sequence[SyncRun], kind: str) -> SyncRun | None:
+    for run in runs:
+        if run.kind == kind or kind in (run.kinds or []) or run.kind == SyncRun.Kind.ALL:
+            return run
+    return None
+
+
+def _sync_step(connection: Connection) -> SetupStep:
+    runs = list(SyncRun.objects.filter(connection=connection).order_by("-queued_at", "-id")[:200])
+    url = _url("masterdata:sync", connection) or _url("masterdata:setup_overview", connection)
+    never: list[str] = []
+    failed: list[str] = []
+    parts: list[str] = []
+    for kind in SYNC_KINDS:
+        label = SyncRun.Kind(kind).label
+        finished = [r for r in runs if r.finished]
+        run = _last_run(finished, kind)
+        if run is None:
+            running = _last_run(runs, kind)
+            never.append(label)
+            parts.append(f"{label}: {'running' if running else 'never synced'}")
+            continue
+        when = run.finished_at.strftime("%Y-%m-%d %H:%M") if run.finished_at else "?"
+        if run.status == SyncRun.Status.FAILED:
+            failed.append(label)
+            parts.append(f"{label}: failed {when} ({run.error[:120] or 'see the sync page'})")
+        elif run.status == SyncRun.Status.PARTIALLY_FAILED:
+            failed.append(label)
+            parts.append(f"{label}: {run.failed} record(s) failed {when}")
+        else:
+            parts.append(f"{label}: synced {when}")
+    state: State = "broken" if failed else ("missing" if never else "done")
+    return SetupStep("Master data synced", state, "; ".join(parts), url)
+
+
+def _accounts_step(connection: Connection, settings: ExportSettings | None) -> SetupStep:
+    url = _url("masterdata:setup_accounts", connection)
+    mapping = account_mapping_for_connection(connection=connection)
+    if mapping is None or not mapping.wallet_accounts or not mapping.tax_account:
+        return SetupStep(
+            "Accounts mapped",
+            "missing",
+            "Choose the Pleo Wallet account for each wallet currency and the tax account.",
+            url,
+        )
+    problems: list[str] = []
+    for currency, number in sorted(mapping.wallet_accounts.items()):
+        problem = v.account_problem(
+            connection=connection,
+            number=number,
+            role=f"the {currency} Pleo Wallet account",
+            balance_sheet=True,
+            currency=currency,
+        )
+        if problem:
+            problems.append(problem)
+    for number, role in (
+        (mapping.tax_account, "the tax account"),
+        (mapping.output_vat_account, "the output VAT account"),
+        (mapping.out_of_pocket_account, "the Out-of-pocket account"),
+    ):
+        if number:
+            problem = v.account_problem(
+                connection=connection, number=number, role=role, balance_sheet=True
+            )
+            if problem:
+                problems.append(problem)
+    if mapping.default_vendor_number:
+        problem = v.supplier_problem(connection=connection, number=mapping.default_vendor_number)
+        if problem:
+            problems.append(problem)
+    if problems:
+        return SetupStep("Accounts mapped", "broken", " ".join(problems), url)
+    invoices = bool(settings and settings.card_expenses_as_invoices)
+    if invoices and not mapping.default_vendor_number:
+        return SetupStep(
+            "Accounts mapped",
+            "missing",
+            "Purchase invoices are on: choose the default vendor for expenses without a "
+            "matched vendor.",
+            url,
+        )
+    wallets = ", ".join(f"{c} → {n}" for c, n in sorted(mapping.wallet_accounts.items()))
+    detail = f"Pleo Wallet {wallets}; tax account {mapping.tax_account}."
+    if not mapping.out_of_pocket_account:
+        detail += " No Out-of-pocket account: reimbursable expenses will fail until one is set."
+    return SetupStep("Accounts mapped", "done", detail, url)
+
+
+def _tags_step(connection: Connection) -> SetupStep:
+    url = _url("masterdata:setup_tags", connection)
+    settings = list(SegmentSetting.objects.filter(connection=connection).select_related("segment"))
+    if not settings:
+        return SetupStep(
+            "Tags configured",
+            "missing",
+            "Choose which Visma.net segments become Pleo tag groups.",
+            url,
+        )
+    problems: list[str] = []
+    synced: list[str] = []
+    for setting in settings:
+        segment = setting.segment
+        if setting.synced:
+            synced.append(segment.description)
+            if not segment.active:
+                problems.append(f"Segment {segment.description} is no longer active.")
+            if not setting.default_value:
+                problems.append(f"{segment.description} has no default value.")
+        if setting.default_value:
+            problem = v.segment_value_problem(segment=segment, value_id=setting.default_value)
+            if problem:
+                problems.append(problem)
+    if problems:
+        return SetupStep("Tags configured", "broken", " ".join(problems), url)
+    detail = (
+        f"Tag groups: {', '.join(synced)}." if synced else "No segment is synced as a tag group."
+    )
+    return SetupStep("Tags configured", "done", detail, url)
+
+
+def _categories_step(connection: Connection) -> SetupStep:
+    url = _url("masterdata:setup_categories", connection)
+    mappings = list(CategoryMapping.objects.filter(connection=connection))
+    accounts = {
+        a.number: a
+        for a in VismaAccount.objects.filter(
+            connection=connection, number__in=[m.visma_account_number for m in mappings]
+        )
+    }
+    vats = {
+        c.vat_category_id: c
+        for c in VismaVatCategory.objects.filter(
+            connection=connection,
+            vat_category_id__in=[
+                m.default_vat_category for m in mappings if m.default_vat_category
+            ],
+        )
+    }
+    problems: list[str] = []
+    for m in mappings:
+        label = m.pleo_account_name or m.pleo_account_code or m.pleo_account_id
+        account = accounts.get(m.visma_account_number)
+        if account is None or not account.active:
+            problems.append(f"{label}: account {m.visma_account_number} is unknown or inactive.")
+        if m.default_vat_category:
+            vat = vats.get(m.default_vat_category)
+            if vat is None or not vat.active:
+                problems.append(
+                    f"{label}: VAT category {m.default_vat_category} is unknown or inactive."
+                )
+    # Categories our sync created in Pleo (active accounts) that have no mapping yet.
+    mapped = {m.pleo_account_id for m in mappings}
+    unmapped = (
+        VismaAccount.objects.filter(connection=connection, active=True)
+        .exclude(pleo_id="")
+        .exclude(pleo_id__in=mapped)
+        .count()
+    )
+    if problems:
+        return SetupStep("Categories mapped", "broken", " ".join(problems[:10]), url)
+    if not mappings:
+        return SetupStep(
+            "Categories mapped",
+            "missing",
+            "Map each Pleo category to a Visma.net account and default tax code.",
+            url,
+        )
+    if unmapped:
+        return SetupStep(
+            "Categories mapped",
+            "missing",
+            f"{len(mappings)} mapped, {unmapped} Pleo categor{'y' if unmapped == 1 else 'ies'} "
+            "not mapped yet.",
+            url,
+        )
+    return SetupStep("Categories mapped", "done", f"{len(mappings)} categories mapped.", url)
+
+
+def _export_settings_step(connection: Connection, settings: ExportSettings | None) -> SetupStep:
+    url = _url("connections:export_settings", connection) or _connection_url(connection)
+    if settings is None:
+        return SetupStep("Export settings saved", "missing", "Choose how expenses are booked.", url)
+    if settings.card_expenses_as_invoices and settings.invoice_payment_method:
+        problem = v.payment_method_problem(
+            connection=connection, payment_method_id=settings.invoice_payment_method
+        )
+        if problem:
+            return SetupStep("Export settings saved", "broken", problem, url)
+    mode = "purchase invoices" if settings.card_expenses_as_invoices else "journal transactions"
+    return SetupStep("Export settings saved", "done", f"Card expenses are booked as {mode}.", url)
+
+
+def _permission_step(connection: Connection) -> SetupStep:
+    url = _connection_url(connection)
+    event = connection.events.filter(kind__startswith="permission").order_by("-at", "-id").first()
+    if event is None:
+        return SetupStep(
+            "Permission check", "missing", "Run the permission check after connecting.", url
+        )
+    if not event.ok:
+        return SetupStep("Permission check", "broken", event.detail[:300] or "Failed.", url)
+    return SetupStep("Permission check", "done", f"Passed {event.at:%Y-%m-%d %H:%M}.", url)
+
+
+def setup_overview(*, connection: Connection) -> list[SetupStep]:
+    """Each setup step with its state and where to fix it, in the order a team works."""
+    conn_url = _connection_url(connection)
+    settings = export_settings_for_connection(connection=connection)
+    steps = [
+        SetupStep(
+            "Pleo connected",
+            "done" if connection.pleo_connected else "missing",
+            f"Company {connection.pleo_company_id}."
+            if connection.pleo_connected
+            else "Connect the Pleo company.",
+            conn_url,
+        ),
+        SetupStep(
+            "Visma.net connected",
+            "done" if connection.visma_connected else "missing",
+            f"{connection.visma_company_name or 'Tenant'} {connection.visma_tenant_id}."
+            if connection.visma_connected
+            else "Connect the Visma.net company.",
+            conn_url,
+        ),
+    ]
+    branch = connection.visma_branch_number
+    if not branch:
+        steps.append(SetupStep("Branch chosen", "missing", "Choose the company branch.", conn_url))
+    else:
+        mirrored = VismaBranch.objects.filter(connection=connection, number=branch).first()
+        any_mirrored = VismaBranch.objects.filter(connection=connection).exists()
+        if any_mirrored and (mirrored is None or not mirrored.active):
+            steps.append(
+                SetupStep(
+                    "Branch chosen",
+                    "broken",
+                    f"Branch {branch} is no longer an active branch in Visma.net.",
+                    conn_url,
+                )
+            )
+        else:
+            name = f" {mirrored.name}" if mirrored else ""
+            steps.append(SetupStep("Branch chosen", "done", f"Branch {branch}{name}.", conn_url))
+    steps += [
+        _permission_step(connection),
+        _sync_step(connection),
+        _accounts_step(connection, settings),
+        _tags_step(connection),
+        _categories_step(connection),
+        _export_settings_step(connection, settings),
+    ]
+    return steps
+
+
+# -- what the exporter needs -----------------------------------------------------------------
+
+
+def category_targets_for_connection(*, connection: Connection) -> dict[str, CategoryTarget]:
+    """Pleo category (by its id, code and external id) → Visma.net account and VAT category.
+
+    A Pleo category our sync created from a Visma.net account maps to that account unless a
+    finance user mapped it otherwise; explicit mappings win.
+    """
+    from integrations.exports.planner import CategoryTarget
+
+    targets: dict[str, CategoryTarget] = {}
+    for account in VismaAccount.objects.filter(connection=connection).exclude(pleo_id=""):
+        target = CategoryTarget(
+            account_number=account.number, default_vat_category=account.tax_category or None
+        )
+        targets[account.pleo_id] = target
+    for mapping in CategoryMapping.objects.filter(connection=connection):
+        target = CategoryTarget(
+            account_number=mapping.visma_account_number,
+            default_vat_category=mapping.default_vat_category or None,
+        )
+        targets[mapping.pleo_account_id] = target
+        if mapping.pleo_account_code:
+            targets[mapping.pleo_account_code] = target
+    return targets
+
+
+def export_config_for_connection(*, connection: Connection) -> ExportConfig:
+    """Everything the planner needs about a connection, read once per export run."""
+    from integrations.exports.planner import ExportConfig, VatInfo, VendorRef
+
+    mapping = account_mapping_for_connection(connection=connection)
+    settings = export_settings_for_connection(connection=connection) or ExportSettings(
+        connection=connection
+    )
+    segments = v.subaccount_segments(connection=connection)
+    seg_settings = {
+        s.segment_id: s
+        for s in SegmentSetting.objects.filter(connection=connection, segment__in=segments)
+    }
+    tag_segments: dict[str, int] = {}
+    segment_defaults: dict[int, str] = {}
+    for segment in segments:
+        setting = seg_settings.get(segment.pk)
+        if setting is None:
+            continue
+        if setting.synced:
+            tag_segments[segment.tag_group_code] = segment.segment_id
+        if setting.default_value:
+            segment_defaults[segment.segment_id] = setting.default_value
+    vat_rates = {
+        c.vat_category_id: VatInfo(
+            rate=c.rate if c.rate is not None else Decimal(0), reverse_charge=c.reverse_charge
+        )
+        for c in VismaVatCategory.objects.filter(connection=connection)
+    }
+    segment_values: dict[int, set[str]] = {}
+    for segment_id, value_id in VismaSegmentValue.objects.filter(segment__in=segments).values_list(
+        "segment__segment_id", "value_id"
+    ):
+        segment_values.setdefault(segment_id, set()).add(value_id)
+    vendors = tuple(
+        VendorRef(
+            number=s.number,
+            code=s.number,
+            vat_registration_id=s.vat_registration_id or None,
+            active=s.active,
+        )
+        for s in VismaSupplier.objects.filter(connection=connection)
+    )
+    return ExportConfig(
+        base_currency=base_currency_for_connection(connection=connection),
+        branch=connection.visma_branch_number or None,
+        wallet_accounts=dict(mapping.wallet_accounts or {}) if mapping else {},
+        out_of_pocket_account=(mapping.out_of_pocket_account or None) if mapping else None,
+        tax_account=(mapping.tax_account or None) if mapping else None,
+        output_vat_account=(mapping.output_vat_account or None) if mapping else None,
+        default_vendor_number=(mapping.default_vendor_number or None) if mapping else None,
+        categories=category_targets_for_connection(connection=connection),
+        segment_ids=tuple(s.segment_id for s in segments),
+        tag_segments=tag_segments,
+        segment_defaults=segment_defaults,
+        one_journal_per_export=settings.one_journal_per_export,
+        card_expenses_as_invoices=settings.card_expenses_as_invoices,
+        invoice_payment_method=settings.invoice_payment_method or None,
+        transfer_attachments=settings.transfer_attachments,
+        vat_rates=vat_rates,
+        vendors=vendors,
+        visma_accounts={
+            number: tax_category or None
+            for number, tax_category in VismaAccount.objects.filter(
+                connection=connection
+            ).values_list("number", "tax_category")
+        },
+        segment_values={k: frozenset(vals) for k, vals in segment_values.items()},
+    )
+
+
+def mirror_snapshot_for_connection(*, connection: Connection) -> MirrorSnapshot:
+    """Which accounts, VAT categories, segment values, suppliers and periods exist and are
+    usable, for the preflight check just before posting."""
+    from integrations.exports.preflight import MirrorSnapshot, PeriodState
+
+    values = VismaSegmentValue.objects.filter(
+        segment__connection=connection, segment__dimension_id=v.SUBACCOUNT_DIMENSION
+    ).values_list("segment__segment_id", "value_id", "active")
+    return MirrorSnapshot(
+        accounts=dict(
+            VismaAccount.objects.filter(connection=connection).values_list("number", "active")
+        ),
+        vat_categories=dict(
+            VismaVatCategory.objects.filter(connection=connection).values_list(
+                "vat_category_id", "active"
+            )
+        ),
+        segment_values={(seg, value): active for seg, value, active in values},
+        suppliers=dict(
+            VismaSupplier.objects.filter(connection=connection).values_list("number", "active")
+        ),
+        periods={
+            p.period_id: PeriodState(
+                closed_in_gl=p.closed_in_gl, closed_in_ap=p.closed_in_ap, active=p.active
+            )
+            for p in VismaFinancialPeriod.objects.filter(connection=connection)
+        },
+    )

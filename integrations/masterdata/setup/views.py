@@ -1,0 +1,300 @@
+"""Setup pages for finance staff: overview, accounts, tags, categories.
+
+Thin: collect the form, call a service, show its reasons. Support staff may look (GET) but not
+change (`finance_required` answers 403); every form carries a CSRF token.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods
+
+from integrations.connections.models import AccountMapping, Connection
+from integrations.connections.selectors import connection_list
+from integrations.core.roles import finance_required, is_finance
+from integrations.masterdata.models import CategoryMapping, SegmentSetting, VismaAccount
+from integrations.masterdata.setup import selectors, services
+from integrations.masterdata.setup import validation as v
+from integrations.masterdata.setup.forms import AccountsForm, CategoriesForm, TagsForm
+from integrations.masterdata.setup.history import HistoryEntry, history_entries
+from integrations.masterdata.setup.pleo_push import (
+    category_mappings_push_to_pleo,
+    pleo_categories_for_connection,
+)
+
+
+def _connection(connection_id: int) -> Connection:
+    return get_object_or_404(Connection, pk=connection_id)
+
+
+def _errors_to_messages(exc: ValidationError) -> list[str]:
+    return [msg for msgs in exc.message_dict.values() for msg in msgs]
+
+
+def _context(request: HttpRequest, connection: Connection, **extra: Any) -> dict[str, Any]:
+    return {"connection": connection, "can_change": is_finance(request.user), **extra}
+
+
+# -- overview --------------------------------------------------------------------------------
+
+
+def account_mapping_history(*, connection: Connection) -> list[HistoryEntry]:
+    return history_entries(
+        AccountMapping.history.filter(connection_id=connection.pk).select_related("history_user")
+    )
+
+
+def segment_settings_history(*, connection: Connection) -> list[HistoryEntry]:
+    return history_entries(
+        SegmentSetting.history.filter(connection_id=connection.pk).select_related("history_user"),
+        subject=lambda r: str(r.segment.description) if r.segment_id else "",
+    )
+
+
+def category_mappings_history(*, connection: Connection) -> list[HistoryEntry]:
+    return history_entries(
+        CategoryMapping.history.filter(connection_id=connection.pk).select_related("history_user"),
+        subject=lambda r: r.pleo_account_name or r.pleo_account_code or r.pleo_account_id,
+    )
+
+
+@finance_required
+@require_http_methods(["GET"])
+def setup_index(request: HttpRequest) -> HttpResponse:
+    connections = list(connection_list())
+    if len(connections) == 1:
+        return redirect("masterdata:setup_overview", connection_id=connections[0].pk)
+    return render(request, "masterdata/setup/index.html", {"connections": connections})
+
+
+@finance_required
+@require_http_methods(["GET"])
+def setup_overview(request: HttpRequest, connection_id: int) -> HttpResponse:
+    connection = _connection(connection_id)
+    history = sorted(
+        [
+            *account_mapping_history(connection=connection),
+            *segment_settings_history(connection=connection),
+            *category_mappings_history(connection=connection),
+        ],
+        key=lambda e: e.at,
+        reverse=True,
+    )[:30]
+    steps = selectors.setup_overview(connection=connection)
+    return render(
+        request,
+        "masterdata/setup/overview.html",
+        _context(
+            request,
+            connection,
+            steps=steps,
+            history=history,
+            all_done=all(s.state == "done" for s in steps),
+        ),
+    )
+
+
+# -- accounts --------------------------------------------------------------------------------
+
+
+@finance_required
+@require_http_methods(["GET", "POST"])
+def setup_accounts(request: HttpRequest, connection_id: int) -> HttpResponse:
+    connection = _connection(connection_id)
+    mapping = selectors.account_mapping_for_connection(connection=connection)
+    currencies = selectors.wallet_currencies_for_connection(connection=connection)
+    form = AccountsForm(
+        request.POST or None, connection=connection, currencies=currencies, mapping=mapping
+    )
+    refused: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.account_mapping_update(
+                connection=connection,
+                data=form.to_input(),
+                user=request.user,  # type: ignore[arg-type]
+            )
+        except ValidationError as exc:
+            refused = _errors_to_messages(exc)
+        else:
+            messages.success(request, "Account mapping saved.")
+            return redirect("masterdata:setup_accounts", connection_id=connection.pk)
+    return render(
+        request,
+        "masterdata/setup/accounts.html",
+        _context(
+            request,
+            connection,
+            form=form,
+            refused=refused,
+            history=account_mapping_history(connection=connection),
+            has_accounts=VismaAccount.objects.filter(connection=connection).exists(),
+        ),
+        status=400 if refused or (request.method == "POST" and form.errors) else 200,
+    )
+
+
+# -- tags ------------------------------------------------------------------------------------
+
+
+@finance_required
+@require_http_methods(["GET", "POST"])
+def setup_tags(request: HttpRequest, connection_id: int) -> HttpResponse:
+    connection = _connection(connection_id)
+    segments = v.subaccount_segments(connection=connection)
+    settings = {s.segment_id: s for s in SegmentSetting.objects.filter(connection=connection)}
+    form = TagsForm(request.POST or None, segments=segments, settings=settings)
+    refused: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = services.segment_settings_update(
+                connection=connection,
+                items=form.to_input(),
+                user=request.user,  # type: ignore[arg-type]
+            )
+        except ValidationError as exc:
+            refused = _errors_to_messages(exc)
+        else:
+            if not result.changed:
+                messages.info(request, "Nothing changed.")
+            elif result.sync_error:
+                messages.warning(
+                    request,
+                    "Tag settings saved, but the tags sync could not be queued: "
+                    f"{result.sync_error}. Start it from the sync page.",
+                )
+            else:
+                messages.success(
+                    request, "Tag settings saved; a tags sync is queued to update Pleo."
+                )
+            return redirect("masterdata:setup_tags", connection_id=connection.pk)
+    return render(
+        request,
+        "masterdata/setup/tags.html",
+        _context(
+            request,
+            connection,
+            form=form,
+            refused=refused,
+            history=segment_settings_history(connection=connection),
+            dimension=v.SUBACCOUNT_DIMENSION,
+        ),
+        status=400 if refused or (request.method == "POST" and form.errors) else 200,
+    )
+
+
+# -- categories ------------------------------------------------------------------------------
+
+
+def _category_rows(
+    connection: Connection, categories: list[Any]
+) -> tuple[dict[str, tuple[str, str]], dict[str, CategoryMapping]]:
+    """Initial (account, tax code) per Pleo category: the saved mapping, else the Visma.net
+    account the category was created from (its external id) with that account's VAT category."""
+    mappings = {m.pleo_account_id: m for m in CategoryMapping.objects.filter(connection=connection)}
+    accounts = {
+        a.number: a
+        for a in VismaAccount.objects.filter(
+            connection=connection, number__in=[c.external_id for c in categories if c.external_id]
+        )
+    }
+    rows: dict[str, tuple[str, str]] = {}
+    for category in categories:
+        mapping = mappings.get(category.pleo_account_id)
+        if mapping is not None:
+            rows[category.pleo_account_id] = (
+                mapping.visma_account_number,
+                mapping.default_vat_category,
+            )
+        elif category.external_id in accounts:
+            account = accounts[category.external_id]
+            rows[category.pleo_account_id] = (account.number, account.tax_category)
+    return rows, mappings
+
+
+@finance_required
+@require_http_methods(["GET", "POST"])
+def setup_categories(request: HttpRequest, connection_id: int) -> HttpResponse:
+    connection = _connection(connection_id)
+    if request.method == "POST" and request.POST.get("action") == "push":
+        push = category_mappings_push_to_pleo(connection=connection)
+        if push.errors:
+            messages.error(
+                request,
+                f"Pleo could not be updated for {len(push.errors)} categor"
+                f"{'y' if len(push.errors) == 1 else 'ies'}: "
+                + "; ".join(sorted(set(push.errors.values())))[:500],
+            )
+        else:
+            messages.success(
+                request, f"Pleo is up to date ({len(push.updated)} categories updated)."
+            )
+        return redirect("masterdata:setup_categories", connection_id=connection.pk)
+
+    read = pleo_categories_for_connection(connection=connection)
+    rows, mappings = _category_rows(connection, read.categories)
+    form = CategoriesForm(
+        request.POST or None,
+        connection=connection,
+        categories=read.categories,
+        initial_rows=rows,
+    )
+    refused: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = services.category_mappings_update(
+                connection=connection,
+                items=form.to_input(),
+                user=request.user,  # type: ignore[arg-type]
+            )
+        except ValidationError as exc:
+            refused = _errors_to_messages(exc)
+        else:
+            if result.pleo_errors:
+                messages.error(
+                    request,
+                    f"Mappings saved here, but Pleo could not be updated for "
+                    f"{len(result.pleo_errors)} categor"
+                    f"{'y' if len(result.pleo_errors) == 1 else 'ies'} ("
+                    + "; ".join(sorted(set(result.pleo_errors.values())))[:500]
+                    + "). Pleo's default tax codes are out of date: use “Update Pleo again”.",
+                )
+            elif result.changed_ids:
+                messages.success(
+                    request,
+                    f"{len(result.changed_ids)} category mapping(s) saved"
+                    f"{' and sent to Pleo' if result.pleo_updated else ''}.",
+                )
+            else:
+                messages.info(request, "Nothing changed.")
+            return redirect("masterdata:setup_categories", connection_id=connection.pk)
+    # Where Pleo's tax code differs from the saved mapping, Pleo is behind.
+    out_of_date = {
+        c.pleo_account_id
+        for c in read.categories
+        if read.live
+        and c.pleo_account_id in mappings
+        and (c.tax_code_external_id or "") != mappings[c.pleo_account_id].default_vat_category
+    }
+    unmapped = sum(1 for c in read.categories if not c.archived and c.pleo_account_id not in rows)
+    return render(
+        request,
+        "masterdata/setup/categories.html",
+        _context(
+            request,
+            connection,
+            form=form,
+            refused=refused,
+            read=read,
+            saved_ids=set(mappings),
+            out_of_date=out_of_date,
+            unmapped=unmapped,
+            history=category_mappings_history(connection=connection),
+        ),
+        status=400 if refused or (request.method == "POST" and form.errors) else 200,
+    )
