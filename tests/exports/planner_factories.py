@@ -169,7 +169,8 @@ def item(
     entry_id: str = ENTRY_ID, date: str = "2026-03-14T10:15:00Z",
     supplier: str | None = "Clas Ohlson", user: str | None = "Jane Doe",
     note: str | None = "Printer ink", vendor: dict[str, Any] | None = None,
-    contra: dict[str, Any] | None = None, files: int = 1, **extra: Any,
+    contra: dict[str, Any] | None = None, files: int = 1,
+    supplier_tax_id: str | None = None, **extra: Any,
 ) -> ExportItem:  # fmt: skip
     lines = lines if lines is not None else [line("500.00", tax_=tax("1", "0.25", amount="100.00"))]
     if total is None:
@@ -188,7 +189,11 @@ def item(
             {"url": f"https://files.example/{i}.jpg", "type": "image/jpeg", "size": 1000}
             for i in range(files)
         ],
-        "supplier": {"name": supplier, "country": "NO"} if supplier else None,
+        "supplier": (
+            {"name": supplier, "country": "NO", "taxIdentifier": supplier_tax_id}
+            if supplier
+            else None
+        ),
         "vendor": vendor,
         "user": {"id": "user-1", "name": user, "code": "E042"} if user else None,
         "contraAccount": contra,
