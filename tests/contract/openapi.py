@@ -131,10 +131,8 @@ def _mock_request(
     all_headers = {"Authorization": "Bearer contract-test", **(headers or {})}
     if content_type:
         all_headers.setdefault("Content-Type", content_type)
-    args: dict[str, Any] = {}
-    items = query.items() if isinstance(query, Mapping) else (query or [])
-    for key, value in items:
-        args[key] = value
+    # A list of pairs keeps repeated parameters (statuses=a&statuses=b) as several values.
+    args: Any = list(query.items()) if isinstance(query, Mapping) else list(query or [])
     return MockRequest(
         HOSTS[service],
         method.lower(),
