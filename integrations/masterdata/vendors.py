@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, fields
 from typing import Any
 
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
 
 from integrations.connections.models import AccountMapping, Connection
 from integrations.connections.selectors import connection_get_for_pleo_company
@@ -346,9 +346,10 @@ def vendor_from_pleo(
     """Handle a vendor created in Pleo. Returns the outcome: already_handled, already_active,
     archived, matched or created. Safe to repeat: the first call claims the vendor id."""
     try:
-        claim = HandledPleoVendor.objects.create(
-            connection=connection, pleo_vendor_id=pleo_vendor_id, outcome="processing"
-        )
+        with transaction.atomic():  # a savepoint: the duplicate does not break an outer block
+            claim = HandledPleoVendor.objects.create(
+                connection=connection, pleo_vendor_id=pleo_vendor_id, outcome="processing"
+            )
     except IntegrityError:
         return "already_handled"
     try:

@@ -1,0 +1,77 @@
+"""The sync page: last runs per kind with counts and failure reasons, "Sync now", and a small
+JSON status the page polls for its live progress bar."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from integrations.connections.models import Connection
+from integrations.core.roles import finance_required
+from integrations.masterdata.models import SyncRun
+from integrations.masterdata.sync.start import sync_start
+
+RUNS_PER_KIND = 3
+
+
+@finance_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def sync_page(request: HttpRequest, connection_id: int) -> HttpResponse:
+    connection = get_object_or_404(Connection, pk=connection_id)
+    if request.method == "POST":
+        kind = request.POST.get("kind", SyncRun.Kind.ALL)
+        if kind not in SyncRun.Kind.values:
+            messages.error(request, f"Unknown kind of sync: {kind!r}.")
+            return redirect("masterdata:sync", connection_id=connection.pk)
+        run = sync_start(
+            connection=connection,
+            kinds=[kind],
+            full=request.POST.get("full") == "on",
+            triggered_by=request.user.get_username(),
+        )
+        messages.success(request, f"Sync #{run.pk} ({run.get_kind_display()}) queued.")
+        return redirect("masterdata:sync", connection_id=connection.pk)
+
+    runs = SyncRun.objects.filter(connection=connection)
+    by_kind = [
+        (label, list(runs.filter(kind=value).order_by("-queued_at", "-id")[:RUNS_PER_KIND]))
+        for value, label in SyncRun.Kind.choices
+    ]
+    active = runs.filter(status__in=[SyncRun.Status.QUEUED, SyncRun.Status.RUNNING]).first()
+    return render(
+        request,
+        "masterdata/sync_page.html",
+        {
+            "connection": connection,
+            "by_kind": by_kind,
+            "active": active,
+            "kinds": SyncRun.Kind.choices,
+        },
+    )
+
+
+def sync_run_json(run: SyncRun) -> dict[str, object]:
+    return {
+        "id": run.pk,
+        "kind": run.kind,
+        "status": run.status,
+        "finished": run.finished,
+        "progress_done": run.progress_done,
+        "progress_total": run.progress_total,
+        "percent": run.progress_percent,
+        "created": run.created,
+        "updated": run.updated,
+        "archived": run.archived,
+        "unarchived": run.unarchived,
+        "unchanged": run.unchanged,
+        "failed": run.failed,
+    }
+
+
+@finance_required
+@require_GET
+def sync_status(request: HttpRequest, connection_id: int, run_id: int) -> JsonResponse:
+    run = get_object_or_404(SyncRun, pk=run_id, connection_id=connection_id)
+    return JsonResponse(sync_run_json(run))
