@@ -1,0 +1,311 @@
+"""What every Visma.net sandbox API view shares: the error format, bearer-token check,
+update-DTO unwrapping, paging with `metadata` and the `lastModifiedDateTime` filter."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime
+from decimal import Decimal, InvalidOperation
+from functools import wraps
+from typing import Any, TypeVar
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import timezone
+
+from integrations.sandbox.common import BadJson, json_body, sandbox_endpoint
+from integrations.sandbox.visma.models import AccessToken, Company
+
+SERVICE = "visma"
+MAX_PAGE_SIZE = 1000
+T = TypeVar("T")
+
+# Fault codes the sandbox uses. Visma.net publishes only a few (12027: no licence for the
+# company); the validation rules below have no published code, so these are the sandbox's own.
+CODE_VALIDATION = "10000"
+CODE_NOT_FOUND = "10404"
+CODE_UNAUTHORIZED = "10401"
+CODE_FORBIDDEN = "10403"
+
+
+class VismaError(Exception):
+    def __init__(self, message: str, *, status: int = 400, code: str = CODE_VALIDATION) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.code = code
+
+    def response(self) -> JsonResponse:
+        return JsonResponse(error_body(self.message, self.code), status=self.status)
+
+
+def error_body(message: str, code: str = CODE_VALIDATION) -> dict[str, str]:
+    return {
+        "ExceptionType": "IPPException",
+        "ExceptionMessage": message,
+        "ExceptionFaultCode": code,
+        "ExceptionMessageID": f"{code}_{uuid.uuid4()}",
+        "ExceptionDetails": "",
+    }
+
+
+def gateway_error_body(status: int, message: str) -> dict[str, str]:
+    return error_body(message, str(status))
+
+
+def not_found(what: str) -> VismaError:
+    return VismaError(f"{what} not found.", status=404, code=CODE_NOT_FOUND)
+
+
+def _bearer_company(request: HttpRequest) -> tuple[Company, str]:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise VismaError(
+            "Authorization has been denied for this request: no bearer token.",
+            status=401,
+            code=CODE_UNAUTHORIZED,
+        )
+    row = AccessToken.objects.select_related("company").filter(token=token.strip()).first()
+    if row is None or row.expires_at <= timezone.now():
+        raise VismaError(
+            "Authorization has been denied for this request: the token is invalid or expired.",
+            status=401,
+            code=CODE_UNAUTHORIZED,
+        )
+    return row.company, row.scopes
+
+
+_SCOPE_FOR_METHOD = {"GET": "read", "POST": "create", "PUT": "update", "DELETE": "delete"}
+
+
+def _check_scope(scopes: str, method: str, *, action: bool) -> None:
+    # Actions (release) and attachments are POSTs that need the create or update scope.
+    needed = {"create", "update"} if action else {_SCOPE_FOR_METHOD.get(method, "read")}
+    granted = {s.rsplit(":", 1)[-1] for s in scopes.split() if ":" in s}
+    if not needed & granted:
+        raise VismaError(
+            f"The token has no {' or '.join(sorted(needed))} scope for this request.",
+            status=403,
+            code=CODE_FORBIDDEN,
+        )
+
+
+ApiView = Callable[..., HttpResponse]
+
+
+def visma_api(*methods: str, action: bool = False) -> Callable[[ApiView], ApiView]:
+    """Wrap a view as a Visma.net API endpoint: recorded, rate limited, bearer-checked.
+
+    The view receives `(request, company, **kwargs)`; raising `VismaError` answers in Visma's
+    error format.
+    """
+
+    def decorator(view: ApiView) -> ApiView:
+        @sandbox_endpoint(SERVICE, rate_limited=True, error_body=gateway_error_body)
+        @wraps(view)
+        def wrapper(request: HttpRequest, **kwargs: Any) -> HttpResponse:
+            try:
+                company, scopes = _bearer_company(request)
+                if request.method not in methods:
+                    raise VismaError(
+                        f"The requested resource does not support http method '{request.method}'.",
+                        status=405,
+                    )
+                _check_scope(scopes, request.method or "GET", action=action)
+                return view(request, company, **kwargs)
+            except VismaError as exc:
+                return exc.response()
+
+        return wrapper
+
+    return decorator
+
+
+def request_dto(request: HttpRequest) -> dict[str, Any]:
+    try:
+        data = json_body(request)
+    except BadJson as exc:
+        raise VismaError(str(exc)) from exc
+    if not isinstance(data, dict):
+        raise VismaError("The request body must be a JSON object.")
+    return data
+
+
+def absolute_url(request: HttpRequest, api_path: str) -> str:
+    """The absolute URL of an API path (`/v1/…`) on the host and mount point of this request."""
+    full = request.path
+    cut = min((i for i in (full.find("/v1/"), full.find("/v2/")) if i >= 0), default=0)
+    return request.build_absolute_uri(full[:cut] + api_path)
+
+
+def created(request: HttpRequest, api_path: str) -> HttpResponse:
+    """201 with an empty body and the new resource's absolute URL, like Visma.net."""
+    response = HttpResponse(status=201)
+    response["Location"] = absolute_url(request, api_path)
+    return response
+
+
+def no_content() -> HttpResponse:
+    return HttpResponse(status=204)
+
+
+def json_answer(data: Any, status: int = 200) -> JsonResponse:
+    return JsonResponse(data, status=status, safe=False)
+
+
+# ---- formats ----------------------------------------------------------------------------------
+
+
+def dt(value: datetime | date | None) -> str | None:
+    """Visma.net sends local times without an offset; the sandbox keeps UTC and says so with Z,
+    which is what the published contract (date-time) requires."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        value = value.astimezone(UTC).replace(tzinfo=None)
+        return value.isoformat(timespec="milliseconds") + "Z"
+    return f"{value.isoformat()}T00:00:00Z"
+
+
+def amount(value: Decimal) -> float:
+    return float(value)
+
+
+def prune(value: Any) -> Any:
+    """Drop nulls: Visma.net leaves unset fields out of its read DTOs."""
+    if isinstance(value, dict):
+        return {k: prune(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [prune(v) for v in value]
+    return value
+
+
+# ---- update DTOs ------------------------------------------------------------------------------
+
+
+def wrapped(dto: dict[str, Any], field: str, *, where: str = "") -> Any:
+    """The value of a wrapped field (`{"field": {"value": …}}`); None when absent."""
+    if field not in dto or dto[field] is None:
+        return None
+    item = dto[field]
+    if not isinstance(item, dict) or "value" not in item:
+        place = f"{where}: " if where else ""
+        raise VismaError(
+            f"{place}Field '{field}' must be an object of the form {{\"value\": …}} "
+            f"(update DTO), got {item!r}."
+        )
+    return item["value"]
+
+
+def check_wrapping(dto: dict[str, Any], *, plain: Sequence[str] = (), where: str = "") -> None:
+    """Every field except the plain ones (line arrays, `operation`, `subaccount`) is wrapped."""
+    for key in dto:
+        if key in plain:
+            continue
+        wrapped(dto, key, where=where)
+
+
+def text(value: Any, field: str, *, where: str = "") -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise VismaError(f"{where + ': ' if where else ''}Field '{field}' must be a string.")
+    return str(value)
+
+
+def decimal_value(value: Any, field: str, *, where: str = "") -> Decimal | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise VismaError(f"{where + ': ' if where else ''}Field '{field}' must be a number.")
+    try:
+        return Decimal(str(value))
+    except InvalidOperation as exc:
+        raise VismaError(
+            f"{where + ': ' if where else ''}Field '{field}' must be a number, got {value!r}."
+        ) from exc
+
+
+def bool_value(value: Any, field: str) -> bool | None:
+    if value is None:
+        return None
+    if not isinstance(value, bool):
+        raise VismaError(f"Field '{field}' must be true or false.")
+    return value
+
+
+def date_value(value: Any, field: str, *, where: str = "") -> date | None:
+    if value is None:
+        return None
+    try:
+        return datetime.fromisoformat(str(value)).date()
+    except ValueError as exc:
+        raise VismaError(
+            f"{where + ': ' if where else ''}Field '{field}' is not a valid date: {value!r}."
+        ) from exc
+
+
+# ---- lists ------------------------------------------------------------------------------------
+
+_CONDITIONS = {">", "<", ">=", "<="}
+
+
+def parse_filter_time(value: str, field: str = "lastModifiedDateTime") -> datetime:
+    """`yyyy-MM-dd`, `yyyy-MM-dd HH:mm:ss[.FFF]` or with a `T`, read as UTC."""
+    try:
+        parsed = datetime.fromisoformat(value.strip().replace(" ", "T", 1))
+    except ValueError as exc:
+        raise VismaError(
+            f"'{value}' is not a valid {field}: use yyyy-MM-dd or yyyy-MM-ddTHH:mm:ss[.FFF]."
+        ) from exc
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed
+
+
+def modified_filter(
+    request: HttpRequest, *, condition_required: bool = True
+) -> Callable[[datetime], bool] | None:
+    """A predicate from `lastModifiedDateTime` + `lastModifiedDateTimeCondition`, or None."""
+    raw = request.GET.get("lastModifiedDateTime")
+    if not raw:
+        return None
+    when = parse_filter_time(raw)
+    condition = request.GET.get("lastModifiedDateTimeCondition")
+    if condition is None:
+        if condition_required:
+            raise VismaError(
+                "lastModifiedDateTimeCondition is required with lastModifiedDateTime "
+                "(one of >, <, >=, <=)."
+            )
+        condition = ">="
+    condition = condition.strip()
+    if condition not in _CONDITIONS:
+        raise VismaError(f"lastModifiedDateTimeCondition '{condition}' is not one of >, <, >=, <=.")
+    return {
+        ">": lambda v: v > when,
+        "<": lambda v: v < when,
+        ">=": lambda v: v >= when,
+        "<=": lambda v: v <= when,
+    }[condition]
+
+
+def page_params(request: HttpRequest) -> tuple[int, int]:
+    try:
+        number = int(request.GET.get("pageNumber") or 1)
+        size = int(request.GET.get("pageSize") or MAX_PAGE_SIZE)
+    except ValueError as exc:
+        raise VismaError("pageNumber and pageSize must be whole numbers.") from exc
+    if number < 1 or size < 1:
+        raise VismaError("pageNumber and pageSize must be 1 or more.")
+    # An oversize page is capped silently, like Visma.net.
+    return number, min(size, MAX_PAGE_SIZE)
+
+
+def paged(request: HttpRequest, records: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One page of records, each with `metadata{totalCount, maxPageSize}`."""
+    number, size = page_params(request)
+    chunk = records[(number - 1) * size : number * size]
+    meta = {"totalCount": len(records), "maxPageSize": MAX_PAGE_SIZE}
+    return [{**record, "metadata": meta} for record in chunk]

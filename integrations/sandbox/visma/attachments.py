@@ -1,0 +1,124 @@
+"""Attachments on journal transactions (or their lines) and supplier invoices.
+Reference: ../shared/specs/visma-net/openapi-subset.json, paths */attachment, /v1/attachment/{id}"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+
+from integrations.sandbox.visma.api import (
+    VismaError,
+    created,
+    json_answer,
+    not_found,
+    visma_api,
+)
+from integrations.sandbox.visma.dto import attachment_dto
+from integrations.sandbox.visma.invoices import invoice_get
+from integrations.sandbox.visma.models import (
+    Attachment,
+    Company,
+    JournalTransaction,
+    SupplierInvoice,
+)
+
+
+def _store(
+    request: HttpRequest,
+    company: Company,
+    *,
+    journal: JournalTransaction | None = None,
+    invoice: SupplierInvoice | None = None,
+    line_number: int | None = None,
+) -> HttpResponse:
+    if not (request.content_type or "").startswith("multipart/form-data"):
+        raise VismaError("Attachments are sent as multipart/form-data with one file.", status=415)
+    files = [f for key in request.FILES for f in request.FILES.getlist(key)]
+    if len(files) != 1:
+        raise VismaError(f"Send exactly one file; got {len(files)}.")
+    upload = files[0]
+    content = upload.read()
+    name = upload.name or "attachment"
+    with transaction.atomic():
+        # The same file name on the same document (or line) is a new revision, not a new file.
+        existing = (
+            Attachment.objects.select_for_update()
+            .filter(
+                company=company,
+                journal=journal,
+                invoice=invoice,
+                line_number=line_number,
+                name=name,
+            )
+            .first()
+        )
+        if existing is not None:
+            existing.revision += 1
+            existing.content = content
+            existing.content_type = upload.content_type or ""
+            existing.updated_at = timezone.now()
+            existing.save()
+            row = existing
+        else:
+            row = Attachment.objects.create(
+                company=company,
+                name=name,
+                content=content,
+                content_type=upload.content_type or "",
+                journal=journal,
+                invoice=invoice,
+                line_number=line_number,
+            )
+        owner = journal or invoice
+        if owner is not None:
+            owner.last_modified = timezone.now()
+            owner.save(update_fields=["last_modified"])
+    return created(request, f"/v1/attachment/{row.attachment_id}")
+
+
+def _journal(company: Company, module: str, number: str) -> JournalTransaction:
+    if module != "GL":
+        raise VismaError(f"Module '{module}' is not supported here: journal transactions are GL.")
+    row = company.journals.filter(module="ModuleGL", batch_number=number).first()
+    if row is None:
+        raise not_found(f"Journal transaction '{number}'")
+    return row
+
+
+@visma_api("POST", action=True)
+def journal_attach(
+    request: HttpRequest, company: Company, module: str, number: str
+) -> HttpResponse:
+    return _store(request, company, journal=_journal(company, module, number))
+
+
+@visma_api("POST", action=True)
+def journal_line_attach(
+    request: HttpRequest, company: Company, module: str, number: str, line_number: int
+) -> HttpResponse:
+    journal = _journal(company, module, number)
+    if not journal.lines.filter(line_number=line_number).exists():
+        raise not_found(f"Line {line_number} of journal transaction '{number}'")
+    return _store(request, company, journal=journal, line_number=line_number)
+
+
+@visma_api("POST", action=True)
+def invoice_attach(
+    request: HttpRequest, company: Company, document_type: str, number: str
+) -> HttpResponse:
+    return _store(request, company, invoice=invoice_get(company, document_type, number))
+
+
+@visma_api("GET")
+def attachment(request: HttpRequest, company: Company, attachment_id: str) -> HttpResponse:
+    try:
+        key = uuid.UUID(attachment_id)
+    except ValueError:
+        raise not_found(f"Attachment '{attachment_id}'") from None
+    row = Attachment.objects.filter(company=company, attachment_id=key).first()
+    if row is None:
+        raise not_found(f"Attachment '{attachment_id}'")
+    return json_answer(attachment_dto(row))

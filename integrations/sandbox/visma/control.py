@@ -1,0 +1,246 @@
+"""Visma.net sandbox control API: `_control/seed`, `_control/reset`, `_control/state` and
+`_control/records/…` to simulate edits made by people in Visma.net."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+
+from integrations.sandbox.common import BadJson, control_error, json_body
+from integrations.sandbox.visma import dto
+from integrations.sandbox.visma.models import (
+    Account,
+    Attachment,
+    Company,
+    FinancialPeriod,
+    SegmentValue,
+    Supplier,
+    Vat,
+    VatCategory,
+)
+from integrations.sandbox.visma.presets import DEMO_TENANT, visma_reset, visma_seed
+
+View = Callable[..., HttpResponse]
+
+
+def _company(request: HttpRequest, data: dict[str, Any] | None = None) -> Company | None:
+    tenant = (data or {}).get("tenantId") or request.GET.get("tenantId") or DEMO_TENANT
+    return Company.objects.filter(tenant_id=tenant).first()
+
+
+def _body(request: HttpRequest) -> dict[str, Any]:
+    data = json_body(request)
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise BadJson("The body must be a JSON object.")
+    return data
+
+
+@csrf_exempt
+def reset(request: HttpRequest) -> HttpResponse:
+    if request.method != "POST":
+        return control_error("Use POST.", 405)
+    visma_reset()
+    return JsonResponse({"reset": True})
+
+
+@csrf_exempt
+def seed(request: HttpRequest) -> HttpResponse:
+    """`{"preset": "demo", "keepExisting": false}` and/or explicit records (see README)."""
+    if request.method != "POST":
+        return control_error("Use POST.", 405)
+    try:
+        data = _body(request)
+        with transaction.atomic():
+            seeded = None
+            if data.get("preset"):
+                seeded = visma_seed(
+                    str(data["preset"]), keep_existing=bool(data.get("keepExisting"))
+                )
+            company = _company(request, data)
+            if company is None:
+                company = Company.objects.create(
+                    tenant_id=data.get("tenantId") or DEMO_TENANT,
+                    name=data.get("companyName") or "Sandbox company",
+                    base_currency=data.get("baseCurrency") or "NOK",
+                )
+            counts = records_upsert(company=company, data=data)
+    except (BadJson, ValueError, KeyError, TypeError, InvalidOperation) as exc:
+        return control_error(str(exc))
+    return JsonResponse({"tenantId": company.tenant_id, "presetSeeded": seeded, "records": counts})
+
+
+def _update(row: Any, data: dict[str, Any], fields: dict[str, str]) -> None:
+    for key, attr in fields.items():
+        if key in data:
+            value = data[key]
+            if attr in ("rate",):
+                value = Decimal(str(value))
+            setattr(row, attr, "" if value is None else value)
+    if hasattr(row, "last_modified"):
+        row.last_modified = timezone.now()
+    row.save()
+
+
+ACCOUNT_FIELDS = {"description": "description", "type": "type", "active": "active",
+                  "taxCategory": "tax_category", "currency": "currency"}  # fmt: skip
+SUPPLIER_FIELDS = {"name": "name", "status": "status", "supplierClassId": "supplier_class_id",
+                   "paymentMethodId": "payment_method_id", "creditTermsId": "credit_terms_id",
+                   "vatZoneId": "vat_zone_id", "currencyId": "currency_id",
+                   "cashAccount": "cash_account", "vatRegistrationId": "vat_registration_id",
+                   "corporateId": "corporate_id", "mainAddress": "main_address"}  # fmt: skip
+SEGMENT_VALUE_FIELDS = {"description": "description", "active": "active"}
+VAT_CATEGORY_FIELDS = {"description": "description", "active": "active"}
+PERIOD_FIELDS = {"active": "active", "closedInGeneralLedger": "closed_in_gl",
+                 "closedInSupplierLedger": "closed_in_ap"}  # fmt: skip
+
+
+def records_upsert(*, company: Company, data: dict[str, Any]) -> dict[str, int]:
+    """Create or change explicit records: accounts, suppliers, segmentValues, vatCategories,
+    financialPeriods (camelCase fields as in the read DTOs, flattened)."""
+    counts: dict[str, int] = {}
+    for item in data.get("accounts", []):
+        row = company.accounts.filter(number=item["number"]).first() or Account(
+            company=company, number=item["number"],
+            account_id=1000 + company.accounts.count() + 1, type="Expense",
+        )  # fmt: skip
+        _update(row, item, ACCOUNT_FIELDS)
+        counts["accounts"] = counts.get("accounts", 0) + 1
+    for item in data.get("suppliers", []):
+        supplier = company.suppliers.filter(number=item["number"]).first()
+        if supplier is None:
+            supplier = Supplier(
+                company=company, number=item["number"], internal_id=company.next_internal_id
+            )
+            company.next_internal_id += 1
+            company.save(update_fields=["next_internal_id"])
+        _update(supplier, item, SUPPLIER_FIELDS)
+        counts["suppliers"] = counts.get("suppliers", 0) + 1
+    for item in data.get("segmentValues", []):
+        segment = company.dimensions.get(
+            dimension_id=item.get("dimensionId", "SUBACCOUNT")
+        ).segments.get(segment_id=item["segmentId"])
+        value = segment.values.filter(value_id=item["valueId"]).first() or SegmentValue(
+            segment=segment, value_id=item["valueId"]
+        )
+        _update(value, item, SEGMENT_VALUE_FIELDS)
+        counts["segmentValues"] = counts.get("segmentValues", 0) + 1
+    for item in data.get("vatCategories", []):
+        category = company.vat_categories.filter(category_id=item["vatCategoryId"]).first()
+        if category is None:
+            category = VatCategory(company=company, category_id=item["vatCategoryId"])
+        _update(category, item, VAT_CATEGORY_FIELDS)
+        if "rate" in item:
+            vat_id = item.get("vatId") or f"V{category.category_id}"
+            vat, _ = Vat.objects.get_or_create(
+                company=company, vat_id=vat_id, defaults={"description": category.description}
+            )
+            vat.rate = Decimal(str(item["rate"]))
+            vat.reverse_vat = bool(item.get("reverseVat", False))
+            vat.save()
+            category.vats.set([vat])
+        counts["vatCategories"] = counts.get("vatCategories", 0) + 1
+    for item in data.get("financialPeriods", []):
+        period = company.periods.get(period_id=item["periodId"])
+        _update(period, item, PERIOD_FIELDS)
+        counts["financialPeriods"] = counts.get("financialPeriods", 0) + 1
+    return counts
+
+
+def _segment_value_shape(value: SegmentValue) -> dict[str, Any]:
+    return dto.segment_value_dto(value, value.segment)
+
+
+@csrf_exempt
+def record_change(request: HttpRequest, kind: str, key: str) -> HttpResponse:
+    """PATCH `_control/records/<supplier|account|vatCategory|financialPeriod>/<key>` or
+    `_control/records/segmentValue/<segmentId>/<valueId>`: change fields as a person would in
+    Visma.net (bumps `lastModifiedDateTime`)."""
+    if request.method != "PATCH":
+        return control_error("Use PATCH.", 405)
+    company = _company(request)
+    if company is None:
+        return control_error("No such tenant: seed first.", 404)
+    try:
+        data = _body(request)
+        row: Any
+        fields: dict[str, str]
+        shape: Callable[[Any], dict[str, Any]]
+        if kind == "supplier":
+            row = company.suppliers.filter(number=key).first()
+            fields, shape = SUPPLIER_FIELDS, dto.supplier_dto
+        elif kind == "account":
+            row = company.accounts.filter(number=key).first()
+            fields, shape = ACCOUNT_FIELDS, dto.account_dto
+        elif kind == "vatCategory":
+            row = company.vat_categories.filter(category_id=key).first()
+            fields, shape = VAT_CATEGORY_FIELDS, dto.vat_category_dto
+        elif kind == "financialPeriod":
+            row = company.periods.filter(period_id=key).first()
+            fields, shape = PERIOD_FIELDS, dto.financial_period_dto
+        elif kind == "segmentValue":
+            segment_id, _, value_id = key.partition("/")
+            row = (
+                SegmentValue.objects.filter(
+                    segment__dimension__company=company,
+                    segment__dimension__dimension_id="SUBACCOUNT",
+                    segment__segment_id=int(segment_id),
+                    value_id=value_id,
+                )
+                .select_related("segment")
+                .first()
+            )
+            fields = SEGMENT_VALUE_FIELDS
+            shape = _segment_value_shape
+        else:
+            return control_error(f"Unknown record kind {kind!r}.", 404)
+        if row is None:
+            return control_error(f"No {kind} {key!r}.", 404)
+        unknown = sorted(set(data) - set(fields))
+        if unknown:
+            return control_error(f"Unknown fields for {kind}: {', '.join(unknown)}.")
+        _update(row, data, fields)
+    except (BadJson, ValueError, TypeError, InvalidOperation) as exc:
+        return control_error(str(exc))
+    return JsonResponse(shape(row))
+
+
+@csrf_exempt
+def state(request: HttpRequest) -> HttpResponse:
+    if request.method != "GET":
+        return control_error("Use GET.", 405)
+    company = _company(request)
+    if company is None:
+        empty: dict[str, Any] = {key: [] for key in STATE_KEYS}
+        return JsonResponse({"tenantId": None, **empty})
+    return JsonResponse(state_of(company))
+
+
+STATE_KEYS = ("accounts", "vatCategories", "dimensions", "suppliers", "paymentMethods",
+              "branches", "financialPeriods", "journalTransactions", "supplierInvoices",
+              "attachments")  # fmt: skip
+
+
+def state_of(company: Company) -> dict[str, Any]:
+    return {
+        "tenantId": company.tenant_id,
+        "accounts": [dto.account_dto(a) for a in company.accounts.all()],
+        "vatCategories": [dto.vat_category_dto(c) for c in company.vat_categories.all()],
+        "dimensions": [dto.dimension_dto(d) for d in company.dimensions.all()],
+        "suppliers": [dto.supplier_dto(s) for s in company.suppliers.all()],
+        "paymentMethods": [dto.payment_method_dto(p) for p in company.payment_methods.all()],
+        "branches": [dto.branch_dto(b) for b in company.branches.all()],
+        "financialPeriods": [
+            dto.financial_period_dto(p) for p in FinancialPeriod.objects.filter(company=company)
+        ],
+        "journalTransactions": [dto.journal_dto(j) for j in company.journals.all()],
+        "supplierInvoices": [dto.invoice_dto(i) for i in company.invoices.all()],
+        "attachments": [dto.attachment_dto(a) for a in Attachment.objects.filter(company=company)],
+    }

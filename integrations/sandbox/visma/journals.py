@@ -1,0 +1,326 @@
+"""GL journal transactions (v2): create, read, list (paged by lines), update, release.
+Reference: ../shared/specs/visma-net/openapi-subset.json, paths /v2/journaltransaction*"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+
+from integrations.sandbox.visma import rules
+from integrations.sandbox.visma.api import (
+    VismaError,
+    bool_value,
+    check_wrapping,
+    created,
+    date_value,
+    decimal_value,
+    json_answer,
+    modified_filter,
+    no_content,
+    not_found,
+    page_params,
+    request_dto,
+    text,
+    visma_api,
+    wrapped,
+)
+from integrations.sandbox.visma.dto import journal_dto
+from integrations.sandbox.visma.models import Company, JournalLine, JournalTransaction
+
+HEADER_PLAIN = ("journalTransactionLines",)
+LINE_PLAIN = ("operation", "subaccount")
+MAX_PAGE = 1000
+
+
+@dataclass
+class LineInput:
+    operation: str
+    line_number: int | None
+    values: dict[str, Any]  # model field → value, only the fields sent
+
+
+def _lines(data: dict[str, Any]) -> list[dict[str, Any]]:
+    raw = data.get("journalTransactionLines")
+    if raw is None:
+        return []
+    if not isinstance(raw, list) or not all(isinstance(x, dict) for x in raw):
+        raise VismaError(
+            "journalTransactionLines must be a plain array of line objects (not wrapped)."
+        )
+    return raw
+
+
+def _line_input(company: Company, raw: dict[str, Any], index: int) -> LineInput:
+    where = f"Line {index}"
+    check_wrapping(raw, plain=LINE_PLAIN, where=where)
+    operation = raw.get("operation") or "Insert"
+    if operation not in ("Insert", "Update", "Delete"):
+        raise VismaError(f"{where}: operation '{operation}' is not Insert, Update or Delete.")
+    number = wrapped(raw, "lineNumber", where=where)
+    if number is not None and (not isinstance(number, int) or isinstance(number, bool)):
+        raise VismaError(f"{where}: lineNumber must be a whole number.")
+    values: dict[str, Any] = {}
+    fields = {
+        "accountNumber": "account_number",
+        "referenceNumber": "reference_number",
+        "transactionDescription": "description",
+        "vatCodeId": "vat_code_id",
+        "vatId": "vat_id",
+        "branch": "branch",
+    }
+    for field, attr in fields.items():
+        if field in raw:
+            values[attr] = text(wrapped(raw, field, where=where), field, where=where) or ""
+    for field, attr in (("debitAmountInCurrency", "debit"), ("creditAmountInCurrency", "credit")):
+        if field in raw:
+            values[attr] = decimal_value(wrapped(raw, field, where=where), field, where=where) or (
+                Decimal(0)
+            )
+    if "subaccount" in raw:
+        values["subaccount"] = raw["subaccount"]
+    return LineInput(operation=operation, line_number=number, values=values)
+
+
+def _validate_line(company: Company, line: dict[str, Any], currency: Any, where: str) -> None:
+    rules.account_check(company, line.get("account_number"), where=where)
+    rules.vat_category_check(company, line.get("vat_code_id"), where=where)
+    rules.vat_id_check(company, line.get("vat_id"), where=where)
+    rules.branch_check(company, line.get("branch"))
+    line["subaccount"] = rules.subaccount_resolve(company, line.get("subaccount"), where=where)
+    for attr, field in (("debit", "debitAmountInCurrency"), ("credit", "creditAmountInCurrency")):
+        line.setdefault(attr, Decimal(0))
+        if line[attr] < 0:
+            raise VismaError(f"{where}: {field} cannot be negative.")
+        rules.precision_check(line[attr], currency, field, where=where)
+
+
+def _validate_batch(company: Company, lines: list[dict[str, Any]], currency: Any) -> None:
+    if len(lines) < 2:
+        raise VismaError("A journal transaction needs at least two lines.")
+    for line in lines:
+        _validate_line(company, line, currency, f"Line {line['line_number']}")
+    debit = sum((line["debit"] for line in lines), start=Decimal(0))
+    credit = sum((line["credit"] for line in lines), start=Decimal(0))
+    if debit != credit:
+        raise VismaError(
+            f"The batch is out of balance: debit {debit} and credit {credit} "
+            f"({currency.code}) must be equal."
+        )
+
+
+def _header(
+    company: Company, data: dict[str, Any], base: JournalTransaction | None
+) -> dict[str, Any]:
+    check_wrapping(data, plain=HEADER_PLAIN)
+    header: dict[str, Any] = {}
+    tdate = date_value(wrapped(data, "transactionDate"), "transactionDate")
+    if tdate is None and base is None:
+        raise VismaError("TransactionDate is required.")
+    header["transaction_date"] = tdate or (base.transaction_date if base else None)
+    currency_code = text(wrapped(data, "currencyId"), "currencyId")
+    header["currency_id"] = currency_code or (base.currency_id if base else company.base_currency)
+    header["currency"] = rules.currency_check(company, header["currency_id"])
+    if any(k in data for k in ("financialPeriod", "postPeriod", "transactionDate")) or not base:
+        header["financial_period"] = rules.period_resolve(
+            company, data, header["transaction_date"], ledger="GL"
+        )
+    for field, attr in (("description", "description"), ("branch", "branch")):
+        if field in data:
+            header[attr] = text(wrapped(data, field), field) or ""
+    rules.branch_check(company, header.get("branch"))
+    hold = bool_value(wrapped(data, "hold"), "hold")
+    if hold is not None:
+        header["hold"] = hold
+    rate = decimal_value(wrapped(data, "exchangeRate"), "exchangeRate")
+    if rate is not None:
+        if rate <= 0:
+            raise VismaError("exchangeRate must be positive.")
+        header["exchange_rate"] = rate
+    return header
+
+
+def _apply_header(j: JournalTransaction, header: dict[str, Any]) -> None:
+    for attr in (
+        "transaction_date",
+        "currency_id",
+        "financial_period",
+        "description",
+        "branch",
+        "hold",
+        "exchange_rate",
+    ):
+        if attr in header and header[attr] is not None:
+            setattr(j, attr, header[attr])
+    j.status = "Hold" if j.hold else "Balanced"
+
+
+@visma_api("GET", "POST")
+def journal_transactions(request: HttpRequest, company: Company) -> HttpResponse:
+    if request.method == "POST":
+        return _create(request, company)
+    return _list(request, company)
+
+
+def _create(request: HttpRequest, company: Company) -> HttpResponse:
+    data = request_dto(request)
+    header = _header(company, data, None)
+    lines: list[dict[str, Any]] = []
+    for index, raw in enumerate(_lines(data), start=1):
+        item = _line_input(company, raw, index)
+        if item.operation != "Insert":
+            raise VismaError(f"Line {index}: a new batch only takes operation Insert.")
+        line_no = item.line_number or index
+        if any(line["line_number"] == line_no for line in lines):
+            raise VismaError(f"Line {index}: lineNumber {line_no} is used twice.")
+        lines.append({"line_number": line_no, **item.values})
+    _validate_batch(company, lines, header["currency"])
+    override = bool_value(wrapped(data, "overrideNumberSeries"), "overrideNumberSeries")
+    wanted = text(wrapped(data, "batchNumber"), "batchNumber")
+    with transaction.atomic():
+        locked = Company.objects.select_for_update().get(pk=company.pk)
+        if override and wanted:
+            if locked.journals.filter(module="ModuleGL", batch_number=wanted).exists():
+                raise VismaError(f"Batch number '{wanted}' already exists.")
+            number = wanted
+        else:
+            number = f"{locked.next_batch_number:06d}"
+            locked.next_batch_number += 1
+            locked.save(update_fields=["next_batch_number"])
+        j = JournalTransaction(company=locked, batch_number=number)
+        j.description = ""
+        j.hold = False
+        _apply_header(j, header)
+        j.save()
+        JournalLine.objects.bulk_create(
+            [JournalLine(journal=j, **{k: v for k, v in line.items()}) for line in lines]
+        )
+    return created(request, f"/v2/journaltransaction/{number}")
+
+
+def _journal(company: Company, number: str) -> JournalTransaction:
+    row = company.journals.filter(module="ModuleGL", batch_number=number).first()
+    if row is None:
+        raise not_found(f"Journal transaction '{number}'")
+    return row
+
+
+@visma_api("GET", "PUT")
+def journal_transaction(request: HttpRequest, company: Company, number: str) -> HttpResponse:
+    j = _journal(company, number)
+    if request.method == "GET":
+        return json_answer(journal_dto(j))
+    if j.released:
+        raise VismaError(f"Batch '{number}' is released and cannot be changed.")
+    data = request_dto(request)
+    header = _header(company, data, j)
+    current = {
+        line.line_number: {
+            "line_number": line.line_number,
+            "account_number": line.account_number,
+            "reference_number": line.reference_number,
+            "description": line.description,
+            "vat_code_id": line.vat_code_id,
+            "vat_id": line.vat_id,
+            "branch": line.branch,
+            "debit": line.debit,
+            "credit": line.credit,
+            "subaccount": line.subaccount,
+        }
+        for line in j.lines.all()
+    }
+    for index, raw in enumerate(_lines(data), start=1):
+        item = _line_input(company, raw, index)
+        if item.operation == "Insert":
+            number_new = item.line_number or max(current, default=0) + 1
+            if number_new in current:
+                raise VismaError(f"Line {index}: lineNumber {number_new} already exists.")
+            current[number_new] = {"line_number": number_new, **item.values}
+            continue
+        if item.line_number is None or item.line_number not in current:
+            raise VismaError(f"Line {index}: lineNumber {item.line_number} does not exist.")
+        if item.operation == "Delete":
+            del current[item.line_number]
+        else:
+            current[item.line_number].update(item.values)
+    lines = [current[k] for k in sorted(current)]
+    _validate_batch(company, lines, header["currency"])
+    with transaction.atomic():
+        _apply_header(j, header)
+        j.last_modified = timezone.now()
+        j.save()
+        j.lines.all().delete()
+        JournalLine.objects.bulk_create([JournalLine(journal=j, **line) for line in lines])
+    return no_content()
+
+
+@visma_api("POST", action=True)
+def journal_release(request: HttpRequest, company: Company, number: str) -> HttpResponse:
+    j = _journal(company, number)
+    error = None
+    if j.released:
+        error = f"Batch '{number}' is already released."
+    elif j.hold:
+        error = f"Batch '{number}' is on hold and cannot be released."
+    else:
+        # A GL batch is posted as it is released (the company posts automatically on release).
+        j.released = True
+        j.status = "Posted"
+        j.last_modified = timezone.now()
+        j.save(update_fields=["released", "status", "last_modified"])
+    body: dict[str, Any] = {
+        "actionId": str(uuid.uuid4()),
+        "actionResult": "Failed" if error else "Done",
+    }
+    if error:
+        body["errorInfo"] = error
+    return json_answer(body)
+
+
+_MODULES = {"GL", "AP", "AR", "CM", "CA", "IN", "DR", "FA", "PM"}
+
+
+def _list(request: HttpRequest, company: Company) -> HttpResponse:
+    period = request.GET.get("periodId")
+    keep = modified_filter(request, condition_required=False)
+    if not period and keep is None:
+        raise VismaError("periodId or lastModifiedDateTime is required.")
+    rows = company.journals.prefetch_related("lines").order_by("id")
+    if period:
+        rows = rows.filter(financial_period=period)
+    module = request.GET.get("module")
+    if module:
+        if module not in _MODULES:
+            raise VismaError(f"module '{module}' is not one of {', '.join(sorted(_MODULES))}.")
+        rows = rows.filter(module=f"Module{module}")
+    if request.GET.get("status"):
+        rows = rows.filter(status=request.GET["status"])
+    if request.GET.get("branch"):
+        rows = rows.filter(branch=request.GET["branch"])
+    released = request.GET.get("releasedBatch")
+    if released:
+        rows = rows.filter(released=released.lower() == "true")
+    batches = [j for j in rows if keep is None or keep(j.last_modified.astimezone(UTC))]
+    # Paging counts lines, not batches: one batch may continue on the next page.
+    pairs = [(j, line) for j in batches for line in j.lines.all()]
+    number, size = page_params(request)
+    chunk = pairs[(number - 1) * size : number * size]
+    expand = request.GET.get("expandAttachments", "").lower() == "true"
+    result: list[dict[str, Any]] = []
+    meta = {"totalCount": len(pairs), "maxPageSize": MAX_PAGE}
+    for j, _ in chunk:
+        if result and result[-1]["_id"] == j.pk:
+            continue
+        shown = [line for jj, line in chunk if jj.pk == j.pk]
+        result.append(
+            {"_id": j.pk, **journal_dto(j, lines=shown, attachments=expand), "metadata": meta}
+        )
+    for item in result:
+        item.pop("_id")
+    return json_answer(result)

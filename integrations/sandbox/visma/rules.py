@@ -1,0 +1,150 @@
+"""The checks Visma.net makes on documents, each with its own message."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from integrations.sandbox.visma.api import VismaError, text, wrapped
+from integrations.sandbox.visma.models import Account, Company, Currency, FinancialPeriod
+
+
+def _at(where: str) -> str:
+    return f"{where}: " if where else ""
+
+
+def account_check(company: Company, number: str | None, *, where: str) -> Account:
+    if not number:
+        raise VismaError(f"{_at(where)}AccountNumber is required.")
+    row = company.accounts.filter(number=number).first()
+    if row is None:
+        raise VismaError(f"{_at(where)}Account '{number}' was not found.")
+    if not row.active:
+        raise VismaError(f"{_at(where)}Account '{number}' is inactive.")
+    return row
+
+
+def vat_category_check(company: Company, category_id: str | None, *, where: str) -> None:
+    if not category_id:
+        return
+    row = company.vat_categories.filter(category_id=category_id).first()
+    if row is None:
+        raise VismaError(f"{_at(where)}VAT category '{category_id}' was not found (vatCodeId).")
+    if not row.active:
+        raise VismaError(f"{_at(where)}VAT category '{category_id}' is inactive (vatCodeId).")
+
+
+def vat_id_check(company: Company, vat_id: str | None, *, where: str) -> None:
+    if vat_id and not company.vats.filter(vat_id=vat_id).exists():
+        raise VismaError(f"{_at(where)}VAT '{vat_id}' was not found (vatId).")
+
+
+def vat_rate(company: Company, category_id: str | None) -> Decimal:
+    """The rate a category charges on a purchase; reverse-charge VAT is self-assessed, so 0."""
+    if not category_id:
+        return Decimal(0)
+    row = company.vat_categories.filter(category_id=category_id).first()
+    if row is None:
+        return Decimal(0)
+    return sum((v.rate for v in row.vats.all() if not v.reverse_vat), start=Decimal(0))
+
+
+def subaccount_resolve(company: Company, raw: Any, *, where: str) -> list[dict[str, Any]]:
+    """Check a line's `subaccount` (a plain array) and complete it with segment defaults."""
+    dimension = company.dimensions.filter(dimension_id="SUBACCOUNT").first()
+    segments = list(dimension.segments.all()) if dimension else []
+    if raw is None:
+        raw = []
+    if not isinstance(raw, list):
+        raise VismaError(
+            f"{_at(where)}subaccount must be a plain array of "
+            '{"segmentId": …, "segmentValue": …} (not wrapped).'
+        )
+    given: dict[int, str] = {}
+    for item in raw:
+        if not isinstance(item, dict) or "segmentId" not in item:
+            raise VismaError(
+                f"{_at(where)}Each subaccount entry needs segmentId and segmentValue, got {item!r}."
+            )
+        if isinstance(item.get("segmentValue"), dict):
+            raise VismaError(f"{_at(where)}subaccount segmentValue is a plain string, not wrapped.")
+        try:
+            segment_id = int(item["segmentId"])
+        except (TypeError, ValueError) as exc:
+            raise VismaError(f"{_at(where)}segmentId must be a number.") from exc
+        given[segment_id] = str(item.get("segmentValue") or "")
+    by_id = {s.segment_id: s for s in segments}
+    for segment_id in given:
+        if segment_id not in by_id:
+            raise VismaError(
+                f"{_at(where)}Subaccount segment {segment_id} does not exist in dimension "
+                "SUBACCOUNT."
+            )
+    result = []
+    for segment in segments:
+        value_id = given.get(segment.segment_id) or segment.default_value
+        if segment.validate:
+            value = segment.values.filter(value_id=value_id).first()
+            if value is None:
+                raise VismaError(
+                    f"{_at(where)}Value '{value_id}' was not found in subaccount segment "
+                    f"{segment.segment_id} ({segment.description})."
+                )
+            if not value.active:
+                raise VismaError(
+                    f"{_at(where)}Value '{value_id}' of subaccount segment {segment.segment_id} "
+                    f"({segment.description}) is inactive."
+                )
+        result.append({"segmentId": segment.segment_id, "segmentValue": value_id})
+    return result
+
+
+def period_resolve(
+    company: Company, data: dict[str, Any], document_date: date, *, ledger: str
+) -> str:
+    """`financialPeriod` (YYYYMM), else `postPeriod` (MMYYYY), else the date's month; the
+    period must exist, be active and be open in the ledger (GL for journals, AP for invoices)."""
+    period = text(wrapped(data, "financialPeriod"), "financialPeriod")
+    post_period = text(wrapped(data, "postPeriod"), "postPeriod")
+    if period:
+        if len(period) != 6 or not period.isdigit():
+            raise VismaError(f"financialPeriod '{period}' must be in the format YYYYMM.")
+    elif post_period:
+        if len(post_period) != 6 or not post_period.isdigit():
+            raise VismaError(f"postPeriod '{post_period}' must be in the format MMYYYY.")
+        period = post_period[2:] + post_period[:2]
+    else:
+        period = f"{document_date.year:04d}{document_date.month:02d}"
+    row: FinancialPeriod | None = company.periods.filter(period_id=period).first()
+    if row is None:
+        raise VismaError(f"Financial period {period} does not exist.")
+    if not row.active:
+        raise VismaError(f"Financial period {period} is inactive.")
+    if ledger == "GL" and row.closed_in_gl:
+        raise VismaError(f"Financial period {period} is closed in General Ledger.")
+    if ledger == "AP" and row.closed_in_ap:
+        raise VismaError(f"Financial period {period} is closed in Supplier Ledger.")
+    return period
+
+
+def currency_check(company: Company, code: str) -> Currency:
+    row = company.currencies.filter(code=code).first()
+    if row is None:
+        raise VismaError(f"Currency '{code}' was not found.")
+    return row
+
+
+def precision_check(value: Decimal, currency: Currency, field: str, *, where: str) -> None:
+    exponent = value.normalize().as_tuple().exponent
+    decimals = -exponent if isinstance(exponent, int) and exponent < 0 else 0
+    if decimals > currency.decimal_precision:
+        raise VismaError(
+            f"{_at(where)}{field} {value} has more decimals than {currency.code} allows "
+            f"({currency.decimal_precision})."
+        )
+
+
+def branch_check(company: Company, number: str | None) -> None:
+    if number and not company.branches.filter(number=number, active=True).exists():
+        raise VismaError(f"Branch '{number}' was not found or is inactive.")

@@ -1,0 +1,404 @@
+"""Master data: chart of accounts, VAT, dimensions, suppliers and the small reference lists.
+Reference: ../shared/specs/visma-net/openapi-subset.json (paths /v1/account … /v1/currency)"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+
+from integrations.sandbox.visma import dto
+from integrations.sandbox.visma.api import (
+    VismaError,
+    bool_value,
+    check_wrapping,
+    created,
+    json_answer,
+    modified_filter,
+    no_content,
+    not_found,
+    page_params,
+    paged,
+    request_dto,
+    text,
+    visma_api,
+    wrapped,
+)
+from integrations.sandbox.visma.models import (
+    CashAccount,
+    Company,
+    CreditTerm,
+    Currency,
+    Dimension,
+    PaymentMethod,
+    Supplier,
+    SupplierClass,
+    Vat,
+    VatZone,
+)
+
+
+def _filtered(request: HttpRequest, rows: Iterable[Any]) -> list[Any]:
+    keep = modified_filter(request)
+    return [r for r in rows if keep is None or keep(r.last_modified)]
+
+
+def _active_filter(request: HttpRequest, rows: list[Any], attr: str = "active") -> list[Any]:
+    raw = request.GET.get("active")
+    if raw is None or raw == "":
+        return rows
+    wanted = raw.lower() == "true"
+    return [r for r in rows if getattr(r, attr) == wanted]
+
+
+# ---- accounts, VAT ----------------------------------------------------------------------------
+
+
+@visma_api("GET")
+def accounts(request: HttpRequest, company: Company) -> HttpResponse:
+    rows = _active_filter(request, _filtered(request, company.accounts.all()))
+    return json_answer([dto.account_dto(a) for a in rows])
+
+
+@visma_api("GET")
+def account(request: HttpRequest, company: Company, number: str) -> HttpResponse:
+    row = company.accounts.filter(number=number).first()
+    if row is None:
+        raise not_found(f"Account '{number}'")
+    return json_answer(dto.account_dto(row))
+
+
+@visma_api("GET")
+def vat_categories(request: HttpRequest, company: Company) -> HttpResponse:
+    rows = _filtered(request, company.vat_categories.prefetch_related("vats"))
+    return json_answer([dto.vat_category_dto(c) for c in rows])
+
+
+@visma_api("GET")
+def vat_category(request: HttpRequest, company: Company, category_id: str) -> HttpResponse:
+    row = company.vat_categories.filter(category_id=category_id).first()
+    if row is None:
+        raise not_found(f"VAT category '{category_id}'")
+    return json_answer(dto.vat_category_dto(row))
+
+
+@visma_api("GET")
+def vats(request: HttpRequest, company: Company) -> HttpResponse:
+    rows = _filtered(request, company.vats.prefetch_related("categories"))
+    return json_answer([dto.vat_dto(v) for v in rows])
+
+
+@visma_api("GET")
+def vat(request: HttpRequest, company: Company, vat_id: str) -> HttpResponse:
+    row: Vat | None = company.vats.filter(vat_id=vat_id).first()
+    if row is None:
+        raise not_found(f"VAT '{vat_id}'")
+    return json_answer(dto.vat_dto(row))
+
+
+@visma_api("GET")
+def vat_zones(request: HttpRequest, company: Company) -> HttpResponse:
+    return json_answer(paged(request, [dto.vat_zone_dto(z) for z in company.vat_zones.all()]))
+
+
+@visma_api("GET")
+def vat_zone(request: HttpRequest, company: Company, zone_id: str) -> HttpResponse:
+    row = company.vat_zones.filter(zone_id=zone_id).first()
+    if row is None:
+        raise not_found(f"VAT zone '{zone_id}'")
+    return json_answer(dto.vat_zone_dto(row))
+
+
+# ---- dimensions -------------------------------------------------------------------------------
+
+
+@visma_api("GET")
+def dimensions(request: HttpRequest, company: Company) -> HttpResponse:
+    return json_answer([d.dimension_id for d in company.dimensions.all()])
+
+
+def _dimension(company: Company, dimension_id: str) -> Dimension:
+    row = company.dimensions.filter(dimension_id=dimension_id).first()
+    if row is None:
+        raise not_found(f"Dimension '{dimension_id}'")
+    return row
+
+
+@visma_api("GET")
+def dimension(request: HttpRequest, company: Company, dimension_id: str) -> HttpResponse:
+    with_values = request.GET.get("expandSegmentsValues", "true").lower() != "false"
+    return json_answer(
+        dto.dimension_dto(_dimension(company, dimension_id), with_values=with_values)
+    )
+
+
+@visma_api("GET")
+def dimension_segment(
+    request: HttpRequest, company: Company, dimension_id: str, segment_id: int
+) -> HttpResponse:
+    segment = _dimension(company, dimension_id).segments.filter(segment_id=segment_id).first()
+    if segment is None:
+        raise not_found(f"Segment {segment_id} of dimension '{dimension_id}'")
+    return json_answer(dto.segment_dto(segment))
+
+
+@visma_api("GET")
+def subaccounts(request: HttpRequest, company: Company) -> HttpResponse:
+    """Every combination of segment values of the SUBACCOUNT dimension."""
+    dim = company.dimensions.filter(dimension_id="SUBACCOUNT").first()
+    records: list[dict[str, Any]] = []
+    if dim is not None:
+        segments = list(dim.segments.prefetch_related("values"))
+        keep = modified_filter(request)
+        combos = itertools.product(*[list(s.values.all()) for s in segments])
+        for index, combo in enumerate(combos, start=1):
+            modified = max(v.last_modified for v in combo)
+            if keep is not None and not keep(modified):
+                continue
+            active = all(v.active for v in combo)
+            records.append(
+                {
+                    "subaccountNumber": "-".join(v.value_id for v in combo),
+                    "subaccountId": index,
+                    "description": " / ".join(v.description for v in combo),
+                    "lastModifiedDateTime": dto.dt(modified),
+                    "active": active,
+                    "segments": [
+                        {
+                            "segmentId": s.segment_id,
+                            "segmentDescription": s.description,
+                            "segmentValue": v.value_id,
+                            "segmentValueDescription": v.description,
+                        }
+                        for s, v in zip(segments, combo, strict=True)
+                    ],
+                }
+            )
+        raw = request.GET.get("active")
+        if raw:
+            records = [r for r in records if r["active"] == (raw.lower() == "true")]
+    return json_answer(paged(request, records))
+
+
+# ---- small reference lists --------------------------------------------------------------------
+
+
+def _list_and_get(
+    rows_of: Callable[[Company], Iterable[Any]],
+    key: str,
+    to_dto: Callable[[Any], dict[str, Any]],
+    label: str,
+    *,
+    modified: bool = False,
+) -> tuple[Callable[..., HttpResponse], Callable[..., HttpResponse]]:
+    @visma_api("GET")
+    def listing(request: HttpRequest, company: Company) -> HttpResponse:
+        rows = list(rows_of(company))
+        if modified:
+            rows = _filtered(request, rows)
+        return json_answer([to_dto(r) for r in rows])
+
+    @visma_api("GET")
+    def single(request: HttpRequest, company: Company, item_id: str) -> HttpResponse:
+        row = next((r for r in rows_of(company) if getattr(r, key) == item_id), None)
+        if row is None:
+            raise not_found(f"{label} '{item_id}'")
+        return json_answer(to_dto(row))
+
+    return listing, single
+
+
+supplier_classes, supplier_class = _list_and_get(
+    lambda c: c.supplier_classes.all(), "class_id", dto.supplier_class_dto, "Supplier class"
+)
+payment_methods, payment_method = _list_and_get(
+    lambda c: c.payment_methods.all(),
+    "method_id",
+    dto.payment_method_dto,
+    "Payment method",
+    modified=True,
+)
+cash_accounts, cash_account = _list_and_get(
+    lambda c: c.cash_accounts.all(), "number", dto.cash_account_dto, "Cash account", modified=True
+)
+branches, branch = _list_and_get(
+    lambda c: c.branches.all(), "number", dto.branch_dto, "Branch", modified=True
+)
+financial_periods, financial_period = _list_and_get(
+    lambda c: c.periods.all(), "period_id", dto.financial_period_dto, "Financial period"
+)
+currencies, currency = _list_and_get(
+    lambda c: c.currencies.all(), "code", dto.currency_dto, "Currency"
+)
+
+
+@visma_api("GET")
+def credit_terms(request: HttpRequest, company: Company) -> HttpResponse:
+    """The one list answered inside a `BasePaginationDto` envelope, as the contract says."""
+    rows = _filtered(request, company.credit_terms.all())
+    if request.GET.get("termsId"):
+        rows = [r for r in rows if r.terms_id == request.GET["termsId"]]
+    number, size = page_params(request)
+    chunk = rows[(number - 1) * size : number * size]
+    return json_answer(
+        {
+            "pageNumber": number,
+            "pageSize": size,
+            "totalCount": len(rows),
+            "records": [dto.credit_term_dto(t) for t in chunk],
+        }
+    )
+
+
+# ---- suppliers --------------------------------------------------------------------------------
+
+SUPPLIER_STATUSES = ("Active", "OnHold", "HoldPayments", "Inactive", "OneTime")
+SUPPLIER_PLAIN = ("overrideWithClassValues", "supplierPaymentMethodDetails", "attributeLines")
+ADDRESS_FIELDS = ("addressLine1", "addressLine2", "addressLine3", "postalCode", "city", "countryId")
+
+
+@visma_api("GET", "POST")
+def suppliers(request: HttpRequest, company: Company) -> HttpResponse:
+    if request.method == "POST":
+        return _supplier_create(request, company)
+    rows = _filtered(request, company.suppliers.all())
+    for param, attr in (
+        ("status", "status"),
+        ("vatRegistrationId", "vat_registration_id"),
+        ("corporateId", "corporate_id"),
+    ):
+        if request.GET.get(param):
+            rows = [r for r in rows if getattr(r, attr) == request.GET[param]]
+    if request.GET.get("name"):
+        needle = request.GET["name"].lower()
+        rows = [r for r in rows if needle in r.name.lower()]
+    return json_answer(paged(request, [dto.supplier_dto(s) for s in rows]))
+
+
+def _etag(s: Supplier) -> str:
+    return f'"{s.version}"'
+
+
+@visma_api("GET", "PUT")
+def supplier(request: HttpRequest, company: Company, number: str) -> HttpResponse:
+    row = company.suppliers.filter(number=number).first()
+    if row is None:
+        raise not_found(f"Supplier '{number}'")
+    if request.method == "PUT":
+        if_match = request.headers.get("If-Match")
+        if if_match and if_match not in (_etag(row), "*"):
+            raise VismaError("Supplier version does not match with If-Match header.", status=412)
+        data = request_dto(request)
+        with transaction.atomic():
+            _supplier_apply(company, row, data, creating=False)
+            row.version = F("version") + 1
+            row.last_modified = timezone.now()
+            row.save()
+        return no_content()
+    response = json_answer(dto.supplier_dto(row))
+    response["ETag"] = _etag(row)
+    return response
+
+
+def _ref_exists(company: Company, kind: str, value: str) -> bool:
+    lookups = {
+        "supplierClassId": SupplierClass.objects.filter(company=company, class_id=value),
+        "paymentMethodId": PaymentMethod.objects.filter(company=company, method_id=value),
+        "creditTermsId": CreditTerm.objects.filter(company=company, terms_id=value),
+        "currencyId": Currency.objects.filter(company=company, code=value),
+        "vatZoneId": VatZone.objects.filter(company=company, zone_id=value),
+        "cashAccount": CashAccount.objects.filter(company=company, number=value),
+    }
+    return lookups[kind].exists()
+
+
+_SUPPLIER_FIELDS = {
+    "name": "name",
+    "status": "status",
+    "supplierClassId": "supplier_class_id",
+    "paymentMethodId": "payment_method_id",
+    "creditTermsId": "credit_terms_id",
+    "currencyId": "currency_id",
+    "cashAccount": "cash_account",
+    "vatRegistrationId": "vat_registration_id",
+    "corporateId": "corporate_id",
+    "vatZoneId": "vat_zone_id",
+    "note": "note",
+}
+
+
+def _supplier_apply(
+    company: Company, row: Supplier, data: dict[str, Any], *, creating: bool
+) -> None:
+    check_wrapping(data, plain=SUPPLIER_PLAIN)
+    bool_value(data.get("overrideWithClassValues"), "overrideWithClassValues")
+    for field, attr in _SUPPLIER_FIELDS.items():
+        value = text(wrapped(data, field), field)
+        if value is None:
+            continue
+        if (
+            field
+            in (
+                "supplierClassId",
+                "paymentMethodId",
+                "creditTermsId",
+                "currencyId",
+                "vatZoneId",
+                "cashAccount",
+            )
+            and value
+            and not _ref_exists(company, field, value)
+        ):
+            raise VismaError(f"{field} '{value}' was not found.")
+        if field == "status" and value not in SUPPLIER_STATUSES:
+            raise VismaError(
+                f"Status '{value}' is not valid: use one of {', '.join(SUPPLIER_STATUSES)}."
+            )
+        setattr(row, attr, value)
+    address = wrapped(data, "mainAddress")
+    if address is not None:
+        if not isinstance(address, dict):
+            raise VismaError('mainAddress must be {"value": {…}} with wrapped fields.')
+        check_wrapping(address, where="mainAddress")
+        merged = dict(row.main_address or {})
+        for field in ADDRESS_FIELDS:
+            value = text(wrapped(address, field, where="mainAddress"), field, where="mainAddress")
+            if value is not None:
+                merged[field] = value
+        row.main_address = merged
+    if not row.name:
+        raise VismaError("Name is required.")
+    if not row.supplier_class_id:
+        raise VismaError("SupplierClassId is required.")
+
+
+def _supplier_create(request: HttpRequest, company: Company) -> HttpResponse:
+    data = request_dto(request)
+    with transaction.atomic():
+        locked = Company.objects.select_for_update().get(pk=company.pk)
+        row = Supplier(company=locked, internal_id=locked.next_internal_id, number="")
+        _supplier_apply(locked, row, data, creating=True)
+        number = text(wrapped(data, "number"), "number")
+        if number:
+            if locked.suppliers.filter(number=number).exists():
+                raise VismaError(f"Supplier '{number}' already exists.")
+        else:
+            numbers = [
+                int(n) for n in locked.suppliers.values_list("number", flat=True) if n.isdigit()
+            ]
+            number = str(max(numbers, default=10000) + 1)
+        row.number = number
+        if not row.status:
+            row.status = "Active"
+        klass = SupplierClass.objects.filter(company=locked, class_id=row.supplier_class_id).first()
+        if klass and not row.payment_method_id:
+            row.payment_method_id = klass.payment_method_id
+        row.save()
+        locked.next_internal_id += 1
+        locked.save(update_fields=["next_internal_id"])
+    return created(request, f"/v1/supplier/{number}")
