@@ -1,0 +1,214 @@
+"""Export runs, items, documents and receipt uploads (DESIGN §4).
+
+Each row records how far its remote work got, so a crash resumes at the step it stopped and
+nothing is booked, uploaded or reported twice. Remote calls are never made inside a database
+transaction: the step is saved first, then the call is made, then its result is saved.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+
+
+class ExportRun(models.Model):
+    """One Pleo export job, processed by one worker at a time."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        CLAIMED = "claimed", "Claimed"
+        FETCHING = "fetching", "Fetching items"
+        POSTING = "posting", "Posting to Visma.net"
+        REPORTING = "reporting", "Reporting to Pleo"
+        COMPLETED = "completed", "Completed"
+        COMPLETED_WITH_ERRORS = "completed_with_errors", "Completed with errors"
+        FAILED = "failed", "Failed"
+
+    ACTIVE_STATUSES = ("claimed", "fetching", "posting", "reporting")
+    FINISHED_STATUSES = ("completed", "completed_with_errors", "failed")
+
+    connection = models.ForeignKey(
+        "connections.Connection", on_delete=models.PROTECT, related_name="export_runs"
+    )
+    pleo_job_id = models.CharField(max_length=100, unique=True)
+    status = models.CharField(
+        max_length=30, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    claimed_by = models.CharField(max_length=200, blank=True, help_text="Worker holding the run.")
+    # Touched while a worker makes progress; a run whose heartbeat is old lost its worker.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # A run handed back to the queue (a long rate-limit wait) is not continued before this.
+    not_before = models.DateTimeField(null=True, blank=True)
+    started_event_sent_at = models.DateTimeField(null=True, blank=True)
+    fetched_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    finished_event_sent_at = models.DateTimeField(null=True, blank=True)
+    items_total = models.PositiveIntegerField(default=0)
+    items_done = models.PositiveIntegerField(default=0)
+    items_failed = models.PositiveIntegerField(default=0)
+    failure_reason_type = models.CharField(max_length=60, blank=True)
+    failure_reason = models.TextField(blank=True)
+    job_payload = models.JSONField(default=dict, blank=True)
+    last_error = models.TextField(blank=True)
+    # Set when the run was created to export items again after a retry (a new Pleo job).
+    retry_requested_by = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["connection", "status", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"Export {self.pleo_job_id} ({self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in self.FINISHED_STATUSES
+
+
+class Step(models.TextChoices):
+    """How far the remote work of an item or document got (DESIGN §4 step 6)."""
+
+    FETCHED = "fetched", "Fetched"
+    PLANNED = "planned", "Planned"
+    SENDING = "sending", "Sending"
+    # The create call may have reached Visma.net without an answer: look before sending again.
+    UNKNOWN = "unknown", "Outcome unknown"
+    CREATED = "created", "Created"
+    ATTACHED = "attached", "Attached"
+    RELEASED = "released", "Released"
+    REPORTED = "reported", "Reported"
+
+
+class ExportDocument(models.Model):
+    """A journal transaction holding several items (one journal per export)."""
+
+    run = models.ForeignKey(ExportRun, on_delete=models.CASCADE, related_name="documents")
+    connection = models.ForeignKey(
+        "connections.Connection", on_delete=models.PROTECT, related_name="export_documents"
+    )
+    reference = models.CharField(max_length=30, db_index=True)
+    financial_period = models.CharField(max_length=6, blank=True)
+    step = models.CharField(max_length=20, choices=Step.choices, default=Step.PLANNED)
+    visma_number = models.CharField(max_length=50, blank=True)
+    visma_url = models.CharField(max_length=500, blank=True)
+    # The Pleo accounting entry id of each line, in line order.
+    line_owners = models.JSONField(default=list, blank=True)
+    plan = models.JSONField(default=dict, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["connection", "reference"], name="exports_document_unique_reference"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Journal {self.visma_number or self.reference} ({self.step})"
+
+
+class ExportItem(models.Model):
+    """One Pleo accounting entry, booked at most once per connection."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        PLANNED = "planned", "Planned"
+        POSTED = "posted", "Booked, not reported yet"
+        FAILED = "failed", "Failed"
+        SUCCESSFUL = "successful", "Successful"
+
+    class DocumentType(models.TextChoices):
+        JOURNAL = "journal", "Journal transaction"
+        INVOICE = "Invoice", "Supplier invoice"
+        CREDIT_ADJ = "CreditAdj", "Supplier credit note"
+
+    run = models.ForeignKey(ExportRun, on_delete=models.CASCADE, related_name="items")
+    connection = models.ForeignKey(
+        "connections.Connection", on_delete=models.PROTECT, related_name="export_items"
+    )
+    accounting_entry_id = models.CharField(max_length=100)
+    item_type = models.CharField(max_length=40, blank=True)
+    payload = models.JSONField(default=dict, blank=True, help_text="The item as Pleo sent it.")
+    plan = models.JSONField(
+        default=dict, blank=True, help_text="The planned Visma.net document, for support."
+    )
+    reference = models.CharField(max_length=30, blank=True, db_index=True)
+    financial_period = models.CharField(max_length=6, blank=True)
+    supplier_number = models.CharField(max_length=30, blank=True)
+    step = models.CharField(max_length=20, choices=Step.choices, default=Step.FETCHED)
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
+    failure_reason_type = models.CharField(max_length=60, blank=True)
+    failure_reason = models.TextField(blank=True)
+    document = models.ForeignKey(
+        ExportDocument, null=True, blank=True, on_delete=models.SET_NULL, related_name="items"
+    )
+    # The item's first line in a shared journal (receipts go to that line).
+    line_number = models.PositiveIntegerField(null=True, blank=True)
+    visma_document_type = models.CharField(max_length=20, choices=DocumentType.choices, blank=True)
+    visma_number = models.CharField(max_length=50, blank=True)
+    visma_url = models.CharField(max_length=500, blank=True)
+    released_at = models.DateTimeField(null=True, blank=True)
+    pleo_reported_at = models.DateTimeField(null=True, blank=True)
+    reported_status = models.CharField(max_length=20, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["connection", "accounting_entry_id"], name="exports_item_unique_entry"
+            )
+        ]
+        indexes = [models.Index(fields=["run", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.item_type or 'item'} {self.accounting_entry_id} ({self.status})"
+
+    @property
+    def is_booked(self) -> bool:
+        return bool(self.visma_number)
+
+
+class AttachmentUpload(models.Model):
+    """One receipt file of an item, uploaded to its Visma.net document at most once."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        UPLOADING = "uploading", "Uploading"
+        UPLOADED = "uploaded", "Uploaded"
+        FAILED = "failed", "Failed"
+
+    item = models.ForeignKey(ExportItem, on_delete=models.CASCADE, related_name="uploads")
+    # A hash of the link without its (expiring) signature, so a fresh link is the same file.
+    file_key = models.CharField(max_length=64)
+    filename = models.CharField(max_length=255, blank=True)
+    size = models.PositiveBigIntegerField(null=True, blank=True)
+    content_type = models.CharField(max_length=100, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    visma_attachment_id = models.CharField(max_length=100, blank=True)
+    line_number = models.PositiveIntegerField(null=True, blank=True)
+    failure_reason_type = models.CharField(max_length=60, blank=True)
+    error = models.TextField(blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["item", "file_key"], name="exports_upload_unique_file")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.filename or self.file_key} ({self.status})"
