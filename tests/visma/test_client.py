@@ -271,7 +271,7 @@ def test_journal_transaction_get(client: VismaClient) -> None:
 def test_journal_transactions_find_merges_a_batch_split_over_pages(
     client: VismaClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("integrations.visma.client.PAGE_SIZE", 3)
+    monkeypatch.setattr(client, "page_size", 3)
     # Page size and totalCount count lines: 5 lines in two batches; batch 2 spans both pages.
     line = payloads.jt_line
     page1 = [
@@ -293,6 +293,28 @@ def test_journal_transactions_find_merges_a_batch_split_over_pages(
     assert sum(ln.credit for ln in found[1].lines) == Decimal("7")
     assert len(responses.calls) == 2  # stopped once 5 lines came, without an empty third page
     assert query(0) == {"periodId": "202603", "pageNumber": "1", "pageSize": "3"}
+
+
+@responses.activate
+def test_journal_transactions_find_does_not_stop_early_if_the_count_is_of_batches(
+    client: VismaClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(client, "page_size", 2)
+    line = payloads.jt_line
+    two_lines = [line(1, "6540", 1, 0), line(2, "1925", 0, 1)]
+    page1 = [
+        payloads.journal_transaction("1", two_lines, total=3),
+        payloads.journal_transaction("2", two_lines, total=3),
+    ]
+    responses.get(f"{API}/v2/journaltransaction", json=page1)
+    responses.get(
+        f"{API}/v2/journaltransaction", json=[payloads.journal_transaction("3", two_lines, total=3)]
+    )
+
+    found = client.journal_transactions_find(financial_period="202603")
+
+    assert [jt.batch_number for jt in found] == ["1", "2", "3"]
+    assert len(responses.calls) == 2
 
 
 @responses.activate

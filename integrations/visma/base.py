@@ -1,0 +1,151 @@
+"""The Visma.net API seam shared by every part of the client: authentication, error bodies,
+list and paging helpers, created-resource ids.
+
+Reference: /work/shared/notes/visma-net-api.md §3-5 and the spec
+(`/work/shared/specs/visma-net/openapi-subset.json`).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any, ClassVar
+from urllib.parse import quote, unquote, urlsplit
+
+import requests
+
+from integrations.core import errors
+from integrations.core.http import ApiClient, RemoteError
+from integrations.core.pagination import iter_page_numbers
+from integrations.visma.auth import VismaConnect
+
+# Visma.net caps an oversize pageSize silently (the effective size is `metadata.maxPageSize`);
+# 500 stays under the caps seen in practice.
+PAGE_SIZE = 500
+
+
+def path_segment(value: str) -> str:
+    return quote(str(value), safe="")
+
+
+def since_param(moment: datetime) -> str:
+    """`lastModifiedDateTime` in the `yyyy-MM-ddTHH:mm:ss.FFF` form; aware values are turned
+    into UTC, the zone `types` reads Visma.net's zone-less stamps in."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return moment.isoformat(timespec="milliseconds")
+
+
+def modified_params(modified_since: datetime | None) -> dict[str, str]:
+    # The two are "mutually inclusive" in the spec: never send one without the other.
+    if modified_since is None:
+        return {}
+    return {
+        "lastModifiedDateTime": since_param(modified_since),
+        "lastModifiedDateTimeCondition": ">=",
+    }
+
+
+def location_id(response: requests.Response) -> str:
+    """The id of a created resource: the last segment of the `Location` header (201, empty
+    body). Without it the document exists but we cannot name it, so the caller must look it
+    up before creating it again."""
+    location = response.headers.get("Location", "")
+    path = urlsplit(location).path.rstrip("/")
+    last = unquote(path.rsplit("/", 1)[-1]) if path else ""
+    if not last:
+        raise errors.PermanentError(
+            "Visma.net created the resource but sent no Location header to identify it",
+            service="visma",
+            method=response.request.method or "",
+            url=response.url,
+            status=response.status_code,
+            outcome_unknown=True,
+        )
+    return last
+
+
+class VismaApi(ApiClient):
+    """The Visma.net seam: bearer token, one re-auth on 401, error bodies, paging helpers."""
+
+    service: ClassVar[str] = "visma"
+    page_size: ClassVar[int] = PAGE_SIZE
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        auth: VismaConnect,
+        session: requests.Session | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        max_wait: float | None = None,
+    ) -> None:
+        super().__init__(base_url, session=session, sleep=sleep, max_wait=max_wait)
+        self.auth = auth
+        # The token each thread last sent, so a 401 invalidates that token and not one
+        # another thread has just fetched.
+        self._sent = threading.local()
+
+    # -- ApiClient hooks -------------------------------------------------------------------
+
+    def auth_headers(self) -> dict[str, str]:
+        token = self.auth.access_token()
+        self._sent.token = token
+        return {"Authorization": f"Bearer {token}"}
+
+    def on_unauthorized(self) -> bool:
+        # A 401 usually means the token died early (or was revoked): fetch a new one once.
+        self.auth.invalidate(token=getattr(self._sent, "token", None))
+        return True
+
+    def parse_error(self, response: requests.Response) -> RemoteError:
+        """Visma.net error bodies come in three shapes (notes §5):
+        `{"ExceptionType", "ExceptionMessage", "ExceptionFaultCode", "ExceptionMessageID"}`,
+        `{"Message": ...}` and plain text. The message id is what Visma support asks for."""
+        try:
+            body = response.json()
+        except ValueError:
+            text = response.text.strip()
+            return RemoteError(text[:500] or response.reason or f"HTTP {response.status_code}")
+        if isinstance(body, dict):
+            if "ExceptionMessage" in body or "ExceptionFaultCode" in body:
+                message = str(body.get("ExceptionMessage") or body.get("ExceptionType") or "")
+                message_id = body.get("ExceptionMessageID")
+                if message_id:
+                    message = f"{message} [message id {message_id}]"
+                code = body.get("ExceptionFaultCode") or body.get("ExceptionType") or ""
+                return RemoteError(message[:500], str(code))
+            if body.get("Message") or body.get("message"):
+                return RemoteError(str(body.get("Message") or body.get("message"))[:500])
+        return super().parse_error(response)
+
+    # -- small helpers ---------------------------------------------------------------------
+
+    def _get(self, path: str, params: dict[str, Any] | None = None) -> Any:
+        response = self.request("GET", path, params=params)
+        # Decimal, not float: amounts must keep their exact cents.
+        return response.json(parse_float=Decimal)
+
+    def _list(self, path: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        body = self._get(path, params)
+        if not isinstance(body, list):
+            raise errors.PermanentError(
+                f"Visma.net answered {path} with {type(body).__name__}, not a list",
+                service=self.service,
+                url=self.url(path),
+            )
+        return body
+
+    def _paged(self, path: str, params: dict[str, Any] | None = None) -> Iterator[dict[str, Any]]:
+        def fetch(page_number: int, page_size: int) -> list[dict[str, Any]]:
+            query = {**(params or {}), "pageNumber": page_number, "pageSize": page_size}
+            return self._list(path, query)
+
+        return iter_page_numbers(fetch, page_size=self.page_size)
+
+    @staticmethod
+    def _parse(rows: list[dict[str, Any]] | Iterator[dict[str, Any]], cls: Any) -> list[Any]:
+        return [cls.from_api(row) for row in rows]
