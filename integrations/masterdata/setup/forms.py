@@ -236,7 +236,10 @@ class CategoriesForm(forms.Form):
             self.fields[f"vat_{key}"] = _select(vats, label=f"Default tax code for {label}")
 
     def rows(self) -> list[tuple[PleoCategory, forms.BoundField, forms.BoundField]]:
-        return [(c, self[f"account_{i}"], self[f"vat_{i}"]) for i, c in enumerate(self.categories)]
+        return [
+            (c, self[f"account_{c.pleo_account_id}"], self[f"vat_{c.pleo_account_id}"])
+            for c in self.categories
+        ]
 
     def to_input(self) -> list[CategoryMappingInput]:
         return [
