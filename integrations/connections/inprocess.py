@@ -53,7 +53,7 @@ class WsgiAdapter(BaseAdapter):
         if isinstance(body, str):
             body = body.encode()
         if not isinstance(body, bytes):  # a streamed upload: read it whole
-            body = b"".join(body)  # type: ignore[arg-type]
+            body = b"".join(body)
         environ: dict[str, Any] = {
             "REQUEST_METHOD": request.method or "GET",
             "SCRIPT_NAME": "",

@@ -31,7 +31,7 @@ def test_working_connection_passes_every_line(
     pleo_happy(mocked)
     visma_happy(mocked)
     lines = connection_permission_check(connection=connected)
-    assert [line.ok for line in lines] == [True] * 6, [(l.name, l.detail) for l in lines]
+    assert [line.ok for line in lines] == [True] * 6, [(x.name, x.detail) for x in lines]
     assert all(line.fix == "" for line in lines)
 
 

@@ -1,0 +1,96 @@
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+
+from integrations.connections import services
+from integrations.connections.export_settings import PaymentMethodChoice
+from integrations.connections.models import Connection, ExportSettings
+
+pytestmark = pytest.mark.django_db
+
+METHODS = [
+    PaymentMethodChoice("PLEO", "Pleo card", True, True, "DirectDeposit"),
+    PaymentMethodChoice("BANK", "Bank transfer", True, True, "DirectDeposit"),
+    PaymentMethodChoice("CARD", "Company card", True, True, "CreditCard"),
+    PaymentMethodChoice("OLD", "Old method", False, True, "CashOrCheck"),
+]
+
+
+def _update(connection: Connection, user: User, **overrides: Any) -> ExportSettings:
+    values: dict[str, Any] = {
+        "transfer_attachments": True,
+        "one_journal_per_export": False,
+        "card_expenses_as_invoices": True,
+        "auto_release_invoices": True,
+        "invoice_payment_method": "PLEO",
+        "closed_period_policy": "fail",
+        "payment_methods": METHODS,
+    }
+    values.update(overrides)
+    return services.export_settings_update(connection=connection, by=user, **values)
+
+
+def test_valid_settings_are_saved_with_history(connection: Connection, finance_user: User) -> None:
+    settings = _update(connection, finance_user, closed_period_policy="first_open")
+    assert settings.invoice_payment_method == "PLEO" and settings.auto_release_invoices
+    last = settings.history.first()
+    assert last is not None and last.history_user == finance_user
+    assert last.closed_period_policy == "first_open"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"invoice_payment_method": ""}, "invoice_payment_method"),
+        ({"invoice_payment_method": "NOPE"}, "invoice_payment_method"),
+        ({"invoice_payment_method": "OLD"}, "invoice_payment_method"),
+        ({"closed_period_policy": "whenever"}, "closed_period_policy"),
+        (
+            {
+                "card_expenses_as_invoices": False,
+                "auto_release_invoices": True,
+                "invoice_payment_method": "",
+            },
+            "auto_release_invoices",
+        ),
+        (
+            {"card_expenses_as_invoices": False, "auto_release_invoices": False},
+            "invoice_payment_method",
+        ),
+    ],
+)
+def test_invalid_settings_change_nothing(
+    connection: Connection, finance_user: User, overrides: dict[str, Any], field: str
+) -> None:
+    before = ExportSettings.objects.get(connection=connection)
+    history = before.history.count()
+    with pytest.raises(ValidationError) as info:
+        _update(connection, finance_user, one_journal_per_export=True, **overrides)
+    assert field in info.value.message_dict
+    after = ExportSettings.objects.get(connection=connection)
+    assert after.one_journal_per_export is False
+    assert after.history.count() == history
+
+
+def test_invoice_options_keep_their_values_while_invoices_are_off(
+    connection: Connection, finance_user: User
+) -> None:
+    _update(connection, finance_user)
+    settings = _update(
+        connection,
+        finance_user,
+        card_expenses_as_invoices=False,
+        auto_release_invoices=True,
+        invoice_payment_method="PLEO",
+    )
+    assert not settings.card_expenses_as_invoices
+    assert settings.invoice_payment_method == "PLEO"
+
+
+def test_pay_twice_warning() -> None:
+    warned = {m.id for m in METHODS if m.warning}
+    assert warned == {"BANK", "OLD"}
