@@ -106,24 +106,35 @@ def pending_oauth_claim(
 # -- Pleo --------------------------------------------------------------------------------------
 
 
-def pleo_connect_start(
-    *, connection: Connection, request: HttpRequest, company_id: str = ""
-) -> str:
-    """Return the Pleo consent page address for this connection (PKCE S256 and `state`)."""
+def pending_oauth_create_pleo(
+    *, connection: Connection, user: User | None, company_id: str = ""
+) -> tuple[str, str]:
+    """Record a pending Pleo authorization; return the consent page address and the state."""
     verifier = PleoOAuth.new_code_verifier()
     redirect_uri = pleo_redirect_uri()
     pending = _pending_create(
         connection=connection,
         provider=PendingOAuth.Provider.PLEO,
         redirect_uri=redirect_uri,
-        user=user_or_none(request.user),
+        user=user,
         code_verifier=verifier,
         company_hint=company_id.strip(),
     )
     oauth = pleo_oauth_for(connection=connection)
-    return oauth.authorization_url(
+    url = oauth.authorization_url(
         redirect_uri=redirect_uri, state=pending.state, code_verifier=verifier
     )
+    return url, pending.state
+
+
+def pleo_connect_start(
+    *, connection: Connection, request: HttpRequest, company_id: str = ""
+) -> str:
+    """Return the Pleo consent page address for this connection (PKCE S256 and `state`)."""
+    url, _ = pending_oauth_create_pleo(
+        connection=connection, user=user_or_none(request.user), company_id=company_id
+    )
+    return url
 
 
 def pleo_connect_finish(

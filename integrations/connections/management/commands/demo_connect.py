@@ -1,0 +1,35 @@
+"""Connect the demo connection to both sandboxes and configure it (idempotent).
+
+Called by `demo_prepare` after the sandbox is seeded and the users exist. Ends by calling
+`demo_configure` (master data sync, tags and categories) when that command exists; it finds
+the connection by `integrations.connections.demo.DEMO.name`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management import call_command, get_commands
+from django.core.management.base import BaseCommand, CommandError
+
+from integrations.connections.demo import demo_connection_prepare
+from integrations.connections.errors import ConnectionSetupError
+from integrations.core.errors import ApiError
+
+
+class Command(BaseCommand):
+    help = "Create the demo connection “Nordlys Demo AS”, connected to both sandboxes."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            connection = demo_connection_prepare()
+        except (ConnectionSetupError, ApiError) as exc:
+            raise CommandError(f"The demo connection could not be prepared: {exc}") from exc
+        self.stdout.write(
+            f"Demo connection “{connection.name}” (id {connection.pk}): {connection.status}; "
+            f"Pleo company {connection.pleo_company_id}, Visma.net tenant "
+            f"{connection.visma_tenant_id}, branch {connection.visma_branch_number}."
+        )
+        if "demo_configure" in get_commands():
+            # It finds the connection by `integrations.connections.demo.DEMO.name`.
+            call_command("demo_configure")
