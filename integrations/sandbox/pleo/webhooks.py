@@ -25,8 +25,8 @@ from typing import Any
 
 import requests
 from django.db import connection, transaction
-from standardwebhooks.webhooks import Webhook
 
+from integrations.pleo.webhooks import signature_sign
 from integrations.sandbox.pleo import clock
 from integrations.sandbox.pleo.models import (
     Company,
@@ -55,7 +55,7 @@ def backoff_seconds(attempts: int) -> int:
 
 
 def signature_headers(*, secret: str, message_id: str, body: str, at: datetime) -> dict[str, str]:
-    signature = Webhook(secret).sign(msg_id=message_id, timestamp=at, data=body)
+    signature = signature_sign(secret=secret, msg_id=message_id, timestamp=at, body=body)
     return {
         "webhook-id": message_id,
         "webhook-timestamp": str(int(at.timestamp())),
