@@ -283,12 +283,19 @@ def modified_filter(
     condition = condition.strip()
     if condition not in _CONDITIONS:
         raise VismaError(f"lastModifiedDateTimeCondition '{condition}' is not one of >, <, >=, <=.")
-    return {
-        ">": lambda v: v > when,
-        "<": lambda v: v < when,
-        ">=": lambda v: v >= when,
-        "<=": lambda v: v <= when,
+    compare: Callable[[datetime], bool] = {
+        ">": when.__lt__,
+        "<": when.__gt__,
+        ">=": when.__le__,
+        "<=": when.__ge__,
     }[condition]
+
+    def keep(value: datetime) -> bool:
+        # Compare at the precision the API shows (milliseconds), so a time read from a record
+        # filters exactly as a client expects.
+        return compare(value.replace(microsecond=value.microsecond // 1000 * 1000))
+
+    return keep
 
 
 def page_params(request: HttpRequest) -> tuple[int, int]:

@@ -109,8 +109,10 @@ def _validate_batch(company: Company, lines: list[dict[str, Any]], currency: Any
     debit = sum((line["debit"] for line in lines), start=Decimal(0))
     credit = sum((line["credit"] for line in lines), start=Decimal(0))
     if debit != credit:
+        quantum = Decimal(1).scaleb(-currency.decimal_precision)
         raise VismaError(
-            f"The batch is out of balance: debit {debit} and credit {credit} "
+            f"The batch is out of balance: debit {debit.quantize(quantum)} and credit "
+            f"{credit.quantize(quantum)} "
             f"({currency.code}) must be equal."
         )
 
