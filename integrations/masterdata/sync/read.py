@@ -4,10 +4,12 @@ no longer returns as inactive (mirror rows are never deleted)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
 
@@ -39,7 +41,10 @@ OVERLAP = timedelta(minutes=5)
 
 def _raw(record: object) -> dict[str, Any]:
     raw = getattr(record, "raw", None)
-    return raw if isinstance(raw, dict) else {}
+    if not isinstance(raw, dict):
+        return {}
+    # The client parses numbers as Decimal; the JSON column wants plain JSON.
+    return dict(json.loads(json.dumps(raw, cls=DjangoJSONEncoder)))
 
 
 def cursor_since(*, connection: Connection, record_type: str, full: bool) -> datetime | None:

@@ -1,0 +1,234 @@
+"""The sync and the vendor flow end to end, over real HTTP against both sandboxes."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import requests
+
+
+from integrations.connections.models import Connection
+from integrations.core.tokens import MemoryTokenStore
+from integrations.masterdata.models import SegmentSetting, VismaSegment, VismaSupplier
+from integrations.masterdata.sync import masterdata_sync
+from integrations.masterdata.vendors import vendor_from_pleo
+from integrations.pleo.client import PleoClient, PleoOAuth
+from integrations.visma.client import VismaClient, VismaConnect
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+VISMA_TENANT = "demo-tenant"
+PLEO_CLIENT = ("demo-pleo-client", "demo-pleo-secret")
+VISMA_CLIENT = ("demo-visma-client", "demo-visma-secret")
+
+
+class Sandboxes:
+    def __init__(self, base: str) -> None:
+        self.visma = f"{base}/sandbox/visma"
+        self.pleo = f"{base}/sandbox/pleo"
+
+    def pleo_state(self) -> dict[str, Any]:
+        return dict(requests.get(f"{self.pleo}/_control/state", timeout=10).json())
+
+    def visma_state(self) -> dict[str, Any]:
+        return dict(requests.get(f"{self.visma}/_control/state", timeout=10).json())
+
+    def forget_requests(self) -> None:
+        for base in (self.visma, self.pleo):
+            requests.delete(f"{base}/_control/requests", timeout=10).raise_for_status()
+
+    def received(self, base: str) -> list[dict[str, Any]]:
+        return list(requests.get(f"{base}/_control/requests", timeout=10).json()["requests"])
+
+
+@pytest.fixture
+def sandboxes(live_server: Any, settings: Any) -> Iterator[Sandboxes]:
+    box = Sandboxes(live_server.url)
+    settings.VISMA_CONNECT_URL = box.visma
+    settings.VISMA_API_URL = box.visma
+    settings.VISMA_CLIENT_ID, settings.VISMA_CLIENT_SECRET = VISMA_CLIENT
+    settings.PLEO_AUTH_URL = box.pleo
+    settings.PLEO_API_URL = box.pleo
+    settings.PLEO_CLIENT_ID, settings.PLEO_CLIENT_SECRET = PLEO_CLIENT
+    requests.post(
+        f"{box.visma}/_control/seed", json={"preset": "demo"}, timeout=30
+    ).raise_for_status()
+    requests.post(
+        f"{box.pleo}/_control/seed", json={"preset": "demo"}, timeout=30
+    ).raise_for_status()
+    yield box
+
+
+def _pleo_consent(oauth: PleoOAuth, sandboxes: Sandboxes) -> None:
+    """The consent a finance user gives on Pleo's page, answered over HTTP."""
+    verifier = PleoOAuth.new_code_verifier()
+    redirect = "http://127.0.0.1/callback"
+    url = oauth.authorization_url(redirect_uri=redirect, state="s1", code_verifier=verifier)
+    form = {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
+    answer = requests.post(
+        url.split("?")[0], data=form | {"decision": "allow"}, allow_redirects=False, timeout=10
+    )
+    code = parse_qs(urlsplit(answer.headers["Location"]).query)["code"][0]
+    oauth.exchange_code(code=code, redirect_uri=redirect, code_verifier=verifier)
+
+
+@pytest.fixture
+def connected(sandboxes: Sandboxes) -> Connection:
+    company_id = sandboxes.pleo_state()["companies"][0]["id"]
+    return Connection.objects.create(
+        name="Demo",
+        pleo_company_id=company_id,
+        visma_tenant_id=VISMA_TENANT,
+        status=Connection.Status.CONNECTED,
+    )
+
+
+@pytest.fixture
+def clients(connected: Connection, sandboxes: Sandboxes) -> dict[str, Any]:
+    """Both clients, connected to the sandboxes through their OAuth endpoints. Tokens are kept in
+    memory: the connection's own token store holds a SQLite write lock across the token request,
+    which the live server thread (same in-memory database) cannot wait on."""
+    visma_auth = VismaConnect(
+        connect_url=sandboxes.visma,
+        client_id=VISMA_CLIENT[0],
+        client_secret=VISMA_CLIENT[1],
+        tenant_id=VISMA_TENANT,
+        token_store=MemoryTokenStore(),
+    )
+    pleo_auth = PleoOAuth(
+        auth_url=sandboxes.pleo,
+        client_id=PLEO_CLIENT[0],
+        client_secret=PLEO_CLIENT[1],
+        token_store=MemoryTokenStore(),
+    )
+    _pleo_consent(pleo_auth, sandboxes)
+    return {
+        "visma": VismaClient(base_url=sandboxes.visma, auth=visma_auth),
+        "pleo": PleoClient(
+            base_url=sandboxes.pleo, auth=pleo_auth, company_id=connected.pleo_company_id
+        ),
+    }
+
+
+def _full_sync_with_tags(connection: Connection, clients: dict[str, Any]) -> None:
+    result = masterdata_sync(connection_id=connection.pk, kinds=["all"], full=True, **clients)
+    assert result.status == "succeeded", result.failures
+    # On the Tags page a finance user picks the SUBACCOUNT segments.
+    for segment in VismaSegment.objects.filter(connection=connection, dimension_id="SUBACCOUNT"):
+        SegmentSetting.objects.create(connection=connection, segment=segment, synced=True)
+    result = masterdata_sync(connection_id=connection.pk, kinds=["tags"], full=False, **clients)
+    assert result.status == "succeeded", result.failures
+
+
+def _writes(received: list[dict[str, Any]]) -> list[str]:
+    return [
+        f"{r['method']} {r['path']}"
+        for r in received
+        if r["method"] in ("POST", "PUT", "PATCH", "DELETE")
+        and not r["path"].endswith(":search")
+        and "/oauth/" not in r["path"]
+    ]
+
+
+def test_full_sync_mirrors_visma_into_pleo(
+    connected: Connection, sandboxes: Sandboxes, clients: dict[str, Any]
+) -> None:
+    _full_sync_with_tags(connected, clients)
+    visma, pleo = sandboxes.visma_state(), sandboxes.pleo_state()
+
+    def by(records: list[dict[str, Any]], key: str) -> dict[str, dict[str, Any]]:
+        return {str(r[key]): r for r in records}
+
+    accounts = by(pleo["chartOfAccounts"], "externalId")
+    for account in visma["accounts"]:
+        pushed = accounts[account["accountCD"]]
+        assert pushed["archived"] is (not account["active"])
+        assert pushed["name"] == account["description"]
+    assert any(a["archived"] for a in accounts.values()) or all(a["active"] for a in visma["accounts"])  # fmt: skip
+
+    taxes = by(pleo["taxCodes"], "code")
+    for category in visma["vatCategories"]:
+        assert taxes[category["vatCategoryId"]]["archived"] is (not category["active"])
+    assert {t["type"] for t in taxes.values()} <= {"inclusive", "reverse"}
+
+    vendors = by(pleo["vendors"], "externalId")
+    for supplier in visma["suppliers"]:
+        vendor = vendors[supplier["number"]]
+        assert vendor["code"] == supplier["number"]
+        assert vendor["state"] == ("ACTIVE" if supplier["status"] == "Active" else "ARCHIVED")
+
+    groups = {g["code"]: g for g in pleo["tagGroups"]}
+    [subaccount] = [d for d in visma["dimensions"] if d["id"] == "SUBACCOUNT"]
+    for segment in subaccount["segments"]:
+        group = groups[segment["description"].upper()]
+        tags = {t["code"]: t for t in group["tags"]}
+        for value in segment["segmentValues"]:
+            assert tags[value["valueId"]]["archived"] is (not value["active"])
+
+
+def test_second_sync_writes_nothing_and_reads_each_type_once(
+    connected: Connection, sandboxes: Sandboxes, clients: dict[str, Any]
+) -> None:
+    _full_sync_with_tags(connected, clients)
+    sandboxes.forget_requests()
+    result = masterdata_sync(connection_id=connected.pk, kinds=["all"], full=False, **clients)
+    assert result.status == "succeeded"
+    assert result.counts["created"] == result.counts["updated"] == result.counts["archived"] == 0
+    assert _writes(sandboxes.received(sandboxes.pleo)) == []
+    reads = Counter(
+        r["path"]
+        for r in sandboxes.received(sandboxes.visma)
+        if r["method"] == "GET" and "/connect/" not in r["path"]
+    )
+    assert reads and max(reads.values()) == 1, reads
+
+    # One supplier changed in Visma.net: exactly that vendor is updated.
+    supplier = VismaSupplier.objects.filter(connection=connected, active=True).first()
+    assert supplier is not None
+    requests.patch(
+        f"{sandboxes.visma}/_control/records/supplier/{supplier.number}",
+        json={"name": "Renamed Supplier AS"},
+        timeout=10,
+    ).raise_for_status()
+    sandboxes.forget_requests()
+    result = masterdata_sync(connection_id=connected.pk, kinds=["vendors"], full=False, **clients)
+    assert (result.counts["updated"], result.counts["created"]) == (1, 0)
+    writes = _writes(sandboxes.received(sandboxes.pleo))
+    assert writes == [f"PUT /v1/vendors/{VismaSupplier.objects.get(pk=supplier.pk).pleo_id}"]  # fmt: skip
+    [vendor] = [v for v in sandboxes.pleo_state()["vendors"] if v.get("externalId") == supplier.number]  # fmt: skip
+    assert vendor["name"] == "Renamed Supplier AS"
+
+
+def test_vendor_created_in_pleo_becomes_a_visma_supplier(
+    connected: Connection, sandboxes: Sandboxes, clients: dict[str, Any]
+) -> None:
+    masterdata_sync(
+        connection_id=connected.pk, kinds=["reference", "vendors"], full=True, **clients
+    )
+    created = requests.post(
+        f"{sandboxes.pleo}/_control/vendors",
+        json={"name": "Fjord Consulting AS", "taxRegistrationNumber": "NO987654321MVA"},
+        timeout=10,
+    )
+    created.raise_for_status()
+    vendor = created.json()
+    outcome = vendor_from_pleo(connection=connected, pleo_vendor_id=vendor["id"], **clients)
+    assert outcome == "created"
+
+    [supplier] = [
+        s for s in sandboxes.visma_state()["suppliers"] if s["name"] == "Fjord Consulting AS"
+    ]
+    assert supplier["status"] == "Active"
+    [in_pleo] = [v for v in sandboxes.pleo_state()["vendors"] if v["id"] == vendor["id"]]
+    assert (in_pleo["state"], in_pleo["externalId"]) == ("ACTIVE", supplier["number"])
+
+    # The same event again changes nothing in either system.
+    sandboxes.forget_requests()
+    again = vendor_from_pleo(connection=connected, pleo_vendor_id=vendor["id"], **clients)
+    assert again == "already_handled"
+    assert sandboxes.received(sandboxes.visma) == []
+    assert sandboxes.received(sandboxes.pleo) == []
