@@ -10,7 +10,6 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
-
 from integrations.connections.models import Connection
 from integrations.core.tokens import MemoryTokenStore
 from integrations.masterdata.models import SegmentSetting, VismaSegment, VismaSupplier
