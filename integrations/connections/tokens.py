@@ -2,16 +2,24 @@
 
 `locked()` is the one place where a database transaction spans an HTTP call: a token refresh
 must be exclusive, because Pleo rotates refresh tokens and spending one twice revokes the grant.
-On PostgreSQL the row lock (`select_for_update`) serialises workers on every machine; SQLite
-ignores `select_for_update`, so a process-local lock keyed by connection serialises the threads
-of one process, and SQLite's own write lock (`BEGIN IMMEDIATE`, see settings) the processes.
+On PostgreSQL the row lock (`select_for_update`) serialises workers on every machine.
+
+SQLite has no row locks: a transaction there would hold the write lock on the whole database
+during the HTTP call, and a sandbox served by the same installation (the demo) could then not
+record the token it issues, a deadlock. So on SQLite no transaction is held; a process-local lock
+keyed by connection serialises the threads of one process, and an advisory file lock
+(`flock`) the processes (web server and worker) of the one machine SQLite runs on.
 """
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
+import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Literal
 
 from django.db import connection as db_connection
@@ -29,6 +37,20 @@ _process_locks_guard = threading.Lock()
 def _process_lock(connection_id: int, provider: str) -> threading.Lock:
     with _process_locks_guard:
         return _process_locks.setdefault((connection_id, provider), threading.Lock())
+
+
+@contextmanager
+def _file_lock(connection_id: int, provider: str) -> Iterator[None]:
+    # One lock file per database file and connection, so two installations never share one.
+    database = str(db_connection.settings_dict.get("NAME") or "")
+    key = hashlib.sha256(f"{database}:{connection_id}:{provider}".encode()).hexdigest()[:24]
+    path = Path(tempfile.gettempdir()) / f"pleo-visma-token-{key}.lock"
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _fields(provider: Provider) -> tuple[str, str, str, str]:
@@ -89,7 +111,7 @@ class ConnectionTokenStore:
         if db_connection.vendor == "sqlite":
             with (
                 _process_lock(self.connection_id, self.provider),
-                transaction.atomic(),
+                _file_lock(self.connection_id, self.provider),
             ):
                 yield self.load()
             return
