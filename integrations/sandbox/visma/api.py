@@ -142,12 +142,16 @@ def absolute_url(request: HttpRequest, api_path: str) -> str:
 def created(request: HttpRequest, api_path: str) -> HttpResponse:
     """201 with an empty body and the new resource's absolute URL, like Visma.net."""
     response = HttpResponse(status=201)
+    # No body, so no content type (Django would default to text/html).
+    del response["Content-Type"]
     response["Location"] = absolute_url(request, api_path)
     return response
 
 
 def no_content() -> HttpResponse:
-    return HttpResponse(status=204)
+    response = HttpResponse(status=204)
+    del response["Content-Type"]
+    return response
 
 
 def json_answer(data: Any, status: int = 200) -> JsonResponse:

@@ -72,12 +72,17 @@ class Visma:
         )
 
 
-@pytest.fixture
-def visma(db: Any, client: Client) -> Visma:
+def seeded_visma(client: Client) -> Visma:
+    """Seed the demo preset and take a service token (needs database access)."""
     visma_seed("demo")
     answer = token_for(client)
     assert answer.status_code == 200, answer.content
     return Visma(client=client, token=answer.json()["access_token"])
+
+
+@pytest.fixture
+def visma(db: Any, client: Client) -> Visma:
+    return seeded_visma(client)
 
 
 def w(value: Any) -> dict[str, Any]:
