@@ -38,4 +38,6 @@ class Command(BaseCommand):
             result = pleo_seed(preset, keep_existing=keep_existing)
         except ValueError as exc:
             raise CommandError(f"Pleo sandbox: {exc}") from exc
-        self.stdout.write(f"Pleo sandbox: {'kept existing data' if result is False else 'seeded'}.")
+        # pleo_seed may answer None (no report) or a bool like visma_seed.
+        outcome = {True: "seeded", False: "kept existing data"}.get(result, "done")
+        self.stdout.write(f"Pleo sandbox: {outcome}.")
