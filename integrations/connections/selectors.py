@@ -21,3 +21,14 @@ def connection_get_for_pleo_company(*, company_id: str) -> Connection | None:
 
 def connection_list() -> QuerySet[Connection]:
     return Connection.objects.all().order_by("name", "id")
+
+
+def webhook_secrets_for_company(company_id: str | None) -> list[tuple[int, str]]:
+    """(connection id, webhook secret) pairs that may have signed a Pleo delivery: the
+    company's own connections first; every live connection when the company is unknown."""
+    live = Connection.objects.exclude(status=Connection.Status.DISCONNECTED).exclude(
+        pleo_webhook_subscription_id=""
+    )
+    if company_id:
+        live = live.filter(pleo_company_id=company_id)
+    return [(c.id, c.pleo_webhook_secret) for c in live.order_by("-id") if c.pleo_webhook_secret]

@@ -51,3 +51,28 @@ def test_pleo_request_body_is_checked() -> None:
         validate_request(
             "pleo", method="POST", path="/v3/export-job-events", body={"event": "dancing"}
         )
+
+
+def test_pleo_date_times_are_checked_by_format_not_by_the_broken_pattern() -> None:
+    job = {
+        "id": "8eb6b5e2-7d3f-4a6e-9a55-5a1a3c1d2e3f",
+        "companyId": "8eb6b5e2-7d3f-4a6e-9a55-5a1a3c1d2e3f",
+        "createdBy": "8eb6b5e2-7d3f-4a6e-9a55-5a1a3c1d2e3f",
+        "createdAt": "2026-01-01T00:00:00Z",
+        "lastUpdatedAt": "2026-01-01T00:00:00Z",
+        "status": "pending",
+        "isInteractive": True,
+        "expiresIn": 3600,
+        "numberOfItems": 1,
+        "vendorBasedBookkeeping": False,
+    }
+    path = f"/v3/export-jobs/{job['id']}"
+    validate_response("pleo", method="GET", path=path, status=200, body={"data": job})
+    with pytest.raises(AssertionError, match="createdAt"):
+        validate_response(
+            "pleo",
+            method="GET",
+            path=path,
+            status=200,
+            body={"data": {**job, "createdAt": "yesterday"}},
+        )
