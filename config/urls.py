@@ -20,6 +20,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("connections/", include("integrations.connections.urls")),
     path("setup/", include("integrations.masterdata.urls")),
     path("api/pleo/", include("integrations.pleo.urls")),
+    path("api/", include("integrations.masterdata.setup.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

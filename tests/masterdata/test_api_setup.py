@@ -22,7 +22,7 @@ from tests.masterdata.setup_support import (
     user_with_role,
 )
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.masterdata.api_urlconf")]
+pytestmark = [pytest.mark.django_db]
 
 ACCOUNTS = {
     "wallet_accounts": {"NOK": "1925", "eur": "1926"},
@@ -213,7 +213,7 @@ def test_session_authentication_needs_csrf_for_writes(connection: Connection) ->
 def test_endpoints_are_in_the_openapi_schema() -> None:
     from drf_spectacular.generators import SchemaGenerator
 
-    schema = SchemaGenerator(urlconf="tests.masterdata.api_urlconf").get_schema(public=True)
+    schema = SchemaGenerator().get_schema(public=True)
     paths = schema["paths"]
     for path in (
         "/api/connections/{connection_id}/export-settings/",
