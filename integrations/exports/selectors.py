@@ -1,0 +1,282 @@
+"""Reads for the Exports pages and the admin: runs with their counts, item rows, failures grouped
+by cause with the setup page that fixes them."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.urls import NoReverseMatch, reverse
+
+from integrations.connections.models import Connection
+from integrations.exports.models import ExportItem, ExportRun
+from integrations.pleo.types import ExportItem as PleoExportItem
+
+RUNS_PER_PAGE = 50
+RUNS_PER_CONNECTION = 5
+
+# Reason types that mean the connection itself must be repaired (signed in again).
+AUTH_REASONS = frozenset({"accounting_system_authentication_failure", "authorization_failure"})
+# Words of a missing_configuration message that point at the Accounts page (DESIGN §5: wallet,
+# out-of-pocket, tax and output VAT accounts, default vendor).
+ACCOUNTS_WORDS = ("wallet", "out-of-pocket", "tax account", "output vat", "default vendor")
+
+
+# -- runs ------------------------------------------------------------------------------------
+
+
+def runs_with_counts() -> QuerySet[ExportRun]:
+    """Runs annotated with `successful_count` and `failed_count` from their items."""
+    return ExportRun.objects.select_related("connection").annotate(
+        successful_count=Count("items", filter=Q(items__status=ExportItem.Status.SUCCESSFUL)),
+        failed_count=Count("items", filter=Q(items__status=ExportItem.Status.FAILED)),
+    )
+
+
+@dataclass(frozen=True)
+class RunRow:
+    run: ExportRun  # annotated with successful_count and failed_count
+    percent: int
+    active: bool
+
+
+def run_row(run: ExportRun) -> RunRow:
+    return RunRow(run=run, percent=run_percent(run), active=run.status in ExportRun.ACTIVE_STATUSES)
+
+
+def runs_for_connection(*, connection: Connection, limit: int = RUNS_PER_PAGE) -> list[RunRow]:
+    runs = runs_with_counts().filter(connection=connection).order_by("-created_at", "-id")
+    return [run_row(run) for run in runs[:limit]]
+
+
+@dataclass(frozen=True)
+class ConnectionRuns:
+    connection: Connection
+    runs: list[RunRow]
+
+
+def connections_with_runs(*, per_connection: int = RUNS_PER_CONNECTION) -> list[ConnectionRuns]:
+    """Every connection with its latest runs, for the Exports index page."""
+    result = []
+    for connection in Connection.objects.order_by("name", "pk"):
+        runs = runs_for_connection(connection=connection, limit=per_connection)
+        result.append(ConnectionRuns(connection=connection, runs=runs))
+    return result
+
+
+def run_with_counts(*, run_id: int) -> ExportRun:
+    return runs_with_counts().get(pk=run_id)
+
+
+def run_percent(run: ExportRun) -> int:
+    if run.is_finished:
+        return 100
+    if not run.items_total:
+        return 0
+    return min(100, round(100 * run.items_done / run.items_total))
+
+
+def run_status(*, run: ExportRun) -> dict[str, Any]:
+    """What the run page polls while a run is active."""
+    counts = run.items.aggregate(
+        successful=Count("id", filter=Q(status=ExportItem.Status.SUCCESSFUL)),
+        failed=Count("id", filter=Q(status=ExportItem.Status.FAILED)),
+    )
+    return {
+        "id": run.pk,
+        "status": run.status,
+        "status_label": run.get_status_display(),
+        "finished": run.is_finished,
+        "items_done": run.items_done,
+        "items_total": run.items_total,
+        "percent": run_percent(run),
+        "successful": counts["successful"],
+        "failed": counts["failed"],
+    }
+
+
+# -- items -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ItemRow:
+    item: ExportItem
+    expense_type: str
+    date: datetime | None
+    amount: Decimal | None
+    currency: str
+    supplier: str
+    user: str
+    pleo_url: str | None
+
+
+def item_row(item: ExportItem) -> ItemRow:
+    """The item as the pages show it, read from the payload Pleo sent (parsed, not indexed)."""
+    try:
+        parsed = PleoExportItem.from_api(item.payload) if item.payload else None
+    except ValueError:
+        parsed = None
+    if parsed is None:
+        return ItemRow(item, item.item_type, None, None, "", "", "", pleo_web_url(item.payload))
+    supplier = parsed.vendor.name if parsed.vendor and parsed.vendor.name else None
+    if not supplier and parsed.supplier:
+        supplier = parsed.supplier.name
+    return ItemRow(
+        item=item,
+        expense_type=parsed.type,
+        date=parsed.date,
+        amount=parsed.amount.in_wallet.value,
+        currency=parsed.amount.in_wallet.currency,
+        supplier=supplier or "",
+        user=(parsed.user.name or "") if parsed.user else "",
+        pleo_url=parsed.web_url,
+    )
+
+
+def pleo_web_url(payload: Any) -> str | None:
+    """`_links.web` of a stored export item (`LinksResponse`), whatever parsed or not."""
+    links = payload.get("_links") if isinstance(payload, dict) else None
+    web = links.get("web") if isinstance(links, dict) else None
+    if not isinstance(web, dict):
+        return None
+    url = web.get("exportItem") or next(iter(web.values()), None)
+    return str(url) if url else None
+
+
+def run_item_rows(*, run: ExportRun) -> list[ItemRow]:
+    return [item_row(item) for item in run.items.order_by("id")]
+
+
+# -- failures and their fixes ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FixLink:
+    label: str
+    url: str
+
+
+@dataclass
+class FailureGroup:
+    reason_type: str
+    cause: str  # the normalized message
+    fix: FixLink | None
+    items: list[ExportItem] = field(default_factory=list)
+    messages: list[str] = field(default_factory=list)  # distinct original messages
+
+    @property
+    def item_ids(self) -> list[int]:
+        return [item.pk for item in self.items]
+
+
+_UUID = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", re.I)
+_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
+_NUMBER = re.compile(r"\b[A-Z]*\d[\w.,-]*")
+
+
+def failure_cause(message: str) -> str:
+    """The message without what differs between items failing for the same reason: ids,
+    quoted names, numbers (account 7140 and account 6540 inactive are one cause)."""
+    text = _UUID.sub("…", message.strip())
+    text = _QUOTED.sub("'…'", text)
+    text = _NUMBER.sub("#", text)
+    return re.sub(r"\s+", " ", text)
+
+
+def _url(name: str, pk: int) -> str | None:
+    for kwargs in ({"connection_id": pk}, {"pk": pk}):
+        try:
+            return reverse(name, kwargs=kwargs)
+        except NoReverseMatch:
+            continue
+    return None
+
+
+# (url name, label) of the pages that fix failures.
+CATEGORIES = ("masterdata:setup_categories", "Categories page")
+TAGS = ("masterdata:setup_tags", "Tags page")
+ACCOUNTS = ("masterdata:setup_accounts", "Accounts page")
+VENDORS = ("masterdata:vendors", "Vendors page")
+EXPORT_SETTINGS = ("connections:export_settings", "Export settings")
+CONNECTION = ("connections:detail", "Connection page")
+OVERVIEW = ("masterdata:setup_overview", "Setup overview")
+
+
+def _fix_page(reason_type: str, message: str) -> tuple[str, str] | None:
+    text = message.lower()
+    if reason_type in AUTH_REASONS:
+        return CONNECTION
+    if text.startswith("period ") or (" period " in text and ("closed" in text or "open" in text)):
+        return EXPORT_SETTINGS
+    if reason_type == "vendor_unknown":
+        return VENDORS
+    if reason_type == "tag_unknown":
+        return TAGS
+    if reason_type in ("account_unknown", "tax_code_unknown"):
+        # A wallet, out-of-pocket or tax account is set on the Accounts page, not per category.
+        return ACCOUNTS if "accounts page" in text else CATEGORIES
+    if reason_type in ("missing_configuration", "invalid_configuration"):
+        if "categories page" in text:
+            return CATEGORIES
+        if "tags page" in text or "segment" in text:
+            return TAGS
+        if "export settings" in text or "payment method" in text:
+            return EXPORT_SETTINGS
+        if "accounts page" in text or any(word in text for word in ACCOUNTS_WORDS):
+            return ACCOUNTS
+        return OVERVIEW
+    return None
+
+
+def fix_link(*, connection_id: int, reason_type: str, message: str) -> FixLink | None:
+    """The setup page that fixes a failure, or None when no setting can (a receipt that could
+    not be read, an invoice that is not exported)."""
+    page = _fix_page(reason_type, message)
+    if page is None:
+        return None
+    url = _url(page[0], connection_id)
+    return FixLink(label=page[1], url=url) if url else None
+
+
+def failure_groups(items: Iterable[ExportItem]) -> list[FailureGroup]:
+    """Failed items grouped by reason type and normalized message, largest group first."""
+    groups: dict[tuple[str, str], FailureGroup] = {}
+    for item in items:
+        if item.status != ExportItem.Status.FAILED:
+            continue
+        reason_type = item.failure_reason_type or "unexpected_failure"
+        cause = failure_cause(item.failure_reason or "")
+        group = groups.get((reason_type, cause))
+        if group is None:
+            group = FailureGroup(
+                reason_type=reason_type,
+                cause=cause,
+                fix=fix_link(
+                    connection_id=item.connection_id,
+                    reason_type=reason_type,
+                    message=item.failure_reason,
+                ),
+            )
+            groups[(reason_type, cause)] = group
+        group.items.append(item)
+        if item.failure_reason and item.failure_reason not in group.messages:
+            group.messages.append(item.failure_reason)
+    return sorted(groups.values(), key=lambda g: (-len(g.items), g.reason_type, g.cause))
+
+
+def run_failure_groups(*, run: ExportRun) -> list[FailureGroup]:
+    return failure_groups(run.items.filter(status=ExportItem.Status.FAILED).order_by("id"))
+
+
+def failed_items_of_run(*, run: ExportRun, item_ids: Sequence[int]) -> list[int]:
+    """The ids among `item_ids` that are failed items of this run (what may be retried)."""
+    return list(
+        run.items.filter(pk__in=item_ids, status=ExportItem.Status.FAILED)
+        .order_by("id")
+        .values_list("pk", flat=True)
+    )

@@ -1,0 +1,18 @@
+"""Exports pages, mounted under /exports/."""
+
+from __future__ import annotations
+
+from django.urls import URLPattern, path
+
+from integrations.exports import views
+
+app_name = "exports"
+urlpatterns: list[URLPattern] = [
+    path("", views.exports_index, name="index"),
+    path("<int:connection_id>/", views.connection_exports, name="connection"),
+    path("<int:connection_id>/pending/", views.pending_jobs, name="pending"),
+    path("<int:connection_id>/pending/<str:job_id>/", views.pending_job_preview, name="preview"),
+    path("run/<int:run_id>/", views.run_detail, name="run"),
+    path("run/<int:run_id>/status.json", views.run_status, name="run_status"),
+    path("run/<int:run_id>/retry/", views.run_retry, name="run_retry"),
+]

@@ -1,0 +1,147 @@
+"""The Exports pages for finance staff (support staff may read them): runs with a live progress
+bar, a run's results and failures grouped by cause, the retry button, and the preview of a
+pending Pleo job before anything is posted."""
+
+from __future__ import annotations
+
+import logging
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from integrations.connections.models import Connection
+from integrations.core import errors
+from integrations.core.roles import finance_required
+from integrations.exports import selectors
+from integrations.exports import services as export_services
+from integrations.exports.models import ExportRun
+from integrations.exports.preview import export_job_preview, export_jobs_pending
+
+logger = logging.getLogger(__name__)
+
+
+@finance_required
+@require_GET
+def exports_index(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "exports/index.html",
+        {"connections": selectors.connections_with_runs()},
+    )
+
+
+@finance_required
+@require_GET
+def connection_exports(request: HttpRequest, connection_id: int) -> HttpResponse:
+    connection = get_object_or_404(Connection, pk=connection_id)
+    return render(
+        request,
+        "exports/connection.html",
+        {"connection": connection, "runs": selectors.runs_for_connection(connection=connection)},
+    )
+
+
+@finance_required
+@require_GET
+def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
+    run = get_object_or_404(selectors.runs_with_counts(), pk=run_id)
+    return render(
+        request,
+        "exports/run.html",
+        {
+            "connection": run.connection,
+            "run": run,
+            "row": selectors.run_row(run),
+            "rows": selectors.run_item_rows(run=run),
+            "groups": selectors.run_failure_groups(run=run),
+        },
+    )
+
+
+@finance_required
+@require_GET
+def run_status(request: HttpRequest, run_id: int) -> JsonResponse:
+    run = get_object_or_404(ExportRun, pk=run_id)
+    return JsonResponse(selectors.run_status(run=run))
+
+
+@finance_required
+@require_POST
+def run_retry(request: HttpRequest, run_id: int) -> HttpResponse:
+    run = get_object_or_404(ExportRun, pk=run_id)
+    try:
+        wanted = [int(value) for value in request.POST.getlist("item")]
+    except ValueError:
+        messages.error(request, "The items to retry were not understood.")
+        return redirect("exports:run", run_id=run.pk)
+    item_ids = selectors.failed_items_of_run(run=run, item_ids=wanted)
+    if not item_ids:
+        messages.error(request, "None of these items has failed: nothing to retry.")
+        return redirect("exports:run", run_id=run.pk)
+    try:
+        result = export_services.export_items_retry(
+            item_ids=item_ids, by=request.user.get_username()
+        )
+    except export_services.ExportRetryError as exc:
+        messages.error(request, str(exc))
+    except errors.TransientError as exc:
+        messages.error(request, f"Pleo did not answer, try again shortly: {exc}")
+    except errors.ApiError as exc:
+        messages.error(request, f"The retry could not be started: {exc}")
+    else:
+        started = len(item_ids) - len(result.skipped)
+        noun = "item" if started == 1 else "items"
+        jobs = ", ".join(run.pleo_job_id for run in result.runs)
+        messages.success(
+            request,
+            f"Retry of {started} {noun} started with the current mappings (new Pleo job {jobs}).",
+        )
+        for item_id, why in result.skipped:
+            messages.warning(request, f"Item {item_id} was not retried: {why}.")
+    return redirect("exports:run", run_id=run.pk)
+
+
+def _remote_error(exc: Exception) -> str:
+    if isinstance(exc, errors.Unauthorized | errors.Forbidden):
+        return f"Pleo refused the connection's sign-in ({exc}): connect Pleo again."
+    if isinstance(exc, errors.NotFound):
+        return "Pleo does not know this export job (it may have expired or finished)."
+    return f"Pleo could not be read: {exc}"
+
+
+@finance_required
+@require_GET
+def pending_jobs(request: HttpRequest, connection_id: int) -> HttpResponse:
+    connection = get_object_or_404(Connection, pk=connection_id)
+    jobs = []
+    error = ""
+    try:
+        jobs = export_jobs_pending(connection=connection)
+    except errors.ApiError as exc:
+        logger.warning("exports: pending jobs of connection %s: %s", connection.pk, exc)
+        error = _remote_error(exc)
+    return render(
+        request,
+        "exports/pending.html",
+        {"connection": connection, "jobs": jobs, "error": error},
+    )
+
+
+@finance_required
+@require_GET
+def pending_job_preview(request: HttpRequest, connection_id: int, job_id: str) -> HttpResponse:
+    connection = get_object_or_404(Connection, pk=connection_id)
+    preview = None
+    error = ""
+    try:
+        preview = export_job_preview(connection=connection, job_id=job_id)
+    except errors.ApiError as exc:
+        logger.warning("exports: preview of job %s: %s", job_id, exc)
+        error = _remote_error(exc)
+    return render(
+        request,
+        "exports/preview.html",
+        {"connection": connection, "job_id": job_id, "preview": preview, "error": error},
+    )
