@@ -40,6 +40,19 @@ class PleoExportApi(PleoApiBase):
             ExportJob.from_api(job) for job in self.paged("GET", "/v3/export-jobs", params=params)
         ]
 
+    def export_job_create(
+        self, accounting_entry_ids: Sequence[str], *, is_interactive: bool = False
+    ) -> ExportJob:
+        """A new pending job for these entries (to export them again after a fix). Pleo allows
+        one running job per company: 409 `EXPORT_ALREADY_IN_PROGRESS` raises `Conflict`."""
+        body = {
+            "companyId": self.company_id,
+            "accountingEntryIds": list(accounting_entry_ids),
+            "isInteractive": is_interactive,
+        }
+        # Reference: pleo-export-api-v3-api-openapi.yml, operationId createExportJobV3 (201)
+        return ExportJob.from_api(self.call_data("POST", "/v3/export-jobs", json=body))
+
     def export_job_get(self, job_id: str) -> ExportJob:
         # Reference: pleo-export-api-v3-api-openapi.yml, operationId getExportJobByIdV3
         return ExportJob.from_api(self.call_data("GET", f"/v3/export-jobs/{job_id}"))

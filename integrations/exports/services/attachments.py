@@ -1,0 +1,215 @@
+"""Receipts: download each file of an item from Pleo and upload it to its Visma.net document.
+
+Every file has an `AttachmentUpload` row (unique per item and file); an uploaded file is never
+sent again. Pleo's links are signed and expire: on 403/404 the item is fetched again once for
+fresh links. The file name is deterministic (the item's reference and the file's position), and
+Visma.net stores a file sent again under the same name as a new revision of the same
+attachment, so an upload whose answer was lost does no harm when repeated.
+
+A receipt that cannot be moved fails only that part: the document stays booked. Pleo keeps one
+status per item, and we report such an item as **failed** with the `receipt_*` reason, the
+Visma.net number in the message and as `externalId`. Reporting it successful would hide the
+missing receipt from finance staff; failing it puts the expense back in Pleo's export queue, and
+exporting it again only uploads the missing files, because the item row remembers its document
+(see `export_item_upsert`), so the document is never booked twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import mimetypes
+import posixpath
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from integrations.core import errors
+from integrations.exports.models import AttachmentUpload, ExportItem
+from integrations.exports.services.context import (
+    UNREACHABLE_RETRY_SECONDS,
+    RunContext,
+    RunDeferred,
+)
+from integrations.pleo.types import ExportFile
+from integrations.pleo.types import ExportItem as PleoItem
+
+
+@dataclass(frozen=True)
+class ReceiptFailure:
+    reason_type: str  # receipt_download_failure | receipt_upload_failure | receipt_file_size_…
+    message: str
+
+
+def file_key(url: str) -> str:
+    """The same file under a fresh signed link has the same key: the signature is in the query."""
+    parts = urlsplit(url)
+    return hashlib.sha256(f"{parts.netloc}{parts.path}".encode()).hexdigest()
+
+
+def _filename(item: ExportItem, index: int, url: str, content_type: str) -> str:
+    ext = posixpath.splitext(urlsplit(url).path)[1].lower()
+    if not ext or len(ext) > 6:
+        ext = mimetypes.guess_extension(content_type.split(";")[0].strip()) or ""
+    return f"{item.reference or 'receipt'}-{index}{ext}"
+
+
+def _label(item: ExportItem) -> str:
+    if item.visma_document_type == ExportItem.DocumentType.JOURNAL:
+        return f"journal transaction {item.visma_number}"
+    return f"supplier {item.visma_document_type.lower()} {item.visma_number}"
+
+
+def item_attachments_transfer(ctx: RunContext, item: ExportItem) -> ReceiptFailure | None:
+    """Move every receipt of a booked item; the first failure (if any) is returned."""
+    if not ctx.export_settings.transfer_attachments:
+        return None
+    files = list(PleoItem.from_api(item.payload).files)
+    first_failure: ReceiptFailure | None = None
+    refreshed = False
+    for index, file in enumerate(files, start=1):
+        upload, _ = AttachmentUpload.objects.get_or_create(
+            item=item,
+            file_key=file_key(file.url),
+            defaults={"size": file.size, "content_type": file.type or ""},
+        )
+        if upload.status == AttachmentUpload.Status.UPLOADED:
+            continue
+        content: bytes | None = None
+        content_type = ""
+        try:
+            content, content_type = ctx.pleo.file_download(file.url)
+        except (errors.Forbidden, errors.NotFound):
+            if not refreshed:
+                refreshed = True
+                fresh = _fresh_file(ctx, item, upload.file_key, index)
+                if fresh is not None:
+                    try:
+                        content, content_type = ctx.pleo.file_download(fresh.url)
+                    except errors.ApiError as exc:
+                        failure = _download_failed(item, upload, index, exc)
+                        first_failure = first_failure or failure
+                        continue
+            if content is None:
+                failure = _record(
+                    upload,
+                    "receipt_download_failure",
+                    f"Receipt {index} could not be downloaded from Pleo: the link has expired "
+                    "and no fresh link was given",
+                    item,
+                )
+                first_failure = first_failure or failure
+                continue
+        except errors.RateLimited as exc:
+            raise RunDeferred(exc.retry_after or UNREACHABLE_RETRY_SECONDS, str(exc)) from exc
+        except errors.ApiError as exc:
+            failure = _download_failed(item, upload, index, exc)
+            first_failure = first_failure or failure
+            continue
+        upload_failure = _upload(ctx, item, upload, index, file.url, content, content_type)
+        first_failure = first_failure or upload_failure
+    return first_failure
+
+
+def _fresh_file(ctx: RunContext, item: ExportItem, key: str, index: int) -> ExportFile | None:
+    """Fetch the item again through its job for new signed links; keeps the new payload."""
+    # Reference: GET /v3/export-items?job_id=… (PleoClient.export_items_iter)
+    for entry in ctx.pleo.export_items_iter(ctx.run.pleo_job_id):
+        if entry.accounting_entry_id != item.accounting_entry_id or not isinstance(entry, PleoItem):
+            continue
+        item.payload = entry.raw
+        item.save(update_fields=["payload", "updated_at"])
+        for file in entry.files:
+            if file_key(file.url) == key:
+                return file
+        return entry.files[index - 1] if len(entry.files) >= index else None
+    return None
+
+
+def _download_failed(
+    item: ExportItem, upload: AttachmentUpload, index: int, exc: errors.ApiError
+) -> ReceiptFailure:
+    if exc.code == "receipt_file_size_limit_exceeded":
+        return _record(
+            upload,
+            "receipt_file_size_limit_exceeded",
+            f"Receipt {index} is too large to attach: {exc.message}",
+            item,
+        )
+    return _record(
+        upload,
+        "receipt_download_failure",
+        f"Receipt {index} could not be downloaded from Pleo: {exc.message}",
+        item,
+    )
+
+
+def _record(
+    upload: AttachmentUpload, reason_type: str, error: str, item: ExportItem
+) -> ReceiptFailure:
+    upload.status = AttachmentUpload.Status.FAILED
+    upload.failure_reason_type = reason_type
+    upload.error = error[:5000]
+    upload.save(update_fields=["status", "failure_reason_type", "error", "updated_at"])
+    return ReceiptFailure(
+        reason_type,
+        f"Booked in Visma.net as {_label(item)}, but {error[0].lower()}{error[1:]}. Export the "
+        "expense again from Pleo to attach it: the document will not be booked twice.",
+    )
+
+
+def _upload(
+    ctx: RunContext,
+    item: ExportItem,
+    upload: AttachmentUpload,
+    index: int,
+    url: str,
+    content: bytes,
+    content_type: str,
+) -> ReceiptFailure | None:
+    filename = _filename(item, index, url, content_type)
+    # A receipt of an item in a shared journal goes to the item's first line.
+    line_number = item.line_number if item.document_id else None
+    upload.status = AttachmentUpload.Status.UPLOADING
+    upload.filename = filename
+    upload.size = len(content)
+    upload.content_type = content_type
+    upload.line_number = line_number
+    upload.attempts += 1
+    upload.save()
+    try:
+        if item.visma_document_type == ExportItem.DocumentType.JOURNAL:
+            # Reference: POST /v2/journaltransaction/module/GL/{number}[/{lineNumber}]/attachment
+            attachment_id = ctx.visma.journal_transaction_attach(
+                item.visma_number,
+                filename=filename,
+                content=content,
+                content_type=content_type,
+                line_number=line_number,
+            )
+        else:
+            # Reference: POST /v1/supplierInvoice/documentType/{documentType}/{number}/attachment
+            attachment_id = ctx.visma.supplier_invoice_attach(
+                item.visma_document_type,
+                item.visma_number,
+                filename=filename,
+                content=content,
+                content_type=content_type,
+            )
+    except (errors.Unauthorized, errors.Forbidden):
+        raise
+    except errors.RateLimited as exc:
+        upload.status = AttachmentUpload.Status.PENDING
+        upload.save(update_fields=["status", "updated_at"])
+        raise RunDeferred(exc.retry_after or UNREACHABLE_RETRY_SECONDS, str(exc)) from exc
+    except errors.ApiError as exc:
+        return _record(
+            upload,
+            "receipt_upload_failure",
+            f"Receipt {index} ({filename}) could not be uploaded to Visma.net: {exc.message}",
+            item,
+        )
+    upload.status = AttachmentUpload.Status.UPLOADED
+    upload.visma_attachment_id = attachment_id
+    upload.error = ""
+    upload.failure_reason_type = ""
+    upload.save()
+    return None

@@ -1,0 +1,110 @@
+"""What a worker holds while it processes one run: the row, its clients, configuration and the
+heartbeat that tells other workers it is alive."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+from dataclasses import dataclass, field
+from datetime import timedelta
+from functools import cached_property
+
+from django.utils import timezone
+
+from integrations.connections.clients import connection_pleo_client, connection_visma_client
+from integrations.connections.models import Connection, ExportSettings
+from integrations.core import errors
+from integrations.exports.models import ExportRun
+from integrations.exports.planner import ExportConfig
+from integrations.exports.preflight import MirrorSnapshot
+from integrations.masterdata.setup.selectors import (
+    export_config_for_connection,
+    mirror_snapshot_for_connection,
+)
+from integrations.pleo.client import PleoClient
+from integrations.visma.client import VismaClient
+
+# A run whose heartbeat is older than this lost its worker and may be taken over. Every remote
+# call is bounded by REMOTE_READ_TIMEOUT (60 s) and a rate-limit wait by REMOTE_MAX_RETRY_WAIT
+# (120 s), and the heartbeat is touched between items, so a live worker is never this quiet.
+STALE_AFTER = timedelta(minutes=10)
+# How long a run waits before it is tried again after Visma.net or Pleo could not be reached.
+UNREACHABLE_RETRY_SECONDS = 60
+
+
+class RunDeferred(Exception):
+    """Stop for now and continue the run later (a long rate-limit wait, a service down)."""
+
+    def __init__(self, seconds: float, reason: str) -> None:
+        super().__init__(reason)
+        self.seconds = seconds
+        self.reason = reason
+
+
+class RunLost(Exception):
+    """Another worker took the run over (ours looked dead): stop without touching it."""
+
+
+class JobFailed(Exception):
+    """The whole job cannot be exported (e.g. Visma.net refuses our credentials)."""
+
+    def __init__(self, reason_type: str, message: str) -> None:
+        super().__init__(message)
+        self.reason_type = reason_type
+        self.message = message
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+
+
+def clients_for(*, connection: Connection) -> tuple[PleoClient, VismaClient]:
+    """The two clients of a connection; tests replace this to change waits or sessions."""
+    return connection_pleo_client(connection=connection), connection_visma_client(
+        connection=connection
+    )
+
+
+@dataclass
+class RunContext:
+    run: ExportRun
+    worker: str
+    pleo: PleoClient
+    visma: VismaClient
+    export_settings: ExportSettings
+    _beats: int = field(default=0)
+
+    @cached_property
+    def config(self) -> ExportConfig:
+        return export_config_for_connection(connection=self.run.connection)
+
+    @cached_property
+    def snapshot(self) -> MirrorSnapshot:
+        return mirror_snapshot_for_connection(connection=self.run.connection)
+
+    def beat(self) -> None:
+        """Show we are alive; stop if another worker has taken the run over meanwhile."""
+        now = timezone.now()
+        alive = ExportRun.objects.filter(id=self.run.pk, claimed_by=self.worker).update(
+            heartbeat_at=now
+        )
+        if not alive:
+            raise RunLost(f"Run {self.run.pk} was taken over by another worker")
+        self.run.heartbeat_at = now
+
+
+def run_context_build(*, run: ExportRun, worker: str) -> RunContext:
+    connection = run.connection
+    pleo, visma = clients_for(connection=connection)
+    settings = ExportSettings.objects.filter(connection=connection).first() or ExportSettings(
+        connection=connection
+    )
+    return RunContext(run=run, worker=worker, pleo=pleo, visma=visma, export_settings=settings)
+
+
+def auth_failure_type(exc: errors.ApiError) -> str:
+    """Pleo's job failureReasonType for a refused credential, by the service that refused."""
+    if exc.service.startswith("visma"):
+        return "accounting_system_authentication_failure"
+    return "authentication_failure"

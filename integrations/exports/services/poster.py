@@ -1,0 +1,386 @@
+"""Posting: plan → preflight → `sending` → create → `created` → receipts → release (DESIGN §4).
+
+Each step is saved (and committed: no transaction is open here) before the remote call it
+guards. A create whose outcome is unknown (timeout, lost answer, crash while `sending`) is
+resolved by looking the document up in Visma.net by its reference before anything is sent again:
+Visma.net has no idempotency key, so this lookup is what keeps exports free of duplicates.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from integrations.core import errors
+from integrations.core.context import call_links
+from integrations.exports.models import ExportDocument, ExportItem, Step
+from integrations.exports.planner import JournalPlan, PlanFailure, merge_journal_plans, plan_item
+from integrations.exports.preflight import preflight_check
+from integrations.exports.services.attachments import item_attachments_transfer
+from integrations.exports.services.codec import invoice_from_json, journal_from_json, plan_json
+from integrations.exports.services.context import (
+    UNREACHABLE_RETRY_SECONDS,
+    RunContext,
+    RunDeferred,
+)
+from integrations.exports.services.progress import item_fail, run_counts_update
+from integrations.pleo.types import ExportItem as PleoItem
+
+logger = logging.getLogger(__name__)
+
+# A document whose create went unanswered is looked up, then sent again at most this often.
+MAX_SEND_ATTEMPTS = 3
+# After an unanswered create that the lookup did not find yet, look again after this wait:
+# Visma.net may still be working on the request.
+UNKNOWN_RECHECK_SECONDS = 30
+VALIDATION = "accounting_system_validation_failure"
+OPEN = (ExportItem.Status.PENDING, ExportItem.Status.PLANNED)
+
+Unit = ExportItem | ExportDocument
+
+
+def export_run_post(ctx: RunContext) -> None:
+    """Post every open item of the run; a failed item never blocks the others."""
+    run = ctx.run
+    for item in run.items.filter(status=ExportItem.Status.PENDING, step=Step.FETCHED):
+        with call_links(export_item_id=item.pk):
+            export_item_plan(ctx, item)
+        ctx.beat()
+    if ctx.export_settings.one_journal_per_export:
+        _documents_build(ctx)
+        for document in run.documents.exclude(step=Step.CREATED).order_by("id"):
+            _document_post(ctx, document)
+            ctx.beat()
+        _documents_propagate(ctx)
+    for item in run.items.filter(status__in=OPEN).order_by("id"):
+        with call_links(export_item_id=item.pk):
+            if item.document_id is None and item.step in (Step.PLANNED, Step.SENDING, Step.UNKNOWN):
+                _item_post(ctx, item)
+            if item.status in OPEN and item.step in (Step.CREATED, Step.ATTACHED):
+                export_item_complete(ctx, item)
+        run_counts_update(run)
+        ctx.beat()
+    run_counts_update(run)
+
+
+# -- plan and preflight ----------------------------------------------------------------------
+
+
+def export_item_plan(ctx: RunContext, item: ExportItem) -> bool:
+    """Plan one item with the connection's current mappings; False when it failed."""
+    try:
+        parsed = PleoItem.from_api(item.payload)
+    except ValueError as exc:
+        item_fail(item, "validation_failure", f"Pleo sent an expense that cannot be read: {exc}")
+        return False
+    plan = plan_item(parsed, ctx.config)
+    if isinstance(plan, PlanFailure):
+        item_fail(item, plan.reason_type, plan.message)
+        return False
+    checked = preflight_check(
+        plan, ctx.snapshot, closed_period_policy=ctx.export_settings.closed_period_policy
+    )
+    item.plan = plan_json(plan if isinstance(checked, PlanFailure) else checked)
+    if isinstance(checked, PlanFailure):
+        item.save(update_fields=["plan", "updated_at"])
+        item_fail(item, checked.reason_type, checked.message)
+        return False
+    item.reference = checked.reference
+    if isinstance(checked, JournalPlan):
+        item.financial_period = checked.transaction.financial_period
+        item.visma_document_type = ExportItem.DocumentType.JOURNAL
+        item.supplier_number = ""
+    else:
+        item.financial_period = checked.invoice.financial_period
+        item.visma_document_type = checked.invoice.document_type
+        item.supplier_number = checked.invoice.supplier_number
+    item.step = Step.PLANNED
+    item.status = ExportItem.Status.PLANNED
+    item.save()
+    return True
+
+
+# -- creating documents ----------------------------------------------------------------------
+
+
+def _save(unit: Unit, **changes: Any) -> None:
+    for name, value in changes.items():
+        setattr(unit, name, value)
+    unit.save(update_fields=[*changes, "updated_at"])
+
+
+def document_url(document_type: str, number: str) -> str:
+    """The document's address in the Visma.net API (what its `Location` header names)."""
+    base = settings.VISMA_API_URL.rstrip("/")
+    if document_type == ExportItem.DocumentType.JOURNAL:
+        return f"{base}/v2/journaltransaction/{number}"
+    return f"{base}/v1/supplierInvoice/{document_type}/{number}"
+
+
+class CreateRefused(Exception):
+    def __init__(self, reason_type: str, message: str) -> None:
+        super().__init__(message)
+        self.reason_type = reason_type
+        self.message = message
+
+
+def create_once(unit: Unit, *, send: Callable[[], str], find: Callable[[], str | None]) -> str:
+    """Create the document of `unit` at most once; returns its Visma.net number.
+
+    Raises `CreateRefused` when Visma.net refused it (the item fails), `RunDeferred` when the
+    run must continue later, and auth errors for the caller to fail the job.
+    """
+    if unit.step in (Step.SENDING, Step.UNKNOWN):
+        # Reference: GET /v2/journaltransaction?periodId=… or GET /v1/supplierInvoice?supplier=…
+        number = find()
+        if number:
+            logger.info("Adopted %s %s found by its reference %s", unit, number, unit.reference)
+            return number
+    if unit.attempts >= MAX_SEND_ATTEMPTS:
+        raise CreateRefused(
+            "accounting_system_timeout",
+            f"Visma.net did not confirm the document {unit.reference} after {unit.attempts} "
+            f"attempts and it cannot be found there. Check Visma.net for a document with "
+            f"reference {unit.reference} before exporting the expense again.",
+        )
+    _save(unit, step=Step.SENDING, attempts=unit.attempts + 1)
+    try:
+        return send()
+    except errors.ApiError as exc:
+        if exc.outcome_unknown:
+            _save(unit, step=Step.UNKNOWN, last_error=str(exc)[:5000])
+            number = find()
+            if number:
+                return number
+            raise RunDeferred(
+                UNKNOWN_RECHECK_SECONDS, f"Outcome of {unit.reference} unknown"
+            ) from exc
+        # The request was not carried out: nothing to look up next time.
+        _save(unit, step=Step.PLANNED, last_error=str(exc)[:5000])
+        if isinstance(exc, errors.Unauthorized | errors.Forbidden):
+            raise
+        if isinstance(exc, errors.RateLimited):
+            raise RunDeferred(exc.retry_after or UNREACHABLE_RETRY_SECONDS, str(exc)) from exc
+        if isinstance(exc, errors.TransientError):
+            raise RunDeferred(UNREACHABLE_RETRY_SECONDS, str(exc)) from exc
+        raise CreateRefused(VALIDATION, f"Visma.net refused the document: {exc.message}") from exc
+
+
+def _journal_finder(
+    ctx: RunContext, *, period: str, reference: str, by_line: bool
+) -> Callable[[], str | None]:
+    def find() -> str | None:
+        # Reference: GET /v2/journaltransaction?periodId=… (JournalTransactionV2_GetAll…)
+        for tx in ctx.visma.journal_transactions_find(financial_period=period):
+            if tx.description.startswith(reference):
+                return tx.batch_number
+            if by_line and any(line.reference_number == reference for line in tx.lines):
+                return tx.batch_number
+        return None
+
+    return find
+
+
+def _invoice_finder(
+    ctx: RunContext, *, supplier: str, document_type: str, reference: str
+) -> Callable[[], str | None]:
+    def find() -> str | None:
+        # Reference: GET /v1/supplierInvoice?supplier=…&documentType=… (SupplierInvoice_GetAll…)
+        for invoice in ctx.visma.supplier_invoices_find(
+            supplier_number=supplier, document_type=document_type
+        ):
+            if invoice.supplier_reference == reference:
+                return invoice.reference_number
+        return None
+
+    return find
+
+
+def _item_post(ctx: RunContext, item: ExportItem) -> None:
+    plan = item.plan
+    send: Callable[[], str]
+    if plan.get("kind") == "invoice":
+        invoice = invoice_from_json(plan["invoice"])
+        # Reference: POST /v1/supplierInvoice (SupplierInvoice_Post)
+        send = lambda: ctx.visma.supplier_invoice_create(invoice)  # noqa: E731
+        find = _invoice_finder(
+            ctx,
+            supplier=invoice.supplier_number,
+            document_type=invoice.document_type,
+            reference=item.reference,
+        )
+    else:
+        journal = journal_from_json(plan["transaction"])
+        # Reference: POST /v2/journaltransaction (JournalTransactionV2_Post)
+        send = lambda: ctx.visma.journal_transaction_create(journal)  # noqa: E731
+        find = _journal_finder(
+            ctx, period=item.financial_period, reference=item.reference, by_line=True
+        )
+    try:
+        number = create_once(item, send=send, find=find)
+    except CreateRefused as refused:
+        item_fail(item, refused.reason_type, refused.message)
+        return
+    _save(
+        item,
+        step=Step.CREATED,
+        visma_number=number,
+        visma_url=document_url(item.visma_document_type, number),
+        last_error="",
+    )
+
+
+# -- one journal per export ------------------------------------------------------------------
+
+
+def _documents_build(ctx: RunContext) -> None:
+    """Group the planned journal items that have no document yet into shared journals."""
+    items = list(
+        ctx.run.items.filter(
+            status=ExportItem.Status.PLANNED,
+            step=Step.PLANNED,
+            document__isnull=True,
+            visma_document_type=ExportItem.DocumentType.JOURNAL,
+        ).order_by("id")
+    )
+    if not items:
+        return
+    by_entry = {item.accounting_entry_id: item for item in items}
+    plans = [
+        JournalPlan(
+            reference=item.reference,
+            transaction=journal_from_json(item.plan["transaction"]),
+            files=(),
+            item_id=item.accounting_entry_id,
+        )
+        for item in items
+    ]
+    max_lines = max(1, ctx.export_settings.journal_batch_max_lines)
+    for merged in merge_journal_plans(plans, max_lines=max_lines):
+        with transaction.atomic():
+            document, _ = ExportDocument.objects.get_or_create(
+                connection_id=ctx.run.connection_id,
+                reference=merged.reference,
+                defaults={
+                    "run": ctx.run,
+                    "financial_period": merged.transaction.financial_period,
+                    "line_owners": list(merged.line_owners),
+                    "plan": plan_json(merged),
+                },
+            )
+            if document.run_id != ctx.run.pk:
+                document.run = ctx.run
+                document.save(update_fields=["run", "updated_at"])
+            for entry_id in dict.fromkeys(merged.line_owners):
+                first_line = merged.line_owners.index(entry_id) + 1
+                ExportItem.objects.filter(id=by_entry[entry_id].pk).update(
+                    document=document, line_number=first_line
+                )
+
+
+def _document_post(ctx: RunContext, document: ExportDocument) -> None:
+    journal = journal_from_json(document.plan["transaction"])
+    with call_links(export_item_id=None):
+        try:
+            number = create_once(
+                document,
+                # Reference: POST /v2/journaltransaction (JournalTransactionV2_Post)
+                send=lambda: ctx.visma.journal_transaction_create(journal),
+                find=_journal_finder(
+                    ctx,
+                    period=document.financial_period,
+                    reference=document.reference,
+                    by_line=False,
+                ),
+            )
+        except CreateRefused as refused:
+            _save(document, last_error=refused.message)
+            for item in document.items.filter(status__in=OPEN):
+                item_fail(item, refused.reason_type, refused.message)
+            return
+    _save(
+        document,
+        step=Step.CREATED,
+        visma_number=number,
+        visma_url=document_url(ExportItem.DocumentType.JOURNAL, number),
+        last_error="",
+    )
+
+
+def _documents_propagate(ctx: RunContext) -> None:
+    """Items of a created shared journal are created too (also after a crash in between)."""
+    for document in ctx.run.documents.filter(step=Step.CREATED):
+        document.items.filter(
+            status__in=OPEN, step__in=(Step.PLANNED, Step.SENDING, Step.UNKNOWN)
+        ).update(
+            step=Step.CREATED,
+            visma_number=document.visma_number,
+            visma_url=document.visma_url,
+            visma_document_type=ExportItem.DocumentType.JOURNAL,
+        )
+
+
+# -- after the document exists ---------------------------------------------------------------
+
+
+def export_item_complete(ctx: RunContext, item: ExportItem) -> None:
+    """Receipts, then release, then the item is booked and waits to be reported."""
+    if item.step == Step.CREATED:
+        failure = item_attachments_transfer(ctx, item)
+        if failure is not None:
+            item_fail(item, failure.reason_type, failure.message)
+            return
+        _save(item, step=Step.ATTACHED)
+    if item.step == Step.ATTACHED and _release_wanted(ctx, item):
+        problem = _release(ctx, item)
+        if problem:
+            item_fail(
+                item,
+                VALIDATION,
+                f"Booked in Visma.net as {_label(item)}, but it could not be released: {problem}. "
+                "Release it in Visma.net, or fix the cause and export the expense again.",
+            )
+            return
+        _save(item, step=Step.RELEASED, released_at=timezone.now())
+    _save(item, status=ExportItem.Status.POSTED)
+
+
+def _label(item: ExportItem) -> str:
+    if item.visma_document_type == ExportItem.DocumentType.JOURNAL:
+        return f"journal transaction {item.visma_number}"
+    return f"supplier {item.visma_document_type.lower()} {item.visma_number}"
+
+
+def _release_wanted(ctx: RunContext, item: ExportItem) -> bool:
+    # Only supplier invoices have a release setting; journals stay balanced for review.
+    return (
+        item.visma_document_type != ExportItem.DocumentType.JOURNAL
+        and ctx.export_settings.auto_release_invoices
+    )
+
+
+def _release(ctx: RunContext, item: ExportItem) -> str:
+    """Release the invoice; returns a problem description, or "" when it is released."""
+    try:
+        # Reference: POST /v1/supplierInvoice/{documentType}/{invoiceNumber}/action/release
+        result = ctx.visma.supplier_invoice_release(item.visma_document_type, item.visma_number)
+    except errors.ApiError as exc:
+        if isinstance(exc, errors.Unauthorized | errors.Forbidden):
+            raise
+        if isinstance(exc, errors.RateLimited):
+            raise RunDeferred(exc.retry_after or UNREACHABLE_RETRY_SECONDS, str(exc)) from exc
+        # A release that may have happened: read the invoice's status instead of guessing.
+        # Reference: GET /v1/supplierInvoice/{documentType}/{invoiceNumber}
+        try:
+            invoice = ctx.visma.supplier_invoice_get(item.visma_document_type, item.visma_number)
+        except errors.ApiError:
+            return exc.message
+        return "" if invoice.status not in ("Hold", "Balanced", "On Hold") else exc.message
+    if result.result == "Failed":
+        return result.error or "Visma.net reported the release as failed"
+    return ""

@@ -1,0 +1,115 @@
+"""Reporting item outcomes to Pleo and ending the job (DESIGN §4 step 9).
+
+Outcomes go in batches of at most 100 (`PUT /v3/export-jobs/{id}/items`), and each batch is
+recorded on its items (`pleo_reported_at`) as soon as Pleo has answered, so a crash resends at
+most the one batch in flight: the same statuses again, which Pleo accepts as they are.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.utils import timezone
+
+from integrations.core import errors
+from integrations.exports.models import ExportItem, ExportRun, Step
+from integrations.exports.services.context import RunContext
+from integrations.exports.services.progress import run_counts_update
+from integrations.pleo.client import ITEM_UPDATE_BATCH
+from integrations.pleo.types import ItemUpdate
+
+logger = logging.getLogger(__name__)
+
+# failureReason is shown to finance staff in Pleo; the spec gives no limit, we keep it readable.
+PLEO_REASON_MAX = 1000
+
+
+def item_update_for(item: ExportItem) -> ItemUpdate:
+    """What Pleo is told about one item. A booked item that failed later (a receipt) carries
+    its Visma.net number too, so finance staff can find the document."""
+    if item.status == ExportItem.Status.FAILED:
+        return ItemUpdate(
+            accounting_entry_id=item.accounting_entry_id,
+            status="failed",
+            external_id=item.visma_number or None,
+            external_url=item.visma_url or None,
+            failure_reason_type=item.failure_reason_type or "unexpected_failure",
+            failure_reason=(item.failure_reason or "The export failed")[:PLEO_REASON_MAX],
+        )
+    return ItemUpdate(
+        accounting_entry_id=item.accounting_entry_id,
+        status="successful",
+        external_id=item.visma_number,
+        external_url=item.visma_url or None,
+        exported_at=timezone.now(),
+    )
+
+
+def export_run_report(ctx: RunContext) -> None:
+    """Send every outcome not yet reported, batch by batch."""
+    run = ctx.run
+    pending = list(
+        run.items.filter(
+            pleo_reported_at__isnull=True,
+            status__in=(ExportItem.Status.POSTED, ExportItem.Status.FAILED),
+        ).order_by("id")
+    )
+    for start in range(0, len(pending), ITEM_UPDATE_BATCH):
+        batch = pending[start : start + ITEM_UPDATE_BATCH]
+        updates = [item_update_for(item) for item in batch]
+        # Reference: PUT /v3/export-jobs/{jobId}/items (updateExportJobItemsV3), ≤100 items
+        result = ctx.pleo.export_items_update(run.pleo_job_id, updates)
+        refused = {entry_id: f"{kind}: {message}" for entry_id, kind, message in result.errors}
+        now = timezone.now()
+        for item, update in zip(batch, updates, strict=True):
+            changes: dict[str, object] = {"pleo_reported_at": now, "reported_status": update.status}
+            if item.accounting_entry_id in refused:
+                # Pleo will not take this status however often it is sent: keep its answer.
+                changes["last_error"] = (
+                    f"Pleo refused the status: {refused[item.accounting_entry_id]}"
+                )
+            elif update.status == "successful":
+                changes["status"] = ExportItem.Status.SUCCESSFUL
+                changes["step"] = Step.REPORTED
+            ExportItem.objects.filter(id=item.pk).update(**changes)
+        ctx.beat()
+    run_counts_update(run)
+
+
+def job_event_send(
+    ctx: RunContext,
+    event: str,
+    *,
+    failure_reason: str | None = None,
+    failure_reason_type: str | None = None,
+) -> None:
+    """Send a final job event once; a job Pleo already shows as finished is left alone."""
+    run = ctx.run
+    try:
+        # Reference: POST /v3/export-job-events (createExportJobEventV3)
+        ctx.pleo.export_job_event(
+            run.pleo_job_id,
+            event,
+            failure_reason=failure_reason,
+            failure_reason_type=failure_reason_type,
+        )
+    except errors.ValidationFailed:
+        # 422 INVALID_EXPORT_JOB_STATUS_CHANGE: we sent it before a crash, or the job expired.
+        # Reference: GET /v3/export-jobs/{jobId}
+        job = ctx.pleo.export_job_get(run.pleo_job_id)
+        if job.status in ("pending", "in_progress"):
+            raise
+        logger.info("Export run %s: Pleo already shows the job as %s", run.pk, job.status)
+    ExportRun.objects.filter(id=run.pk).update(finished_event_sent_at=timezone.now())
+
+
+def export_run_finish(ctx: RunContext) -> None:
+    """`completed` when every item was booked, else `completed_with_errors`; close the run."""
+    run = ctx.run
+    run_counts_update(run)
+    failed = run.items.filter(status=ExportItem.Status.FAILED).exists()
+    event = ExportRun.Status.COMPLETED_WITH_ERRORS if failed else ExportRun.Status.COMPLETED
+    if run.finished_event_sent_at is None:
+        job_event_send(ctx, event)
+    ExportRun.objects.filter(id=run.pk).update(status=event, finished_at=timezone.now())
+    run.status = event

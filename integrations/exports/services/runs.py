@@ -1,0 +1,412 @@
+"""Export runs: register Pleo jobs, claim them one at a time per connection (oldest first),
+send `started` once, fetch the items, and drive the run through posting and reporting.
+
+A run is claimed with a conditional update under a lock on its connection row, so two workers
+never hold runs of one connection at once. A run whose worker stopped (its heartbeat is older
+than `STALE_AFTER`) is taken over and continued from the steps its rows recorded.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import asdict
+from datetime import timedelta
+from typing import Any
+
+from django.db import connection as db_connection
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django_q.models import Schedule
+from django_q.tasks import async_task
+
+from integrations.connections.models import Connection
+from integrations.core import errors
+from integrations.core.context import call_links
+from integrations.exports.models import ExportItem, ExportRun, Step
+from integrations.exports.services.context import (
+    STALE_AFTER,
+    UNREACHABLE_RETRY_SECONDS,
+    JobFailed,
+    RunContext,
+    RunDeferred,
+    RunLost,
+    auth_failure_type,
+    clients_for,
+    run_context_build,
+    worker_name,
+)
+from integrations.pleo.types import BrokenExportItem, ExportJob
+
+logger = logging.getLogger(__name__)
+
+TASK = "integrations.exports.tasks.export_run_process"
+Status = ExportRun.Status
+
+
+# -- registering jobs ------------------------------------------------------------------------
+
+
+def export_run_register(
+    *, connection: Connection, job: ExportJob, retry_requested_by: str = ""
+) -> tuple[ExportRun, bool]:
+    """One run per Pleo job (unique job id): a repeated webhook or poll finds the same row."""
+    run, created = ExportRun.objects.get_or_create(
+        pleo_job_id=job.id,
+        defaults={
+            "connection": connection,
+            "job_payload": _job_json(job),
+            "created_at": job.created_at or timezone.now(),
+            "items_total": job.number_of_items or 0,
+            "retry_requested_by": retry_requested_by[:150],
+        },
+    )
+    return run, created
+
+
+def _job_json(job: ExportJob) -> dict[str, Any]:
+    return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in asdict(job).items()}
+
+
+def export_run_enqueue(*, run_id: int, delay_seconds: float = 0) -> None:
+    """Queue the processing task after the current transaction commits."""
+    if delay_seconds > 0:
+        # django-q2 has no delayed task: a one-off schedule runs it when due.
+        Schedule.objects.create(
+            name=f"export-run-{run_id}-{timezone.now().timestamp():.0f}",
+            func=TASK,
+            args=repr((run_id,)),
+            schedule_type=Schedule.ONCE,
+            repeats=1,
+            next_run=timezone.now() + timedelta(seconds=delay_seconds),
+        )
+        return
+    transaction.on_commit(lambda: async_task(TASK, run_id, task_name=f"export-run-{run_id}"))
+
+
+def export_job_created_handler(*, connection_id: int, event: dict[str, Any]) -> None:
+    """`v1.export-job.created`: record the job and queue its processing."""
+    data = event.get("data")
+    job = ExportJob.from_api(data if isinstance(data, dict) else event)
+    connection = Connection.objects.get(id=connection_id)
+    if (
+        job.company_id
+        and connection.pleo_company_id
+        and job.company_id != connection.pleo_company_id
+    ):
+        raise ValueError(
+            f"Export job {job.id} belongs to company {job.company_id}, not to connection "
+            f"{connection_id}"
+        )
+    run, _ = export_run_register(connection=connection, job=job)
+    export_run_enqueue(run_id=run.pk)
+
+
+def export_jobs_poll(*, connection: Connection) -> list[ExportRun]:
+    """The backstop for lost webhooks: register Pleo's pending jobs and queue the new ones."""
+    pleo, _ = clients_for(connection=connection)
+    created: list[ExportRun] = []
+    with call_links(connection_id=connection.pk):
+        # Reference: GET /v3/export-jobs?statuses=pending (through PleoClient.export_jobs_list)
+        jobs = pleo.export_jobs_list(statuses=("pending",))
+    for job in sorted(jobs, key=lambda j: (j.created_at is None, j.created_at)):
+        run, was_created = export_run_register(connection=connection, job=job)
+        if was_created or run.status == Status.PENDING:
+            export_run_enqueue(run_id=run.pk)
+        if was_created:
+            created.append(run)
+    return created
+
+
+# -- claiming --------------------------------------------------------------------------------
+
+
+def _stale_before() -> Any:
+    return timezone.now() - STALE_AFTER
+
+
+def export_run_claim_next(*, connection_id: int, worker: str) -> ExportRun | None:
+    """The run this worker should process now for the connection, claimed; None when another
+    live worker holds one (it continues with the next when done) or nothing is waiting."""
+    now = timezone.now()
+    with transaction.atomic():
+        # The connection row lock serialises claims of one connection across workers.
+        Connection.objects.select_for_update().filter(id=connection_id).first()
+        active = (
+            ExportRun.objects.filter(
+                connection_id=connection_id, status__in=ExportRun.ACTIVE_STATUSES
+            )
+            .order_by("created_at", "id")
+            .first()
+        )
+        if active is not None:
+            if active.not_before and active.not_before > now:
+                return None
+            released = not active.claimed_by
+            stale = active.heartbeat_at is None or active.heartbeat_at < _stale_before()
+            if not (released or stale):
+                return None
+            taken = ExportRun.objects.filter(
+                id=active.pk, claimed_by=active.claimed_by, heartbeat_at=active.heartbeat_at
+            ).update(claimed_by=worker, heartbeat_at=now, not_before=None)
+            if not taken:
+                return None
+            if not released:
+                logger.warning("Export run %s taken over from %s", active.pk, active.claimed_by)
+            return ExportRun.objects.get(id=active.pk)
+        pending = ExportRun.objects.filter(
+            connection_id=connection_id, status=Status.PENDING
+        ).filter(Q(not_before__isnull=True) | Q(not_before__lte=now))
+        if db_connection.features.has_select_for_update_skip_locked:
+            pending = pending.select_for_update(skip_locked=True)
+        candidate = pending.order_by("created_at", "id").first()
+        if candidate is None:
+            return None
+        claimed = ExportRun.objects.filter(id=candidate.pk, status=Status.PENDING).update(
+            status=Status.CLAIMED, claimed_by=worker, claimed_at=now, heartbeat_at=now
+        )
+        if not claimed:
+            return None
+    return ExportRun.objects.get(id=candidate.pk)
+
+
+def _release(run: ExportRun, *, worker: str, **changes: Any) -> None:
+    ExportRun.objects.filter(id=run.pk, claimed_by=worker).update(
+        claimed_by="", heartbeat_at=None, **changes
+    )
+
+
+# -- processing ------------------------------------------------------------------------------
+
+
+def export_run_process(*, run_id: int, worker: str | None = None) -> list[int]:
+    """Process the connection's runs, oldest first, starting whenever none is held by a live
+    worker. Returns the ids of the runs this call worked on. Safe to run twice at once."""
+    worker = worker or worker_name()
+    run = ExportRun.objects.filter(id=run_id).first()
+    if run is None:
+        return []
+    worked: list[int] = []
+    while True:
+        claimed = export_run_claim_next(connection_id=run.connection_id, worker=worker)
+        if claimed is None:
+            return worked
+        worked.append(claimed.pk)
+        if not export_run_drive(run=claimed, worker=worker):
+            return worked
+
+
+def export_run_drive(*, run: ExportRun, worker: str) -> bool:
+    """Take a claimed run as far as it goes; False when it stopped early (deferred, lost)."""
+    ctx = run_context_build(run=run, worker=worker)
+    with call_links(connection_id=run.connection_id, export_run_id=run.pk):
+        try:
+            _drive(ctx)
+        except RunLost:
+            logger.warning("Export run %s: another worker took over", run.pk)
+            return False
+        except RunDeferred as deferred:
+            _defer(ctx, deferred.seconds, deferred.reason)
+            return False
+        except JobFailed as failure:
+            _fail_job(ctx, failure.reason_type, failure.message)
+        except (errors.Unauthorized, errors.Forbidden) as exc:
+            _fail_job(ctx, auth_failure_type(exc), f"{exc.service}: {exc.message}")
+        except errors.RateLimited as exc:
+            _defer(ctx, exc.retry_after or UNREACHABLE_RETRY_SECONDS, str(exc))
+            return False
+        except errors.TransientError as exc:
+            _defer(ctx, UNREACHABLE_RETRY_SECONDS, str(exc))
+            return False
+        except Exception as exc:
+            # A bug or an unexpected answer: keep the run's steps, free it for a later attempt
+            # (the resume schedule) and let the task log the traceback.
+            _release(run, worker=worker, last_error=f"{type(exc).__name__}: {exc}"[:5000])
+            raise
+    return True
+
+
+def _drive(ctx: RunContext) -> None:
+    from integrations.exports.services.poster import export_run_post
+    from integrations.exports.services.reporting import export_run_finish, export_run_report
+
+    run = ctx.run
+    steps: list[tuple[str, Callable[[RunContext], None], str]] = [
+        (Status.CLAIMED, export_run_start, Status.FETCHING),
+        (Status.FETCHING, export_run_fetch, Status.POSTING),
+        (Status.POSTING, export_run_post, Status.REPORTING),
+        (Status.REPORTING, export_run_report, ""),
+    ]
+    for status, step, following in steps:
+        if run.status != status:
+            continue
+        step(ctx)
+        ctx.beat()
+        if following:
+            _advance(ctx, following)
+    if run.status == Status.REPORTING:
+        export_run_finish(ctx)
+        _release(run, worker=ctx.worker)
+
+
+def _advance(ctx: RunContext, status: str) -> None:
+    updated = ExportRun.objects.filter(id=ctx.run.pk, claimed_by=ctx.worker).update(status=status)
+    if not updated:
+        raise RunLost(f"Run {ctx.run.pk} was taken over")
+    ctx.run.status = status
+
+
+def _defer(ctx: RunContext, seconds: float, reason: str) -> None:
+    seconds = max(1.0, seconds)
+    logger.info("Export run %s continues in %.0fs: %s", ctx.run.pk, seconds, reason)
+    _release(
+        ctx.run,
+        worker=ctx.worker,
+        not_before=timezone.now() + timedelta(seconds=seconds),
+        last_error=reason[:5000],
+    )
+    export_run_enqueue(run_id=ctx.run.pk, delay_seconds=seconds)
+
+
+def _fail_job(ctx: RunContext, reason_type: str, message: str) -> None:
+    """Tell Pleo the job failed (its items become abandoned) and close the run."""
+    from integrations.exports.services.reporting import job_event_send
+
+    run = ctx.run
+    ExportRun.objects.filter(id=run.pk).update(
+        failure_reason_type=reason_type, failure_reason=message[:5000], last_error=message[:5000]
+    )
+    try:
+        job_event_send(ctx, "failed", failure_reason=message[:500], failure_reason_type=reason_type)
+    except errors.ApiError as exc:
+        logger.warning("Export run %s: could not tell Pleo the job failed: %s", run.pk, exc)
+    ExportRun.objects.filter(id=run.pk).update(
+        status=Status.FAILED, finished_at=timezone.now(), claimed_by="", heartbeat_at=None
+    )
+    run.status = Status.FAILED
+
+
+# -- start and fetch -------------------------------------------------------------------------
+
+
+def export_run_start(ctx: RunContext) -> None:
+    """Send `started` once. A crash after sending but before recording leaves the job
+    `in_progress` in Pleo: then it is not sent again."""
+    run = ctx.run
+    if run.started_event_sent_at is not None:
+        return
+    # Reference: GET /v3/export-jobs/{jobId}
+    job = ctx.pleo.export_job_get(run.pleo_job_id)
+    if job.status == "pending":
+        try:
+            # Reference: POST /v3/export-job-events {"event": "started"}
+            ctx.pleo.export_job_event(run.pleo_job_id, "started")
+        except errors.ValidationFailed:
+            # 422 INVALID_EXPORT_JOB_STATUS_CHANGE: someone started it meanwhile; look again.
+            job = ctx.pleo.export_job_get(run.pleo_job_id)
+            if job.status != "in_progress":
+                raise
+    elif job.status != "in_progress":
+        raise JobFailed(
+            job.failure_reason_type or "job_expired",
+            f"Pleo reports the job as {job.status}"
+            + (f": {job.failure_reason}" if job.failure_reason else ""),
+        )
+    now = timezone.now()
+    ExportRun.objects.filter(id=run.pk).update(started_event_sent_at=now)
+    run.started_event_sent_at = now
+
+
+def export_run_fetch(ctx: RunContext) -> None:
+    """Every page of items into `ExportItem` rows; safe to repeat after a crash."""
+    run = ctx.run
+    total = 0
+    # Reference: GET /v3/export-items?job_id=… (cursor-paged, PleoClient.export_items_iter)
+    for entry in ctx.pleo.export_items_iter(run.pleo_job_id):
+        total += 1
+        if isinstance(entry, BrokenExportItem):
+            _broken_item_store(run, entry)
+        else:
+            export_item_upsert(run=run, payload=entry.raw, item_type=entry.type)
+    ExportRun.objects.filter(id=run.pk).update(items_total=total, fetched_at=timezone.now())
+    run.items_total = total
+
+
+def _broken_item_store(run: ExportRun, entry: BrokenExportItem) -> None:
+    if not entry.accounting_entry_id:
+        ExportRun.objects.filter(id=run.pk).update(
+            last_error=f"An item without an accounting entry id was skipped: {entry.error}"[:5000]
+        )
+        return
+    item = export_item_upsert(
+        run=run, payload=entry.raw, item_type=str(entry.raw.get("type") or "")
+    )
+    if item.status == ExportItem.Status.PENDING and not item.visma_number:
+        ExportItem.objects.filter(id=item.pk).update(
+            status=ExportItem.Status.FAILED,
+            failure_reason_type="validation_failure",
+            failure_reason=f"Pleo sent this expense in a form that cannot be read: {entry.error}",
+        )
+
+
+def export_item_upsert(*, run: ExportRun, payload: dict[str, Any], item_type: str) -> ExportItem:
+    """Store an item of this run, one row per accounting entry and connection.
+
+    An entry seen in an earlier run (exported again in Pleo, or a retry) keeps what was booked:
+    a document that exists is never created again, only its missing receipts and the report are
+    redone. An entry that failed without a document is planned afresh with today's mappings.
+    """
+    entry_id = str(payload["accountingEntryId"])
+    with transaction.atomic():
+        item, created = ExportItem.objects.select_for_update().get_or_create(
+            connection_id=run.connection_id,
+            accounting_entry_id=entry_id,
+            defaults={"run": run, "payload": payload, "item_type": item_type},
+        )
+        if created:
+            return item
+        item.payload = payload
+        item.item_type = item_type
+        if item.run_id != run.pk:
+            item.run = run
+            item.pleo_reported_at = None
+            item.reported_status = ""
+            item.failure_reason_type = ""
+            item.failure_reason = ""
+            if item.visma_number:
+                # Booked earlier: finish what is missing (receipts, release), report again.
+                item.step = Step.CREATED
+                item.status = ExportItem.Status.PLANNED
+            elif item.step in (Step.SENDING, Step.UNKNOWN):
+                item.status = ExportItem.Status.PLANNED  # resolved by a lookup before sending
+            else:
+                item.step = Step.FETCHED
+                item.status = ExportItem.Status.PENDING
+                item.document = None
+                item.line_number = None
+        item.save()
+    return item
+
+
+# -- resuming --------------------------------------------------------------------------------
+
+
+def export_runs_resume() -> list[int]:
+    """Queue runs whose worker is gone (stale heartbeat), released runs that are due, and
+    pending runs nobody picked up. Run by a schedule and at start-up."""
+    now = timezone.now()
+    stale = Q(status__in=ExportRun.ACTIVE_STATUSES) & (
+        Q(heartbeat_at__lt=_stale_before())
+        | (Q(claimed_by="") & (Q(not_before__isnull=True) | Q(not_before__lte=now)))
+    )
+    waiting = Q(status=Status.PENDING) & (Q(not_before__isnull=True) | Q(not_before__lte=now))
+    queued: list[int] = []
+    seen: set[int] = set()
+    for run in ExportRun.objects.filter(stale | waiting).order_by("created_at", "id"):
+        if run.connection_id in seen:
+            continue
+        seen.add(run.connection_id)
+        export_run_enqueue(run_id=run.pk)
+        queued.append(run.pk)
+    return queued
