@@ -244,3 +244,16 @@ def test_vendor_currency_falls_back_to_base_and_country_is_upper() -> None:
     assert fields["defaultCurrency"] == "NOK"
     assert fields["country"] == "NO"
     assert fields["externalId"] == fields["code"] == "50001"
+
+
+def test_account_tax_code_follows_the_category_mapping_when_one_exists() -> None:
+    pushed = VismaAccount(number="6800", active=True, tax_category="1", pleo_id="p-1")
+    # The Categories page chose VAT category 11 (or none) for Pleo account p-1.
+    chosen = account_desired(pushed, category_tax_codes={"p-1": "11"})
+    assert chosen.fields["taxCodeExternalId"] == "11"
+    assert account_desired(pushed, category_tax_codes={"p-1": None}).fields["taxCodeExternalId"] is None  # fmt: skip
+    # Another category's choice, or an account not yet in Pleo: the account's own VAT category.
+    assert account_desired(pushed, category_tax_codes={"p-2": "11"}).fields["taxCodeExternalId"] == "1"  # fmt: skip
+    unpushed = VismaAccount(number="6900", active=True, tax_category="1", pleo_id="")
+    assert account_desired(unpushed, category_tax_codes={"": "11"}).fields["taxCodeExternalId"] == "1"  # fmt: skip
+    assert account_desired(pushed).fields["taxCodeExternalId"] == "1"

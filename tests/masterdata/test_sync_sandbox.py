@@ -12,7 +12,13 @@ import requests
 
 from integrations.connections.models import Connection
 from integrations.core.tokens import MemoryTokenStore
-from integrations.masterdata.models import SegmentSetting, VismaSegment, VismaSupplier
+from integrations.masterdata.models import (
+    CategoryMapping,
+    SegmentSetting,
+    VismaAccount,
+    VismaSegment,
+    VismaSupplier,
+)
 from integrations.masterdata.sync import masterdata_sync
 from integrations.masterdata.vendors import vendor_from_pleo
 from integrations.pleo.client import PleoClient, PleoOAuth
@@ -231,3 +237,28 @@ def test_vendor_created_in_pleo_becomes_a_visma_supplier(
     assert again == "already_handled"
     assert sandboxes.received(sandboxes.visma) == []
     assert sandboxes.received(sandboxes.pleo) == []
+
+
+def test_full_reconcile_keeps_the_tax_code_chosen_for_a_category(
+    connected: Connection, sandboxes: Sandboxes, clients: dict[str, Any]
+) -> None:
+    result = masterdata_sync(connection_id=connected.pk, kinds=["all"], full=True, **clients)
+    assert result.status == "succeeded", result.failures
+    account = VismaAccount.objects.get(connection=connected, number="6800")
+    assert account.tax_category != "11" and account.pleo_id
+    # On the Categories page: Office supplies booked with VAT category 11 by default.
+    CategoryMapping.objects.create(
+        connection=connected,
+        pleo_account_id=account.pleo_id,
+        visma_account_number="6800",
+        default_vat_category="11",
+    )
+    for full in (True, False):
+        result = masterdata_sync(
+            connection_id=connected.pk, kinds=["accounts"], full=full, **clients
+        )
+        assert result.status == "succeeded", result.failures
+        [in_pleo] = [
+            a for a in sandboxes.pleo_state()["chartOfAccounts"] if a["externalId"] == "6800"
+        ]
+        assert in_pleo["taxCodeExternalId"] == "11"

@@ -6,6 +6,7 @@ pleo-tax-codes-api-openapi.yml, pleo-tag-groups/-tags, pleo-external-vendors `Cr
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 
 from integrations.masterdata.models import (
@@ -20,13 +21,23 @@ from integrations.masterdata.sync.diff import Desired
 RATE_PLACES = Decimal("0.000001")
 
 
-def account_desired(account: VismaAccount) -> Desired:
+def account_desired(
+    account: VismaAccount, *, category_tax_codes: Mapping[str, str | None] | None = None
+) -> Desired:
+    """`category_tax_codes`: Pleo account id → the default tax code chosen for that category on
+    the Categories page. That choice wins over the account's own VAT category, so the daily
+    full reconcile does not undo it."""
+    chosen = category_tax_codes or {}
+    if account.pleo_id and account.pleo_id in chosen:
+        tax_code = chosen[account.pleo_id]
+    else:
+        tax_code = account.tax_category or None
     return Desired(
         key=account.number,
         fields={
             "name": (account.description or account.number)[:255],
             "code": account.number,
-            "taxCodeExternalId": account.tax_category or None,
+            "taxCodeExternalId": tax_code,
         },
         archived=not account.active,
         label=f"account {account.number}",

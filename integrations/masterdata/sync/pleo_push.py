@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from integrations.connections.models import AccountMapping, Connection
 from integrations.masterdata.models import (
+    CategoryMapping,
     SegmentSetting,
     VismaAccount,
     VismaCurrency,
@@ -41,7 +42,12 @@ def _account_current(a: ChartAccount) -> Current:
 
 def accounts_push(*, pleo: PleoClient, connection: Connection, tally: Tally, full: bool) -> None:
     rows = list(VismaAccount.objects.filter(connection=connection))
-    items = [(account_desired(r), r) for r in rows]
+    # The Categories page's tax code choice (blank = none) is what Pleo should keep.
+    chosen = {
+        m.pleo_account_id: m.default_vat_category or None
+        for m in CategoryMapping.objects.filter(connection=connection)
+    }
+    items = [(account_desired(r, category_tax_codes=chosen), r) for r in rows]
 
     def fetch(wanted: Sequence[Desired]) -> list[Current]:
         # Reference: pleo-accounts-api-openapi.yml POST /v1/chart-of-accounts:search
