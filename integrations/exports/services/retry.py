@@ -71,6 +71,10 @@ def _retry_connection(connection: Connection, items: list[ExportItem], *, by: st
             ) from exc
         except errors.ValidationFailed as exc:
             raise ExportRetryError(f"Pleo refused the new export job: {exc.message}") from exc
-    run, _ = export_run_register(connection=connection, job=job, retry_requested_by=by)
+    run, created = export_run_register(connection=connection, job=job, retry_requested_by=by)
+    if not created and not run.retry_requested_by:
+        # The job's webhook arrived (and may have been processed) before Pleo answered us.
+        ExportRun.objects.filter(id=run.pk).update(retry_requested_by=by[:150])
+        run.retry_requested_by = by[:150]
     export_run_enqueue(run_id=run.pk)
     return run

@@ -1,0 +1,174 @@
+"""Faults from the sandboxes' control APIs: lost answers, rate limits and a worker that stops in
+the middle of a run. Every case ends with each expense booked exactly once."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from integrations.exports.models import ExportItem, ExportRun
+from integrations.exports.services import runs
+from integrations.exports.services.runs import export_run_process, export_runs_resume
+from integrations.visma.client import VismaClient
+from tests.exports.runtime_support import *  # noqa: F403
+from tests.exports.runtime_support import Sandbox, card_payload, receipt, run_for
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+CREATE = "/v2/journaltransaction"
+
+
+class Crash(BaseException):
+    """Stands for the worker process dying: nothing in the run catches it."""
+
+
+def _creates(sandbox: Sandbox) -> list[dict[str, Any]]:
+    return [
+        r
+        for r in sandbox.requests("visma")
+        if r["method"] == "POST" and r["path"].rstrip("/").endswith(CREATE)
+    ]
+
+
+def test_a_lost_answer_on_create_ends_with_exactly_one_document(
+    sandbox: Sandbox, demo: Any
+) -> None:
+    sandbox.fault("visma", path=CREATE, method="POST", fault="lose_response", times=1)
+    first, second = card_payload(), card_payload("250.00", "50.00")
+
+    job = sandbox.job_create([first, second])
+
+    run = run_for(job)
+    assert run.status == ExportRun.Status.COMPLETED
+    journals = sandbox.visma_state()["journalTransactions"]
+    assert len(journals) == 2
+    # The lost one was found by its reference and adopted: two creates were sent in all.
+    assert len(_creates(sandbox)) == 2
+    rows = ExportItem.objects.filter(run=run)
+    assert {r.visma_number for r in rows} == {j["batchNumber"] for j in journals}
+    assert {i["status"] for i in sandbox.job_items(job["id"]).values()} == {"successful"}
+
+
+def test_a_rate_limit_on_create_is_waited_out(
+    sandbox: Sandbox, demo: Any, waits: list[float]
+) -> None:
+    sandbox.fault("visma", path=CREATE, method="POST", fault="status:429", retry_after=2, times=1)
+
+    job = sandbox.job_create([card_payload()])
+
+    assert run_for(job).status == ExportRun.Status.COMPLETED
+    assert 2.0 in waits
+    assert len(sandbox.visma_state()["journalTransactions"]) == 1
+    assert [r["status"] for r in _creates(sandbox)] == [429, 201]
+
+
+def test_a_rate_limit_longer_than_the_wait_limit_defers_the_run(
+    sandbox: Sandbox, demo: Any, settings: Any, no_autorun: list[int]
+) -> None:
+    settings.REMOTE_MAX_RETRY_WAIT = 1.0
+    sandbox.fault("visma", path=CREATE, method="POST", fault="status:429", retry_after=600, times=1)
+    job = sandbox.job_create([card_payload()])
+    run = run_for(job)
+
+    export_run_process(run_id=run.pk)
+
+    run.refresh_from_db()
+    assert run.status == ExportRun.Status.POSTING
+    assert run.claimed_by == "" and run.not_before is not None
+    assert run.not_before > timezone.now() + timedelta(seconds=500)
+    item = ExportItem.objects.get(run=run)
+    assert item.step == "planned" and not item.visma_number
+    # Once the wait is over the run continues where it stopped.
+    ExportRun.objects.filter(id=run.pk).update(not_before=timezone.now())
+    export_run_process(run_id=run.pk)
+    run.refresh_from_db()
+    assert run.status == ExportRun.Status.COMPLETED
+    assert len(sandbox.visma_state()["journalTransactions"]) == 1
+
+
+def _crash_during_create(monkeypatch: pytest.MonkeyPatch, *, after_send: bool) -> None:
+    original = VismaClient.journal_transaction_create
+
+    def create(self: VismaClient, jt: Any) -> str:
+        if after_send:
+            original(self, jt)
+        raise Crash("worker killed")
+
+    monkeypatch.setattr(VismaClient, "journal_transaction_create", create)
+
+
+@pytest.mark.parametrize("after_send", [True, False], ids=["after-send", "before-send"])
+def test_a_worker_killed_while_sending_is_resumed_without_a_duplicate(
+    sandbox: Sandbox,
+    demo: Any,
+    no_autorun: list[int],
+    monkeypatch: pytest.MonkeyPatch,
+    after_send: bool,
+) -> None:
+    job = sandbox.job_create([card_payload(files=[receipt()])])
+    run = run_for(job)
+    with monkeypatch.context() as patch:
+        _crash_during_create(patch, after_send=after_send)
+        with pytest.raises(Crash):
+            export_run_process(run_id=run.pk, worker="worker-a")
+    item = ExportItem.objects.get(run=run)
+    assert item.step == "sending"
+    assert len(sandbox.visma_state()["journalTransactions"]) == (1 if after_send else 0)
+
+    # The dead worker's heartbeat ages; the resume schedule hands the run to a new worker.
+    ExportRun.objects.filter(id=run.pk).update(heartbeat_at=timezone.now() - timedelta(hours=1))
+    no_autorun.clear()
+    assert export_runs_resume() == [run.pk]
+    assert no_autorun == [run.pk]
+    export_run_process(run_id=run.pk, worker="worker-b")
+
+    run.refresh_from_db()
+    assert run.status == ExportRun.Status.COMPLETED and run.claimed_by == ""
+    state = sandbox.visma_state()
+    assert len(state["journalTransactions"]) == 1
+    assert len(state["attachments"]) == 1
+    item.refresh_from_db()
+    assert item.visma_number == state["journalTransactions"][0]["batchNumber"]
+    assert len(_creates(sandbox)) == 1
+    assert sandbox.job_items(job["id"])[item.accounting_entry_id]["status"] == "successful"
+
+
+def test_a_worker_killed_after_create_finishes_receipts_and_report_once(
+    sandbox: Sandbox, demo: Any, no_autorun: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    job = sandbox.job_create([card_payload(files=[receipt()])])
+    run = run_for(job)
+
+    def attach(self: VismaClient, *args: Any, **kwargs: Any) -> str:
+        raise Crash("worker killed")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(VismaClient, "journal_transaction_attach", attach)
+        with pytest.raises(Crash):
+            export_run_process(run_id=run.pk, worker="worker-a")
+    assert ExportItem.objects.get(run=run).step == "created"
+
+    ExportRun.objects.filter(id=run.pk).update(heartbeat_at=timezone.now() - timedelta(hours=1))
+    export_run_process(run_id=run.pk, worker="worker-b")
+
+    assert run_for(job).status == ExportRun.Status.COMPLETED
+    state = sandbox.visma_state()
+    assert len(state["journalTransactions"]) == 1
+    assert [a["revision"] for a in state["attachments"]] == [1]
+    assert len(_creates(sandbox)) == 1
+
+
+def test_a_live_worker_keeps_its_run(sandbox: Sandbox, demo: Any, no_autorun: list[int]) -> None:
+    job = sandbox.job_create([card_payload()])
+    run = run_for(job)
+    ExportRun.objects.filter(id=run.pk).update(
+        status=ExportRun.Status.POSTING, claimed_by="worker-a", heartbeat_at=timezone.now()
+    )
+
+    assert export_run_process(run_id=run.pk, worker="worker-b") == []
+    assert export_runs_resume() == []
+    assert runs.export_run_claim_next(connection_id=run.connection_id, worker="worker-b") is None
+    assert sandbox.visma_state()["journalTransactions"] == []
