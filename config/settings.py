@@ -124,6 +124,7 @@ INSTALLED_APPS = [
     "integrations.pleo",
     "integrations.connections",
     "integrations.masterdata",
+    "integrations.exports",
 ]
 if SANDBOX_ENABLED:
     # Local stand-ins for the two remote services (DESIGN §7), one app each.

@@ -19,6 +19,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("admin/", admin.site.urls),
     path("connections/", include("integrations.connections.urls")),
     path("setup/", include("integrations.masterdata.urls")),
+    path("exports/", include("integrations.exports.urls")),
     path("api/pleo/", include("integrations.pleo.urls")),
     path("api/", include("integrations.masterdata.setup.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
