@@ -215,7 +215,7 @@ def _grant_code(request: HttpRequest, client_id: str) -> JsonResponse:
 def _grant_refresh(request: HttpRequest, client_id: str) -> JsonResponse:
     with transaction.atomic():
         row = (
-            RefreshToken.objects.select_for_update()
+            RefreshToken.objects.select_for_update(of=("self",))
             .select_related("grant")
             .filter(token=request.POST.get("refresh_token", ""), grant__client_id=client_id)
             .first()

@@ -129,7 +129,7 @@ def _claim(delivery_id: int) -> WebhookDelivery | None:
     """Take one open delivery for an attempt; None when another worker has it or it is done."""
     with transaction.atomic():
         delivery = (
-            WebhookDelivery.objects.select_for_update()
+            WebhookDelivery.objects.select_for_update(of=("self",))
             .select_related("subscription")
             .filter(pk=delivery_id, status__in=OPEN)
             .first()
