@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import requests
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.utils import timezone
 
 from integrations.connections.clients import (
@@ -19,6 +20,7 @@ from integrations.connections.clients import (
 )
 from integrations.connections.connect import visma_token_fix
 from integrations.connections.models import Connection
+from integrations.connections.status import connection_event_record
 from integrations.connections.tokens import ConnectionTokenStore
 from integrations.core import errors
 from integrations.core.context import call_links
@@ -58,11 +60,29 @@ def _visma_error_fix(exc: errors.ApiError) -> str:
     return f"Visma.net said: {exc.message}"
 
 
+PERMISSION_CHECK_EVENT = "permission_check"
+
+
 def connection_permission_check(
-    *, connection: Connection, session: requests.Session | None = None
+    *,
+    connection: Connection,
+    session: requests.Session | None = None,
+    by: AbstractBaseUser | AnonymousUser | None = None,
 ) -> list[CheckLine]:
+    """Run every line and record the outcome as a connection event, which the setup overview
+    reads for its "Permission check" step."""
     with call_links(connection_id=connection.pk):
-        return [*_pleo_lines(connection, session), *_visma_lines(connection, session)]
+        lines = [*_pleo_lines(connection, session), *_visma_lines(connection, session)]
+    failed = [line for line in lines if not line.ok]
+    detail = (
+        " ".join(f"{line.name}: {line.detail}" for line in failed)
+        if failed
+        else f"All {len(lines)} lines passed."
+    )
+    connection_event_record(
+        connection=connection, kind=PERMISSION_CHECK_EVENT, ok=not failed, by=by, detail=detail
+    )
+    return lines
 
 
 def _pleo_lines(connection: Connection, session: requests.Session | None) -> list[CheckLine]:

@@ -19,6 +19,7 @@ import requests
 from django.conf import settings
 from django.db import transaction
 
+from integrations.connections.checks import connection_permission_check
 from integrations.connections.connect import (
     pending_oauth_create_pleo,
     pleo_connect_finish,
@@ -71,7 +72,11 @@ def demo_connection_prepare(
         visma_branch_choose(connection=connection, branch_number=setup.branch, session=session)
     _configure(connection, setup)
     connection.refresh_from_db()
-    return connection_status_refresh(connection=connection)
+    connection = connection_status_refresh(connection=connection)
+    # Recorded as a connection event, so the setup overview's "Permission check" step is done
+    # (or says what failed) without anyone pressing the button.
+    connection_permission_check(connection=connection, session=session)
+    return connection
 
 
 def _pleo(connection: Connection, setup: DemoSetup, session: requests.Session) -> None:

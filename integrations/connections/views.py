@@ -103,7 +103,7 @@ def connection_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def connection_check_view(request: HttpRequest, pk: int) -> HttpResponse:
     connection = get_object_or_404(Connection, pk=pk)
-    checks = services.connection_permission_check(connection=connection)
+    checks = services.connection_permission_check(connection=connection, by=request.user)
     return _detail(request, connection, checks=checks)
 
 

@@ -4,6 +4,7 @@ from typing import Any
 
 import pytest
 import responses
+from django.contrib.auth.models import User
 
 from integrations.connections.checks import connection_permission_check
 from integrations.connections.models import Connection
@@ -149,3 +150,41 @@ def test_nothing_connected(connection: Connection) -> None:
     assert not any(line.ok for line in lines)
     assert "Connect Pleo" in lines[0].fix
     assert "Connect Visma.net" in lines[2].fix
+
+
+def _overview_step(connection: Connection) -> Any:
+    from integrations.masterdata.setup.selectors import setup_overview
+
+    return {s.name: s for s in setup_overview(connection=connection)}["Permission check"]
+
+
+def test_each_check_is_recorded_and_shown_on_the_overview(
+    connected: Connection, mocked: responses.RequestsMock, finance_user: User
+) -> None:
+    assert _overview_step(connected).state == "missing"
+    pleo_happy(mocked)
+    visma_happy(mocked, branches=[branch("2", "Other")])
+    connection_permission_check(connection=connected, by=finance_user)
+    failed = connected.events.get(kind="permission_check")
+    assert (failed.ok, failed.by) == (False, finance_user)
+    assert "Visma.net: the chosen branch exists" in failed.detail
+    assert "Pleo: the connection works" not in failed.detail
+    step = _overview_step(connected)
+    assert step.state == "broken" and "does not exist" in step.detail
+
+    mocked.replace(responses.GET, f"{VISMA_API}/v1/branch", json=[branch()])
+    connection_permission_check(connection=connected)
+    latest = connected.events.filter(kind="permission_check").first()
+    assert latest is not None and latest.ok and latest.pk != failed.pk
+    assert _overview_step(connected).state == "done"
+
+
+def test_check_page_records_the_user(
+    connected: Connection, mocked: responses.RequestsMock, finance_client: Any
+) -> None:
+    pleo_happy(mocked)
+    visma_happy(mocked)
+    answer = finance_client.get(f"/connections/{connected.pk}/check/")
+    assert answer.status_code == 200
+    event = connected.events.get(kind="permission_check")
+    assert event.ok and event.by is not None and event.by.username == "fiona"

@@ -56,6 +56,9 @@ def test_demo_connection_is_connected_configured_and_idempotent(demo_settings: A
     )
     assert mapping.default_vendor_number == "50001"
 
+    # The check ran at the end of the preparation and was recorded for the setup overview.
+    [check] = connection.events.filter(kind="permission_check")
+    assert check.ok, check.detail
     lines = connection_permission_check(connection=connection, session=session)
     assert all(line.ok for line in lines), lines
 

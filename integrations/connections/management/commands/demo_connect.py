@@ -12,6 +12,7 @@ from typing import Any
 from django.core.management import call_command, get_commands
 from django.core.management.base import BaseCommand, CommandError
 
+from integrations.connections.checks import PERMISSION_CHECK_EVENT
 from integrations.connections.demo import demo_connection_prepare
 from integrations.connections.errors import ConnectionSetupError
 from integrations.core.errors import ApiError
@@ -30,6 +31,10 @@ class Command(BaseCommand):
             f"Pleo company {connection.pleo_company_id}, Visma.net tenant "
             f"{connection.visma_tenant_id}, branch {connection.visma_branch_number}."
         )
+        check = connection.events.filter(kind=PERMISSION_CHECK_EVENT).first()
+        if check is not None:
+            outcome = "passed" if check.ok else f"failed: {check.detail}"
+            self.stdout.write(f"Permission check {outcome}")
         if "demo_configure" in get_commands():
             # It finds the connection by `integrations.connections.demo.DEMO.name`.
             call_command("demo_configure")
