@@ -30,16 +30,12 @@ class PaymentMethodChoice:
 
     @classmethod
     def from_visma(cls, method: PaymentMethod) -> PaymentMethodChoice:
-        means = getattr(method, "means_of_payment", None)
-        if means is None:
-            # The typed record may not carry it yet; the spec's field is meansOfPayment.
-            means = method.raw.get("meansOfPayment")
         return cls(
             id=method.id,
             description=method.description,
             active=method.active,
             use_in_ap=method.use_in_ap,
-            means_of_payment=str(means) if means else None,
+            means_of_payment=method.means_of_payment,
         )
 
     @property

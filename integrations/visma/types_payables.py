@@ -90,6 +90,8 @@ class PaymentMethod:
     description: str
     active: bool
     use_in_ap: bool
+    # PaymentMethodDto.meansOfPayment: CreditCard | CashOrCheck | DirectDeposit.
+    means_of_payment: str | None = None
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
@@ -100,6 +102,7 @@ class PaymentMethod:
             description=f.text("description"),
             active=f.flag("active"),
             use_in_ap=f.flag("useInAP"),
+            means_of_payment=f.opt_str("meansOfPayment"),
             raw=data,
         )
 

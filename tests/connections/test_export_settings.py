@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from integrations.connections import services
 from integrations.connections.export_settings import PaymentMethodChoice
 from integrations.connections.models import Connection, ExportSettings
+from integrations.visma.types import PaymentMethod
 
 pytestmark = pytest.mark.django_db
 
@@ -94,3 +95,12 @@ def test_invoice_options_keep_their_values_while_invoices_are_off(
 def test_pay_twice_warning() -> None:
     warned = {m.id for m in METHODS if m.warning}
     assert warned == {"BANK", "OLD"}
+
+
+@pytest.mark.parametrize(("means", "warned"), [("CreditCard", False), ("DirectDeposit", True)])
+def test_means_of_payment_is_read_from_visma(means: str, warned: bool) -> None:
+    record = {"paymentMethodID": "BANK", "description": "Bank", "active": True, "useInAP": True}
+    method = PaymentMethod.from_api({**record, "meansOfPayment": means})
+    assert method.means_of_payment == means
+    assert bool(PaymentMethodChoice.from_visma(method).warning) is warned
+    assert PaymentMethod.from_api(record).means_of_payment is None
