@@ -9,9 +9,11 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 from django.test import Client
+from django_q.models import Schedule
 
 from integrations.connections.models import AccountMapping, Connection
 from integrations.masterdata.models import CategoryMapping, SegmentSetting, SyncRun, VismaAccount
+from integrations.masterdata.schedules import SCHEDULES
 from integrations.masterdata.setup.selectors import setup_overview
 
 pytestmark = pytest.mark.django_db(transaction=False)
@@ -40,6 +42,7 @@ def _pleo_state() -> dict[str, Any]:
 
 def test_demo_is_synced_and_configured(sandbox_settings: Any) -> None:
     call_command("sandbox_seed", preset="demo")
+    Schedule.objects.all().delete()  # e.g. a database flushed after the migrations
     call_command("demo_connect")
     connection = Connection.objects.get(name="Nordlys Demo AS")
 
@@ -83,6 +86,9 @@ def test_demo_is_synced_and_configured(sandbox_settings: Any) -> None:
     assert steps["Accounts mapped"] == "done"
     assert steps["Tags configured"] == "done"
     assert steps["Categories mapped"] == "done"
+    # The whole overview is done: a newcomer can export at once.
+    assert set(steps.values()) == {"done"}, steps
+    assert set(Schedule.objects.values_list("name", flat=True)) == {s.name for s in SCHEDULES}
 
     # Again: nothing changes, and no new history rows appear.
     history = (

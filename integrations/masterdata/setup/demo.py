@@ -21,6 +21,7 @@ from integrations.connections.inprocess import WsgiAdapter, in_process_session
 from integrations.connections.models import Connection
 from integrations.core.context import call_links
 from integrations.masterdata.models import SyncRun, VismaAccount
+from integrations.masterdata.schedules import schedules_ensure
 from integrations.masterdata.setup.pleo_push import category_mappings_push_to_pleo
 from integrations.masterdata.setup.services import (
     AccountMappingInput,
@@ -179,6 +180,10 @@ def demo_configure(
         account_mapping_update(connection=connection, data=DEMO_ACCOUNTS, user=None, reason=REASON)
         report.add("Accounts: Pleo Wallet NOK 1925, EUR 1926; out-of-pocket 2915; VAT 2710/2700.")
 
+    # The periodic syncs run in the worker `make demo` starts (a database flushed after the
+    # migration that made them would otherwise have none).
+    created = schedules_ensure()
+    report.add(f"Schedules: {created} created." if created else "Schedules: in place.")
     with call_links(connection_id=connection.pk):
         _sync(connection=connection, kinds=["all"], visma=visma, pleo=pleo, report=report)
         _step(report, "Accounts", accounts)
