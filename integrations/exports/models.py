@@ -171,6 +171,8 @@ class ExportItem(models.Model):
             )
         ]
         indexes = [models.Index(fields=["run", "status"])]
+        # Support staff hold it too (core.roles grants every `retry_` permission).
+        permissions = [("retry_exportitem", "Can retry failed export items")]
 
     def __str__(self) -> str:
         return f"{self.item_type or 'item'} {self.accounting_entry_id} ({self.status})"
