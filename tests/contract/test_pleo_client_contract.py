@@ -139,6 +139,8 @@ CASES: list[tuple[str, str, str, int, Any, Call]] = [
      lambda c: c.export_jobs_list(statuses=("pending",))),
     ("export_job_get", "GET", f"/v3/export-jobs/{JOB}", 200, {"data": EXPORT_JOB},
      lambda c: c.export_job_get(JOB)),
+    ("export_job_create", "POST", "/v3/export-jobs", 201, {"data": EXPORT_JOB},
+     lambda c: c.export_job_create([ENTRY])),
     ("export_job_event started", "POST", "/v3/export-job-events", 202, None,
      lambda c: c.export_job_event(JOB, "started")),
     ("export_job_event failed", "POST", "/v3/export-job-events", 202, None,

@@ -172,3 +172,32 @@ def test_a_live_worker_keeps_its_run(sandbox: Sandbox, demo: Any, no_autorun: li
     assert export_runs_resume() == []
     assert runs.export_run_claim_next(connection_id=run.connection_id, worker="worker-b") is None
     assert sandbox.visma_state()["journalTransactions"] == []
+
+
+def test_a_refused_document_fails_only_its_item(sandbox: Sandbox, demo: Any) -> None:
+    sandbox.fault("visma", path=CREATE, method="POST", fault="status:400", times=1)
+
+    job = sandbox.job_create([card_payload(), card_payload("250.00", "50.00")])
+
+    run = run_for(job)
+    assert run.status == ExportRun.Status.COMPLETED_WITH_ERRORS
+    failed, booked = sorted(ExportItem.objects.filter(run=run), key=lambda i: i.status)
+    assert failed.status == "failed" and booked.status == "successful"
+    assert failed.failure_reason_type == "accounting_system_validation_failure"
+    assert "Injected fault" in failed.failure_reason
+    assert len(sandbox.visma_state()["journalTransactions"]) == 1
+    assert sandbox.job(job["id"])["status"] == "completed_with_errors"
+
+
+def test_refused_credentials_fail_the_job(sandbox: Sandbox, demo: Any) -> None:
+    sandbox.fault("visma", path=CREATE, method="POST", fault="status:401", times=None)
+
+    job = sandbox.job_create([card_payload()])
+
+    run = run_for(job)
+    assert run.status == ExportRun.Status.FAILED
+    assert run.failure_reason_type == "accounting_system_authentication_failure"
+    pleo_job = sandbox.job(job["id"])
+    assert pleo_job["status"] == "failed"
+    assert pleo_job["failureReasonType"] == "accounting_system_authentication_failure"
+    assert sandbox.visma_state()["journalTransactions"] == []

@@ -1,0 +1,73 @@
+"""Runs against the Pleo sandbox: `started` is sent once, and the backstop poll finds a job
+whose webhook never arrived."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from integrations.connections.clients import connection_pleo_client
+from integrations.exports.models import ExportRun
+from integrations.exports.services.runs import export_jobs_poll, export_run_process
+from tests.exports.runtime_support import *  # noqa: F403
+from tests.exports.runtime_support import Sandbox, card_payload, run_for
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def _started_events(sandbox: Sandbox) -> list[dict[str, Any]]:
+    return [
+        r
+        for r in sandbox.requests("pleo")
+        if r["method"] == "POST"
+        and r["path"].endswith("/v3/export-job-events")
+        and (r["body"] or {}).get("event") == "started"
+    ]
+
+
+def test_started_is_not_sent_again_when_pleo_shows_the_job_in_progress(
+    sandbox: Sandbox, demo: Any, no_autorun: list[int]
+) -> None:
+    job = sandbox.job_create([card_payload()])
+    # A worker sent `started` and died before recording it.
+    connection_pleo_client(connection=demo).export_job_event(job["id"], "started")
+
+    export_run_process(run_id=run_for(job).pk)
+
+    run = run_for(job)
+    assert run.status == ExportRun.Status.COMPLETED and run.started_event_sent_at
+    assert len(_started_events(sandbox)) == 1
+    assert sandbox.job(job["id"])["status"] == "completed"
+
+
+def test_the_poll_finds_a_job_whose_webhook_was_lost(
+    sandbox: Sandbox, demo: Any, no_autorun: list[int]
+) -> None:
+    job = sandbox.job_create([card_payload()])
+    ExportRun.objects.all().delete()  # as if the webhook had never arrived
+    no_autorun.clear()
+
+    found = export_jobs_poll(connection=demo)
+
+    assert [r.pleo_job_id for r in found] == [job["id"]]
+    assert no_autorun == [found[0].pk]
+    assert export_jobs_poll(connection=demo) == []
+    export_run_process(run_id=found[0].pk)
+    assert run_for(job).status == ExportRun.Status.COMPLETED
+
+
+def test_a_job_that_expired_in_pleo_fails_the_run(
+    sandbox: Sandbox, demo: Any, no_autorun: list[int]
+) -> None:
+    job = sandbox.job_create([card_payload()])
+    connection_pleo_client(connection=demo).export_job_event(
+        job["id"], "failed", failure_reason="Cancelled", failure_reason_type="canceled_by_user"
+    )
+
+    export_run_process(run_id=run_for(job).pk)
+
+    run = run_for(job)
+    assert run.status == ExportRun.Status.FAILED
+    assert run.failure_reason_type == "canceled_by_user"
+    assert sandbox.visma_state()["journalTransactions"] == []
