@@ -186,6 +186,12 @@ def test_export_records_cannot_be_changed_in_the_admin(who: str, expense_x: Expo
 
 
 def test_support_can_read_the_api_call_rows(support_client: Client, expense_x: ExportItem) -> None:
+    # The run page links all its calls: the API call list filtered by run.
+    listed = support_client.get(
+        reverse("admin:core_apicall_changelist"), {"export_run_id": expense_x.run_id}
+    )
+    assert listed.status_code == 200
+    assert listed.context["cl"].result_count == 3
     call = ApiCall.objects.get(export_item_id=expense_x.pk, status_code=413)
     page = support_client.get(reverse("admin:core_apicall_change", args=[call.pk]))
     assert page.status_code == 200
