@@ -201,3 +201,24 @@ def test_refused_credentials_fail_the_job(sandbox: Sandbox, demo: Any) -> None:
     assert pleo_job["status"] == "failed"
     assert pleo_job["failureReasonType"] == "accounting_system_authentication_failure"
     assert sandbox.visma_state()["journalTransactions"] == []
+
+
+def test_a_refused_shared_journal_fails_its_items_and_a_retry_books_it_once(
+    sandbox: Sandbox, demo: Any
+) -> None:
+    from integrations.exports.services import export_items_retry
+    from tests.exports.runtime_support import settings_change
+
+    settings_change(demo, one_journal_per_export=True)
+    sandbox.fault("visma", path=CREATE, method="POST", fault="status:400", times=1)
+    job = sandbox.job_create([card_payload(), card_payload("250.00", "50.00")])
+    items = list(ExportItem.objects.filter(run=run_for(job)))
+    assert {i.failure_reason_type for i in items} == {"accounting_system_validation_failure"}
+    assert sandbox.visma_state()["journalTransactions"] == []
+
+    result = export_items_retry(item_ids=[i.pk for i in items], by="fiona")
+
+    assert ExportRun.objects.get(id=result.runs[0].pk).status == ExportRun.Status.COMPLETED
+    journals = sandbox.visma_state()["journalTransactions"]
+    assert len(journals) == 1
+    assert {i.visma_number for i in ExportItem.objects.all()} == {journals[0]["batchNumber"]}

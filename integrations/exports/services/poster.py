@@ -141,7 +141,8 @@ def create_once(unit: Unit, *, send: Callable[[], str], find: Callable[[], str |
         if number:
             logger.info("Adopted %s %s found by its reference %s", unit, number, unit.reference)
             return number
-    if unit.attempts >= MAX_SEND_ATTEMPTS:
+    # Refused sends reset the step to `planned`, so only unresolved ones count towards the cap.
+    if unit.step in (Step.SENDING, Step.UNKNOWN) and unit.attempts >= MAX_SEND_ATTEMPTS:
         raise CreateRefused(
             "accounting_system_timeout",
             f"Visma.net did not confirm the document {unit.reference} after {unit.attempts} "
@@ -276,6 +277,14 @@ def _documents_build(ctx: RunContext) -> None:
             if document.run_id != ctx.run.pk:
                 document.run = ctx.run
                 document.save(update_fields=["run", "updated_at"])
+            if document.step == Step.PLANNED:
+                # The same expenses again after a refusal: send what today's mappings give.
+                document.plan = plan_json(merged)
+                document.line_owners = list(merged.line_owners)
+                document.financial_period = merged.transaction.financial_period
+                document.save(
+                    update_fields=["plan", "line_owners", "financial_period", "updated_at"]
+                )
             for entry_id in dict.fromkeys(merged.line_owners):
                 first_line = merged.line_owners.index(entry_id) + 1
                 ExportItem.objects.filter(id=by_entry[entry_id].pk).update(
