@@ -198,6 +198,9 @@ SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 X_FRAME_OPTIONS = "DENY"
 
+# Audited settings are changed on the setup pages, which validate them; never by a history revert.
+SIMPLE_HISTORY_REVERT_DISABLED = True
+
 REDIS_URL = env.str("REDIS_URL", default="")
 Q_CLUSTER: dict[str, object] = {
     "name": "pleo-visma",

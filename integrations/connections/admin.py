@@ -16,6 +16,7 @@ from integrations.connections.models import (
     ConnectionEvent,
     ExportSettings,
 )
+from integrations.core.admin_history import AuditedReadOnlyAdmin
 
 
 class ConnectionEventInline(admin.TabularInline[ConnectionEvent, Connection]):
@@ -80,7 +81,7 @@ class ConnectionAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ExportSettings)
-class ExportSettingsAdmin(SimpleHistoryAdmin):
+class ExportSettingsAdmin(AuditedReadOnlyAdmin):
     list_display = (
         "connection",
         "transfer_attachments",
@@ -96,7 +97,7 @@ class ExportSettingsAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(AccountMapping)
-class AccountMappingAdmin(SimpleHistoryAdmin):
+class AccountMappingAdmin(AuditedReadOnlyAdmin):
     list_display = (
         "connection",
         "wallet_accounts",
