@@ -81,6 +81,24 @@ def test_page_prefills_from_the_account_each_category_came_from(
     assert page.context["unmapped"] == 1  # the hand-made category
 
 
+def test_archived_category_of_an_inactive_account_is_not_prefilled(
+    connection: Connection, pleo: FakePleo
+) -> None:
+    pleo.accounts["pleo-acc-7999"] = chart_account("7999", "Closed expense", tax="1", archived=True)
+    client = _client("finance", "finn")
+    form = client.get(_url(connection)).context["form"]
+    assert form.initial["account_pleo-acc-7999"] == ""
+    # Saving the page as shown (every row, as a browser sends it) is accepted.
+    shown = {name: form.initial.get(name, "") or "" for name in form.fields}
+    saved = client.post(_url(connection), shown)
+    assert saved.status_code == 302, saved.content.decode()[:2000]
+    assert set(
+        CategoryMapping.objects.filter(connection=connection).values_list(
+            "pleo_account_id", flat=True
+        )
+    ) == {"pleo-acc-6540", "pleo-acc-7140"}
+
+
 def test_finance_maps_categories_and_pleo_gets_the_tax_codes(
     connection: Connection, pleo: FakePleo
 ) -> None:

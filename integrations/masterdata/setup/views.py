@@ -195,7 +195,10 @@ def _category_rows(
     connection: Connection, categories: list[Any]
 ) -> tuple[dict[str, tuple[str, str]], dict[str, CategoryMapping]]:
     """Initial (account, tax code) per Pleo category: the saved mapping, else the Visma.net
-    account the category was created from (its external id) with that account's VAT category."""
+    account the category was created from (its external id) with that account's VAT category.
+
+    No suggestion for an archived category or an inactive account: saving the page would then
+    be refused for a row the user never touched."""
     mappings = {m.pleo_account_id: m for m in CategoryMapping.objects.filter(connection=connection)}
     accounts = {
         a.number: a
@@ -211,9 +214,10 @@ def _category_rows(
                 mapping.visma_account_number,
                 mapping.default_vat_category,
             )
-        elif category.external_id in accounts:
+        elif category.external_id in accounts and not category.archived:
             account = accounts[category.external_id]
-            rows[category.pleo_account_id] = (account.number, account.tax_category)
+            if account.active:
+                rows[category.pleo_account_id] = (account.number, account.tax_category)
     return rows, mappings
 
 
