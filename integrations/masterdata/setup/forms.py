@@ -63,8 +63,13 @@ def vat_category_choices(*, connection: Connection, current: Iterable[str] = ())
 
 
 def _select(choices: Choices, *, label: str, help_text: str = "") -> forms.CharField:
+    # aria-label: in the Tags and Categories tables the field stands in a cell, without a
+    # <label>; screen readers (and browser tests) still find it by its label.
     return forms.CharField(
-        required=False, label=label, help_text=help_text, widget=forms.Select(choices=choices)
+        required=False,
+        label=label,
+        help_text=help_text,
+        widget=forms.Select(choices=choices, attrs={"aria-label": label}),
     )
 
 
@@ -176,8 +181,11 @@ class TagsForm(forms.Form):
                 (value.value_id, f"{value.value_id} {value.description}")
                 for value in segment.values.filter(active=True).order_by("value_id")
             ]
+            synced_label = f"Sync {segment.description} as a Pleo tag group"
             self.fields[f"synced_{segment.segment_id}"] = forms.BooleanField(
-                required=False, label=f"Sync {segment.description} as a Pleo tag group"
+                required=False,
+                label=synced_label,
+                widget=forms.CheckboxInput(attrs={"aria-label": synced_label}),
             )
             self.fields[f"default_{segment.segment_id}"] = _select(
                 _with_current(values, [initial[f"default_{segment.segment_id}"]]),
