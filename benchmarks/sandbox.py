@@ -1,0 +1,88 @@
+"""The sandboxes' control API, as the benchmarks use it (integrations/sandbox/README.md)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import requests
+
+from benchmarks.measure import endpoint_of
+
+# Visma.net's documented production budget per company and hour (sandbox README, "Budget").
+VISMA_HOURLY_BUDGET = 15_000
+SERVICES = ("visma", "pleo")
+
+
+class Sandboxes:
+    def __init__(self, base_url: str, *, session: requests.Session | None = None) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.session = session or requests.Session()
+
+    def url(self, service: str, path: str) -> str:
+        return f"{self.base_url}/sandbox/{service}/_control/{path}"
+
+    def _post(self, service: str, path: str, body: Any, *, timeout: float = 120) -> Any:
+        response = self.session.post(self.url(service, path), json=body, timeout=timeout)
+        if response.status_code >= 400:
+            raise RuntimeError(
+                f"{service} _control/{path} answered {response.status_code}: {response.text[:500]}"
+            )
+        return response.json() if response.content else None
+
+    def reset_and_seed_demo(self) -> None:
+        for service in SERVICES:
+            self._post(service, "reset", {})
+            self._post(service, "seed", {"preset": "demo"})
+
+    def latency(self, ms: int) -> None:
+        for service in SERVICES:
+            self._post(service, "latency", {"ms": ms})
+
+    def pleo_webhooks_sync(self) -> None:
+        """Deliver webhooks inline: a control call answers after its webhook was handled."""
+        self._post("pleo", "webhooks", {"sync": True})
+
+    def visma_budget_fresh(self) -> None:
+        """A fresh one-hour window of the production budget, so each measured phase starts
+        where a scheduled run would and a phase that needs more than the budget shows it."""
+        self._post("visma", "budget", {"hourly": VISMA_HOURLY_BUDGET})
+
+    def visma_seed(
+        self, records: Mapping[str, Sequence[dict[str, Any]]], *, chunk: int = 1000
+    ) -> None:
+        """Explicit records, `chunk` at a time (one request each keeps every request short)."""
+        for kind, rows in records.items():
+            for start in range(0, len(rows), chunk):
+                self._post("visma", "seed", {kind: list(rows[start : start + chunk])})
+
+    def visma_state(self) -> dict[str, Any]:
+        response = self.session.get(self.url("visma", "state"), timeout=300)
+        response.raise_for_status()
+        return dict(response.json())
+
+    def pleo_state(self, company: str = "demo-company") -> dict[str, Any]:
+        response = self.session.get(
+            self.url("pleo", "state"), params={"companyId": company}, timeout=300
+        )
+        response.raise_for_status()
+        return dict(response.json())
+
+    def pleo_export_job_create(self, items: Iterable[dict[str, Any]]) -> dict[str, Any]:
+        return dict(self._post("pleo", "export-jobs", {"items": list(items)}, timeout=600))
+
+    def requests_forget(self) -> None:
+        for service in SERVICES:
+            self.session.delete(self.url(service, "requests"), timeout=120).raise_for_status()
+
+    def requests_received(self) -> Counter[tuple[str, str, str]]:
+        """What each service received since `requests_forget()`, by (service, method,
+        endpoint): the remote side's count, to check the integration's own ApiCall log."""
+        counts: Counter[tuple[str, str, str]] = Counter()
+        for service in SERVICES:
+            response = self.session.get(self.url(service, "requests"), timeout=600)
+            response.raise_for_status()
+            for row in response.json()["requests"]:
+                counts[(service, row["method"], endpoint_of(row["path"]))] += 1
+        return counts
