@@ -314,9 +314,16 @@ def page_params(request: HttpRequest) -> tuple[int, int]:
     return number, min(size, MAX_PAGE_SIZE)
 
 
-def paged(request: HttpRequest, records: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One page of records, each with `metadata{totalCount, maxPageSize}`."""
+def paged(
+    request: HttpRequest,
+    records: Sequence[Any],
+    shape: Callable[[Any], dict[str, Any]] | None = None,
+) -> list[dict[str, Any]]:
+    """One page of records, each with `metadata{totalCount, maxPageSize}`. With `shape`,
+    `records` are rows and only the page's rows are shaped (a shape may query per row)."""
     number, size = page_params(request)
     chunk = records[(number - 1) * size : number * size]
+    if shape is not None:
+        chunk = [shape(row) for row in chunk]
     meta = {"totalCount": len(records), "maxPageSize": MAX_PAGE_SIZE}
     return [{**record, "metadata": meta} for record in chunk]

@@ -277,7 +277,8 @@ def suppliers(request: HttpRequest, company: Company) -> HttpResponse:
     if request.GET.get("name"):
         needle = request.GET["name"].lower()
         rows = [r for r in rows if needle in r.name.lower()]
-    return json_answer(paged(request, [dto.supplier_dto(s) for s in rows]))
+    # Shape only the requested page: supplier_dto looks up four related rows per supplier.
+    return json_answer(paged(request, rows, shape=dto.supplier_dto))
 
 
 def _etag(s: Supplier) -> str:
