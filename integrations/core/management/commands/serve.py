@@ -9,6 +9,7 @@ import time
 from typing import Any
 
 from django.conf import settings
+from django.core.management import call_command, get_commands
 from django.core.management.base import BaseCommand, CommandParser
 
 
@@ -30,6 +31,9 @@ class Command(BaseCommand):
             "--workers", "2", "--threads", "8", "--worker-class", "gthread",
             "--timeout", "120", "--access-logfile", "-",
         ]  # fmt: skip
+        if not options["no_worker"] and "export_resume" in get_commands():
+            # Jobs left running by a crash continue as soon as the worker is up.
+            call_command("export_resume")
         processes = [subprocess.Popen(web)]  # noqa: S603
         if not options["no_worker"]:
             processes.append(subprocess.Popen([sys.executable, "manage.py", "qcluster"]))
