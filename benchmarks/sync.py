@@ -229,8 +229,8 @@ def sync_report_text(report: SyncReport, *, command: str, context: Sequence[str]
         "",
         holdings,
         "",
-        f"(b) Pleo writes: {unchanged.calls_to('pleo', writes_only=True)}; Visma.net reads per "
-        f"record type: {_visma_reads(unchanged)}.",
+        f"(b) Pleo writes: {unchanged.calls_to('pleo', writes_only=True)}; Visma.net requests "
+        f"per record type (pages of up to 500): {_visma_reads(unchanged)}.",
         f"(c) renamed suppliers: {report.changed_suppliers}; Pleo writes: "
         f"{report.phase('(c)').figures.calls_to('pleo', writes_only=True)}.",
         "(b) and (c) read incrementally: Visma.net returns what changed since the previous read "
