@@ -103,6 +103,32 @@ def run_status(*, run: ExportRun) -> dict[str, Any]:
 # -- items -----------------------------------------------------------------------------------
 
 
+# Pleo's spend types as a finance user names them.
+EXPENSE_TYPE_LABELS = {
+    "card_purchase": "Card purchase",
+    "card_invoice": "Card invoice",
+    "out_of_pocket": "Out of pocket",
+    "mileage": "Mileage",
+    "per_diem": "Per diem",
+    "external_reimbursement": "Reimbursement (external)",
+    "direct_reimbursement": "Reimbursement",
+    "invoice": "Invoice",
+    "invoice_payment": "Invoice payment",
+    "chargeback": "Chargeback",
+    "refund": "Refund",
+    "cashback": "Cashback",
+    "atm_withdrawal": "ATM withdrawal",
+    "wallet_topup": "Wallet top-up",
+    "wallet_unload": "Wallet unload",
+    "personal_spend": "Personal spend",
+    "fee": "Fee",
+}
+
+
+def expense_type_label(expense_type: str) -> str:
+    return EXPENSE_TYPE_LABELS.get(expense_type, expense_type.replace("_", " ").capitalize())
+
+
 @dataclass(frozen=True)
 class ItemRow:
     item: ExportItem
@@ -113,6 +139,24 @@ class ItemRow:
     supplier: str
     user: str
     pleo_url: str | None
+
+    @property
+    def expense_type_label(self) -> str:
+        return expense_type_label(self.expense_type) if self.expense_type else ""
+
+    @property
+    def document_label(self) -> str:
+        """What the Visma.net number is: a journal transaction or a supplier document."""
+        kind = self.item.visma_document_type
+        if not self.item.visma_number:
+            return ""
+        if kind == "journal":
+            return f"Journal {self.item.visma_number}"
+        if kind == "CreditAdj":
+            return f"Credit note {self.item.visma_number}"
+        if kind == "Invoice":
+            return f"Supplier invoice {self.item.visma_number}"
+        return self.item.visma_number
 
 
 def item_row(item: ExportItem) -> ItemRow:

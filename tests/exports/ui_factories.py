@@ -85,6 +85,7 @@ def item_make(
     reason_type: str = "",
     reason: str = "",
     visma_number: str = "",
+    visma_document_type: str = "",
     **payload_kwargs: Any,
 ) -> ExportItem:
     return ExportItem.objects.create(
@@ -97,6 +98,7 @@ def item_make(
         failure_reason_type=reason_type,
         failure_reason=reason,
         visma_number=visma_number,
+        visma_document_type=visma_document_type,
         visma_url=(
             f"https://integration.visma.net/API/controller/api/v1/journaltransaction/{visma_number}"
             if visma_number
