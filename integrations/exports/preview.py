@@ -23,7 +23,7 @@ from integrations.exports.planner import (
     plan_item,
 )
 from integrations.exports.preflight import MirrorSnapshot, period_check, preflight_problems
-from integrations.exports.selectors import FixLink, fix_link
+from integrations.exports.selectors import FixLink, expense_type_label, fix_link
 from integrations.masterdata.setup.selectors import (
     export_config_for_connection,
     mirror_snapshot_for_connection,
@@ -80,6 +80,10 @@ class PreviewItem:
     @property
     def ready(self) -> bool:
         return self.document is not None and not self.problems
+
+    @property
+    def expense_type_label(self) -> str:
+        return expense_type_label(self.expense_type) if self.expense_type else ""
 
 
 @dataclass(frozen=True)
