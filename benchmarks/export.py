@@ -19,7 +19,7 @@ import requests
 from benchmarks.company import Scale
 from benchmarks.export_items import PleoCompany, export_items
 from benchmarks.measure import Figures, measure
-from benchmarks.report import calls_table, heading, mb, received_check, table
+from benchmarks.report import calls_table, heading, mb, queries_table, received_check, table
 from benchmarks.sandbox import Sandboxes
 
 MODES: dict[str, dict[str, Any]] = {
@@ -198,6 +198,9 @@ def export_report_text(report: ExportReport, *, command: str, context: Sequence[
         "",
         "What Visma.net holds afterwards (new documents and attachments per mode):",
         outcome,
+        "",
+        "Database queries of the integration by statement and table (most frequent):",
+        queries_table(phases),
         "",
         "Remote calls by endpoint (ApiCall rows; per item):",
         calls_table(phases),

@@ -58,6 +58,7 @@ class Figures:
     peak_rss_bytes: int = 0
     peak_heap_bytes: int = 0
     received: Counter[tuple[str, str, str]] = field(default_factory=Counter)
+    query_kinds: Counter[str] = field(default_factory=Counter)
     notes: dict[str, Any] = field(default_factory=dict)
 
     def calls_to(self, service: str, *, writes_only: bool = False) -> int:
@@ -100,8 +101,19 @@ def _peak_rss() -> int:
     return int(peak if sys.platform == "darwin" else peak * 1024)
 
 
+_TABLE = re.compile(r"\b(?:FROM|INTO|UPDATE)\s+\"?([\w.]+)", re.IGNORECASE)
+
+
+def query_kind(sql: str) -> str:
+    """`SELECT masterdata_vismasupplier`: the statement and its first table, to see which
+    query runs once per record."""
+    verb = sql.lstrip().split(None, 1)[0].upper() if sql.strip() else "?"
+    found = _TABLE.search(sql)
+    return f"{verb} {found.group(1)}" if found else verb
+
+
 @contextmanager
-def _count_queries() -> Iterator[Callable[[], int]]:
+def _count_queries(kinds: Counter[str]) -> Iterator[Callable[[], int]]:
     from django.db import connection
 
     count = 0
@@ -111,6 +123,7 @@ def _count_queries() -> Iterator[Callable[[], int]]:
     ) -> Any:
         nonlocal count
         count += 1
+        kinds[query_kind(sql)] += 1
         return execute(sql, params, many, context)
 
     with connection.execute_wrapper(wrapper):
@@ -128,7 +141,7 @@ def measure(figures: Figures) -> Iterator[Figures]:
     if tracing:
         tracemalloc.reset_peak()
     _peak_rss_reset()
-    with _count_queries() as queries:
+    with _count_queries(figures.query_kinds) as queries:
         started = time.perf_counter()
         try:
             yield figures

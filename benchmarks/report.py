@@ -5,6 +5,7 @@ from __future__ import annotations
 import platform
 import shlex
 import sys
+from collections import Counter
 from collections.abc import Sequence
 
 from benchmarks.measure import Figures
@@ -82,3 +83,21 @@ def received_check(phases: Sequence[Figures]) -> str:
             parts.append(f"{service} logged {logged:,} / received {received:,}")
         lines.append(f"  {f.label}: " + "; ".join(parts))
     return "Cross-check, ApiCall rows vs the sandboxes' request logs:\n" + "\n".join(lines)
+
+
+def queries_table(phases: Sequence[Figures], *, top: int = 8) -> str:
+    """The most frequent database queries (statement and table) of each phase, per record."""
+    kinds = Counter[str]()
+    for f in phases:
+        kinds.update(f.query_kinds)
+    headers = ["statement table"]
+    for f in phases:
+        headers += [f"{f.label[:3]} queries", f"{f.label[:3]} /{f.unit[:-1] or f.unit}"]
+    rows: list[list[Cell]] = []
+    for kind, _ in kinds.most_common(top):
+        row: list[Cell] = [kind]
+        for f in phases:
+            n = f.query_kinds.get(kind, 0)
+            row += [n, f"{f.per_record(n):.2f}" if n else ""]
+        rows.append(row)
+    return table(headers, rows)

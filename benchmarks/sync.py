@@ -17,7 +17,7 @@ import requests
 
 from benchmarks.company import SEGMENTS, Scale, company_records, suppliers_changed
 from benchmarks.measure import Figures, measure
-from benchmarks.report import calls_table, heading, mb, received_check, table
+from benchmarks.report import calls_table, heading, mb, queries_table, received_check, table
 from benchmarks.sandbox import Sandboxes
 
 # One read per record type in a sync with nothing changed (DESIGN §4, master data).
@@ -239,6 +239,9 @@ def sync_report_text(report: SyncReport, *, command: str, context: Sequence[str]
         "(the supplier pages above): a worst case for an hourly schedule.",
         "'remote s' is the time spent waiting on the sandboxes (sum of ApiCall durations); "
         "'DB queries' are the benchmark process's own (the integration), not the sandboxes'.",
+        "",
+        "Database queries of the integration by statement and table (most frequent):",
+        queries_table(phases),
         "",
         "Remote calls by endpoint (ApiCall rows; per processed record):",
         calls_table(phases),
