@@ -58,7 +58,7 @@ test-postgres: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy config integrations
+	$(BIN)/mypy config integrations benchmarks
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix .

@@ -301,6 +301,9 @@ def vendor_write(*, pleo: PleoClient, op: Op) -> str:
     ).id
 
 
+VENDOR_SEARCH_BY_ID_LIMIT = 2000
+
+
 def vendors_push(*, pleo: PleoClient, connection: Connection, tally: Tally, full: bool) -> None:
     base = base_currency(connection=connection)
     rows = list(VismaSupplier.objects.filter(connection=connection))
@@ -308,7 +311,9 @@ def vendors_push(*, pleo: PleoClient, connection: Connection, tally: Tally, full
 
     def fetch(wanted: Sequence[Desired]) -> list[Current]:
         # Reference: pleo-external-vendors-api-openapi.yml POST /v1/vendors:search
-        if full or len(wanted) > 100:
+        # The client searches external ids in chunks of 100: for a few thousand changed
+        # suppliers that is still far fewer calls than paging through every Pleo vendor.
+        if full or len(wanted) > VENDOR_SEARCH_BY_ID_LIMIT:
             found = pleo.vendors_search()
         else:
             found = pleo.vendors_search(external_ids=[d.key for d in wanted])
