@@ -5,7 +5,7 @@ no longer returns as inactive (mirror rows are never deleted)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -250,159 +250,143 @@ def suppliers_read(*, client: VismaClient, connection: Connection, full: bool) -
     return len(records)
 
 
+def _mirror_list(
+    *,
+    connection: Connection,
+    model: type[models.Model],
+    key_field: str,
+    records: Sequence[Any],
+    key: Callable[[Any], str],
+    defaults: Callable[[Any], dict[str, Any]],
+    deactivate_missing: bool = True,
+) -> int:
+    """Store one unfiltered Visma.net list: upsert each record, deactivate those gone."""
+    for record in records:
+        lookup: dict[str, Any] = {"connection": connection, key_field: key(record)}
+        model._default_manager.update_or_create(
+            defaults={**defaults(record), "raw": _raw(record)}, **lookup
+        )
+    if deactivate_missing:
+        _deactivate_missing(
+            model._default_manager.filter(connection=connection),
+            key_field,
+            [key(r) for r in records],
+        )
+    return len(records)
+
+
 def currencies_read(*, client: VismaClient, connection: Connection) -> int:
     # Reference: specs/visma-net/openapi-subset.json GET /v1/currency
-    records = client.currencies_list()
-    for c in records:
-        VismaCurrency.objects.update_or_create(
-            connection=connection,
-            currency_id=c.id,
-            defaults={
-                "description": c.description or "",
-                "is_base": c.is_base,
-                "decimal_precision": c.decimal_precision,
-                "active": True,
-                "raw": _raw(c),
-            },
-        )
-    _deactivate_missing(
-        VismaCurrency.objects.filter(connection=connection), "currency_id", [c.id for c in records]
+    return _mirror_list(
+        connection=connection,
+        model=VismaCurrency,
+        key_field="currency_id",
+        records=client.currencies_list(),
+        key=lambda c: c.id,
+        defaults=lambda c: {
+            "description": c.description or "",
+            "is_base": c.is_base,
+            "decimal_precision": c.decimal_precision,
+            "active": True,
+        },
     )
-    return len(records)
 
 
 def reference_read(*, client: VismaClient, connection: Connection) -> int:
     """The short lists the pages and the exporter choose from; each is one unfiltered read."""
     count = currencies_read(client=client, connection=connection)
-
     # Reference: specs/visma-net/openapi-subset.json GET /v1/paymentmethod
-    methods = client.payment_methods_list()
-    for m in methods:
-        VismaPaymentMethod.objects.update_or_create(
-            connection=connection,
-            payment_method_id=m.id,
-            defaults={
-                "description": m.description or "",
-                "active": m.active,
-                "use_in_ap": m.use_in_ap,
-                "raw": _raw(m),
-            },
-        )
-    _deactivate_missing(
-        VismaPaymentMethod.objects.filter(connection=connection),
-        "payment_method_id",
-        [m.id for m in methods],
+    count += _mirror_list(
+        connection=connection,
+        model=VismaPaymentMethod,
+        key_field="payment_method_id",
+        records=client.payment_methods_list(),
+        key=lambda m: m.id,
+        defaults=lambda m: {
+            "description": m.description or "",
+            "active": m.active,
+            "use_in_ap": m.use_in_ap,
+        },
     )
-
     # Reference: specs/visma-net/openapi-subset.json GET /v1/branch
-    branches = client.branches_list()
-    for b in branches:
-        VismaBranch.objects.update_or_create(
-            connection=connection,
-            number=b.number,
-            defaults={
-                "name": b.name or "",
-                "is_main": b.is_main,
-                "active": b.active,
-                "currency": b.currency or "",
-                "raw": _raw(b),
-            },
-        )
-    _deactivate_missing(
-        VismaBranch.objects.filter(connection=connection), "number", [b.number for b in branches]
+    count += _mirror_list(
+        connection=connection,
+        model=VismaBranch,
+        key_field="number",
+        records=client.branches_list(),
+        key=lambda b: b.number,
+        defaults=lambda b: {
+            "name": b.name or "",
+            "is_main": b.is_main,
+            "active": b.active,
+            "currency": b.currency or "",
+        },
     )
-
     # Reference: specs/visma-net/openapi-subset.json GET /v1/financialperiod
-    periods = client.financial_periods_list()
-    for p in periods:
-        VismaFinancialPeriod.objects.update_or_create(
-            connection=connection,
-            period_id=p.period_id,
-            defaults={
-                "year": p.year,
-                "period": p.period,
-                "start_date": p.start_date,
-                "end_date": p.end_date,
-                "active": p.active,
-                "closed_in_gl": p.closed_in_gl,
-                "closed_in_ap": p.closed_in_ap,
-                "raw": _raw(p),
-            },
-        )
-
+    # Periods carry their own `active` flag and are never deactivated by absence.
+    count += _mirror_list(
+        connection=connection,
+        model=VismaFinancialPeriod,
+        key_field="period_id",
+        records=client.financial_periods_list(),
+        key=lambda p: p.period_id,
+        defaults=lambda p: {
+            "year": p.year,
+            "period": p.period,
+            "start_date": p.start_date,
+            "end_date": p.end_date,
+            "active": p.active,
+            "closed_in_gl": p.closed_in_gl,
+            "closed_in_ap": p.closed_in_ap,
+        },
+        deactivate_missing=False,
+    )
     # Reference: specs/visma-net/openapi-subset.json GET /v1/supplierClass
-    classes = client.supplier_classes_list()
-    for sc in classes:
-        VismaSupplierClass.objects.update_or_create(
-            connection=connection,
-            supplier_class_id=sc.id,
-            defaults={
-                "description": sc.description or "",
-                "payment_method_id": sc.payment_method_id or "",
-                "active": True,
-                "raw": _raw(sc),
-            },
-        )
-    _deactivate_missing(
-        VismaSupplierClass.objects.filter(connection=connection),
-        "supplier_class_id",
-        [c.id for c in classes],
+    count += _mirror_list(
+        connection=connection,
+        model=VismaSupplierClass,
+        key_field="supplier_class_id",
+        records=client.supplier_classes_list(),
+        key=lambda sc: sc.id,
+        defaults=lambda sc: {
+            "description": sc.description or "",
+            "payment_method_id": sc.payment_method_id or "",
+            "active": True,
+        },
     )
-
     # Reference: specs/visma-net/openapi-subset.json GET /v1/creditTerm
-    terms = client.credit_terms_list()
-    for t in terms:
-        VismaCreditTerm.objects.update_or_create(
-            connection=connection,
-            credit_terms_id=t.id,
-            defaults={"description": t.description or "", "active": True, "raw": _raw(t)},
-        )
-    _deactivate_missing(
-        VismaCreditTerm.objects.filter(connection=connection),
-        "credit_terms_id",
-        [t.id for t in terms],
+    count += _mirror_list(
+        connection=connection,
+        model=VismaCreditTerm,
+        key_field="credit_terms_id",
+        records=client.credit_terms_list(),
+        key=lambda t: t.id,
+        defaults=lambda t: {"description": t.description or "", "active": True},
     )
-
     # Reference: specs/visma-net/openapi-subset.json GET /v1/cashaccount
-    cash = client.cash_accounts_list()
-    for ca in cash:
-        VismaCashAccount.objects.update_or_create(
-            connection=connection,
-            number=ca.number,
-            defaults={
-                "description": ca.description or "",
-                "currency": ca.currency or "",
-                "active": True,
-                "raw": _raw(ca),
-            },
-        )
-    _deactivate_missing(
-        VismaCashAccount.objects.filter(connection=connection), "number", [c.number for c in cash]
+    count += _mirror_list(
+        connection=connection,
+        model=VismaCashAccount,
+        key_field="number",
+        records=client.cash_accounts_list(),
+        key=lambda ca: ca.number,
+        defaults=lambda ca: {
+            "description": ca.description or "",
+            "currency": ca.currency or "",
+            "active": True,
+        },
     )
-
     # Reference: specs/visma-net/openapi-subset.json GET /v1/vatZone
-    zones = client.vat_zones_list()
-    for z in zones:
-        VismaVatZone.objects.update_or_create(
-            connection=connection,
-            vat_zone_id=z.id,
-            defaults={
-                "description": z.description or "",
-                "default_vat_category": z.default_vat_category or "",
-                "active": True,
-                "raw": _raw(z),
-            },
-        )
-    _deactivate_missing(
-        VismaVatZone.objects.filter(connection=connection), "vat_zone_id", [z.id for z in zones]
+    count += _mirror_list(
+        connection=connection,
+        model=VismaVatZone,
+        key_field="vat_zone_id",
+        records=client.vat_zones_list(),
+        key=lambda z: z.id,
+        defaults=lambda z: {
+            "description": z.description or "",
+            "default_vat_category": z.default_vat_category or "",
+            "active": True,
+        },
     )
-    return (
-        count
-        + len(methods)
-        + len(branches)
-        + len(periods)
-        + len(classes)
-        + len(terms)
-        + len(cash)
-        + len(zones)
-    )
+    return count
