@@ -101,6 +101,47 @@ PLEO_AUTH_URL = env.str("PLEO_AUTH_URL", default="https://auth.pleo.io").rstrip(
 PLEO_API_URL = env.str("PLEO_API_URL", default="https://external.pleo.io").rstrip("/")
 PLEO_CLIENT_ID = env.str("PLEO_CLIENT_ID", default="")
 PLEO_CLIENT_SECRET = env.str("PLEO_CLIENT_SECRET", default="")
+# The OAuth scopes asked of Pleo (space- or comma-separated). They must match the scopes the
+# Pleo application is registered with, or Pleo refuses the consent. The default is what the
+# integration uses: the documented export and master-data scopes (developers.pleo.io, API scopes)
+# plus the tag-group and tax-code names from Pleo's production scope list.
+PLEO_SCOPES: list[str] = (
+    env.str(
+        "PLEO_SCOPES",
+        default=(
+            "export-jobs:read export-jobs:write export-items:read accounts:read accounts:write "
+            "vendors:read vendors:write tag-groups:read tag-groups:write tax-codes:read "
+            "tax-codes:write"
+        ),
+    )
+    .replace(",", " ")
+    .split()
+)
+# The Visma.net ERP API scopes asked of Visma Connect. The integration reads, creates and updates
+# (documents, suppliers, releases, attachments) and never deletes, so `delete` is not asked for
+# unless configured here.
+VISMA_SERVICE_SCOPES: list[str] = (
+    env.str(
+        "VISMA_SERVICE_SCOPES",
+        default=(
+            "vismanet_erp_service_api:read vismanet_erp_service_api:create "
+            "vismanet_erp_service_api:update"
+        ),
+    )
+    .replace(",", " ")
+    .split()
+)
+VISMA_INTERACTIVE_SCOPES: list[str] = (
+    env.str(
+        "VISMA_INTERACTIVE_SCOPES",
+        default=(
+            "openid offline_access vismanet_erp_interactive_api:read "
+            "vismanet_erp_interactive_api:create vismanet_erp_interactive_api:update"
+        ),
+    )
+    .replace(",", " ")
+    .split()
+)
 # Connect and read timeouts (seconds) for every remote call.
 REMOTE_CONNECT_TIMEOUT = env.float("REMOTE_CONNECT_TIMEOUT", default=5.0)
 REMOTE_READ_TIMEOUT = env.float("REMOTE_READ_TIMEOUT", default=60.0)

@@ -38,7 +38,6 @@ from integrations.connections.tokens import ConnectionTokenStore
 from integrations.core import errors
 from integrations.core.context import call_links
 from integrations.pleo.client import PleoOAuth
-from integrations.visma.client import INTERACTIVE_SCOPES
 
 logger = logging.getLogger(__name__)
 
@@ -326,9 +325,7 @@ def visma_connect_interactive_start(
         company_hint=tenant_id,
     )
     auth = visma_connect_for(connection=connection, tenant_id=tenant_id)
-    return auth.authorization_url(
-        redirect_uri=redirect_uri, state=pending.state, scopes=INTERACTIVE_SCOPES
-    )
+    return auth.authorization_url(redirect_uri=redirect_uri, state=pending.state)
 
 
 def visma_connect_interactive_finish(
@@ -386,7 +383,7 @@ def visma_token_fix(exc: errors.ApiError) -> str:
     if code == "invalid_scope":
         return (
             "The integration is not allowed the Visma.net API scopes it asks for. Approve the "
-            "integration for this company in the Visma App Store with read and create access."
+            "integration for this company in the Visma App Store with read, create and update access."
         )
     if code in ("invalid_grant", "no_refresh_token"):
         return "The Visma.net sign-in expired or was revoked. Connect Visma.net again."

@@ -21,28 +21,13 @@ from typing import Any
 from urllib.parse import urlencode
 
 import requests
+from django.conf import settings
 
 from integrations.core import errors
 from integrations.core.http import ApiClient
 from integrations.core.tokens import OAuthToken, TokenStore
 
 logger = logging.getLogger(__name__)
-
-# Documented export and master-data scopes (developers.pleo.io, api-scopes); the tag-group and
-# tax-code names come from Pleo's own production scope list in its community Go client.
-SCOPES: tuple[str, ...] = (
-    "export-jobs:read",
-    "export-jobs:write",
-    "export-items:read",
-    "accounts:read",
-    "accounts:write",
-    "vendors:read",
-    "vendors:write",
-    "tag-groups:read",
-    "tag-groups:write",
-    "tax-codes:read",
-    "tax-codes:write",
-)
 
 # RFC 7636 §4.1: 43-128 characters from the unreserved set.
 _VERIFIER = re.compile(r"^[A-Za-z0-9\-._~]{43,128}$")
@@ -138,10 +123,13 @@ class PleoOAuth:
         session: requests.Session | None = None,
         sleep: Callable[[float], None] = time.sleep,
         max_wait: float | None = None,
+        scopes: Sequence[str] | None = None,
     ) -> None:
         self.auth_url = auth_url.rstrip("/")
         self.client_id = client_id
         self.token_store = token_store
+        # One setting: the scopes must match the Pleo application's registration.
+        self.scopes = tuple(settings.PLEO_SCOPES if scopes is None else scopes)
         self.api = PleoTokenApi(
             self.auth_url,
             client_id=client_id,
@@ -162,14 +150,14 @@ class PleoOAuth:
         redirect_uri: str,
         state: str,
         code_verifier: str,
-        scopes: Sequence[str] = SCOPES,
+        scopes: Sequence[str] | None = None,
     ) -> str:
         # Reference: developers.pleo.io/docs/oauth (GET {auth_url}/oauth/authorize, PKCE S256 only)
         query = {
             "response_type": "code",
             "client_id": self.client_id,
             "redirect_uri": redirect_uri,
-            "scope": " ".join(scopes),
+            "scope": " ".join(self.scopes if scopes is None else scopes),
             "state": state,
             "code_challenge": code_challenge(code_verifier),
             "code_challenge_method": "S256",

@@ -6,14 +6,13 @@ endpoints (`reference_api.py`); `PleoOAuth` (`auth.py`) keeps its access token f
 
 from __future__ import annotations
 
-from integrations.pleo.auth import SCOPES, PleoOAuth, PleoTokenApi, code_challenge
+from integrations.pleo.auth import PleoOAuth, PleoTokenApi, code_challenge
 from integrations.pleo.export_api import ITEM_UPDATE_BATCH, MAX_FILE_BYTES, PleoExportApi
 from integrations.pleo.reference_api import PleoReferenceApi
 
 __all__ = [
     "ITEM_UPDATE_BATCH",
     "MAX_FILE_BYTES",
-    "SCOPES",
     "PleoClient",
     "PleoOAuth",
     "PleoTokenApi",

@@ -15,25 +15,11 @@ from typing import Any, ClassVar, NoReturn
 from urllib.parse import urlencode
 
 import requests
+from django.conf import settings
 
 from integrations.core import errors
 from integrations.core.http import ApiClient, RemoteError
 from integrations.core.tokens import OAuthToken, TokenStore
-
-SERVICE_SCOPES: tuple[str, ...] = (
-    "vismanet_erp_service_api:read",
-    "vismanet_erp_service_api:create",
-    "vismanet_erp_service_api:update",
-    "vismanet_erp_service_api:delete",
-)
-INTERACTIVE_SCOPES: tuple[str, ...] = (
-    "openid",
-    "offline_access",
-    "vismanet_erp_interactive_api:read",
-    "vismanet_erp_interactive_api:create",
-    "vismanet_erp_interactive_api:update",
-    "vismanet_erp_interactive_api:delete",
-)
 
 # OAuth error codes (RFC 6749 §5.2, plus Visma Connect's `invalid_tenant`) that no retry fixes:
 # a person has to change something, and the message says what.
@@ -54,7 +40,8 @@ _FIX_HINTS: dict[str, str] = {
     ),
     "invalid_scope": (
         "Visma Connect refused the requested scopes: give the application the Visma.net ERP "
-        "API scopes (read, create, update, delete) in the Visma Developer Portal."
+        "API scopes it asks for (read, create, update; see VISMA_SERVICE_SCOPES) in the Visma "
+        "Developer Portal."
     ),
     "invalid_grant": (
         "The Visma.net authorisation has expired or was revoked: connect the company to "
@@ -91,7 +78,7 @@ class VismaConnect:
         token_store: TokenStore,
         session: requests.Session | None = None,
         interactive: bool = False,
-        service_scopes: Sequence[str] = SERVICE_SCOPES,
+        service_scopes: Sequence[str] | None = None,
     ) -> None:
         self.connect_url = connect_url.rstrip("/")
         self.client_id = client_id
@@ -101,13 +88,16 @@ class VismaConnect:
         # An interactive connection without a refresh token must be connected again by a
         # person; it never falls back to client credentials.
         self.interactive = interactive
-        self.service_scopes = tuple(service_scopes)
+        # Only what the integration uses (settings.VISMA_SERVICE_SCOPES: no delete by default).
+        self.service_scopes = tuple(
+            settings.VISMA_SERVICE_SCOPES if service_scopes is None else service_scopes
+        )
         self.http = VismaConnectHttp(self.connect_url, session=session)
 
     # -- interactive sign-in ---------------------------------------------------------------
 
     def authorization_url(
-        self, *, redirect_uri: str, state: str, scopes: Sequence[str] = INTERACTIVE_SCOPES
+        self, *, redirect_uri: str, state: str, scopes: Sequence[str] | None = None
     ) -> str:
         # Reference: https://docs.vismasoftware.no/vismanetapi/developer-portal/interactive-integrations
         query = urlencode(
@@ -115,7 +105,7 @@ class VismaConnect:
                 "response_type": "code",
                 "client_id": self.client_id,
                 "redirect_uri": redirect_uri,
-                "scope": " ".join(scopes),
+                "scope": " ".join(settings.VISMA_INTERACTIVE_SCOPES if scopes is None else scopes),
                 "state": state,
             }
         )

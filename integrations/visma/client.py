@@ -13,7 +13,7 @@ from typing import Any
 
 from integrations.core import errors
 from integrations.core.pagination import MAX_PAGES, PaginationError
-from integrations.visma.auth import INTERACTIVE_SCOPES, SERVICE_SCOPES, VismaConnect
+from integrations.visma.auth import VismaConnect
 from integrations.visma.base import location_id, modified_params, path_segment
 from integrations.visma.documents import VismaDocuments
 from integrations.visma.dto import supplier_dto
@@ -34,7 +34,7 @@ from integrations.visma.types import (
     VatZone,
 )
 
-__all__ = ["INTERACTIVE_SCOPES", "SERVICE_SCOPES", "VismaClient", "VismaConnect", "location_id"]
+__all__ = ["VismaClient", "VismaConnect", "location_id"]
 
 
 class VismaClient(VismaDocuments):

@@ -4,6 +4,7 @@ import base64
 import hashlib
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -12,7 +13,7 @@ import responses
 from integrations.core import errors
 from integrations.core.models import ApiCall
 from integrations.core.tokens import MemoryTokenStore, OAuthToken
-from integrations.pleo.auth import SCOPES, code_challenge
+from integrations.pleo.auth import code_challenge
 from integrations.pleo.client import PleoOAuth
 from tests.pleo.pleo_fixtures import (
     AUTH,
@@ -68,11 +69,30 @@ def test_authorization_url_carries_pkce_s256_state_and_scopes() -> None:
         "response_type": "code",
         "client_id": "client-id",
         "redirect_uri": "https://app.example/pleo/callback",
-        "scope": " ".join(SCOPES),
+        "scope": (
+            "export-jobs:read export-jobs:write export-items:read accounts:read accounts:write "
+            "vendors:read vendors:write tag-groups:read tag-groups:write tax-codes:read "
+            "tax-codes:write"
+        ),
         "state": "st4te",
         "code_challenge": code_challenge(verifier),
         "code_challenge_method": "S256",
     }
+
+
+def test_the_scopes_asked_of_pleo_come_from_the_pleo_scopes_setting(settings: Any) -> None:
+    # They must match the Pleo application's registration, which differs per installation.
+    settings.PLEO_SCOPES = ["export-jobs:read", "export-jobs:write", "export-items:read"]
+    oauth = make_oauth()
+
+    url = oauth.authorization_url(
+        redirect_uri="https://app.example/pleo/callback",
+        state="st4te",
+        code_verifier=PleoOAuth.new_code_verifier(),
+    )
+
+    scope = parse_qs(urlsplit(url).query)["scope"][0]
+    assert scope == "export-jobs:read export-jobs:write export-items:read"
 
 
 @pytest.mark.django_db

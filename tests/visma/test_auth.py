@@ -15,7 +15,7 @@ from django.utils import timezone
 from integrations.core import errors
 from integrations.core.models import ApiCall
 from integrations.core.tokens import MemoryTokenStore, OAuthToken
-from integrations.visma.auth import INTERACTIVE_SCOPES, SERVICE_SCOPES, VismaConnect
+from integrations.visma.auth import VismaConnect
 from integrations.visma.client import VismaClient
 
 CONNECT = "https://connect.example"
@@ -61,7 +61,10 @@ def test_one_client_credentials_token_serves_many_calls() -> None:
     assert sent == {
         "grant_type": "client_credentials",
         "tenant_id": TENANT,
-        "scope": " ".join(SERVICE_SCOPES),
+        "scope": (
+            "vismanet_erp_service_api:read vismanet_erp_service_api:create "
+            "vismanet_erp_service_api:update"
+        ),
         "client_id": "isv_app",
         "client_secret": "app-secret",
     }
@@ -139,10 +142,30 @@ def test_authorization_url_asks_for_the_interactive_scopes() -> None:
         "response_type": "code",
         "client_id": "isv_app",
         "redirect_uri": "https://app.example/visma/callback",
-        "scope": " ".join(INTERACTIVE_SCOPES),
+        "scope": (
+            "openid offline_access vismanet_erp_interactive_api:read "
+            "vismanet_erp_interactive_api:create vismanet_erp_interactive_api:update"
+        ),
         "state": "st-1",
     }
-    assert {"openid", "offline_access"} <= set(query["scope"].split())
+    # The integration never deletes in Visma.net, so it does not ask for the right to.
+    assert not any(scope.endswith(":delete") for scope in query["scope"].split())
+
+
+@pytest.mark.django_db
+@responses.activate
+def test_the_service_token_asks_for_the_configured_scopes(settings: Any) -> None:
+    settings.VISMA_SERVICE_SCOPES = [
+        "vismanet_erp_service_api:read",
+        "vismanet_erp_service_api:create",
+        "vismanet_erp_service_api:update",
+        "vismanet_erp_service_api:delete",
+    ]
+    responses.post(TOKEN_URL, json={"access_token": "tok-1", "expires_in": 3600})
+
+    assert make_auth(MemoryTokenStore()).access_token() == "tok-1"
+
+    assert form(token_calls()[0])["scope"].split() == settings.VISMA_SERVICE_SCOPES
 
 
 @pytest.mark.django_db
