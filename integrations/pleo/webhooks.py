@@ -4,7 +4,7 @@ Pleo sends `webhook-id` (`msg_…`), `webhook-timestamp` (unix seconds) and `web
 (`v1,<base64 HMAC-SHA256 of "{id}.{timestamp}.{body}">`, several separated by spaces while a
 secret rotates); the key is the base64 part of the subscription's `whsec_…` secret
 (notes/pleo-api.md §4; https://www.standardwebhooks.com/). The sandbox signs its deliveries with
-`signature_sign`, so both sides share this one implementation.
+the `standardwebhooks` package on its own, so a mistake here cannot hide behind shared code.
 """
 
 from __future__ import annotations

@@ -25,8 +25,8 @@ from typing import Any
 
 import requests
 from django.db import connection, transaction
+from standardwebhooks import Webhook
 
-from integrations.pleo.webhooks import signature_sign
 from integrations.sandbox.pleo import clock
 from integrations.sandbox.pleo.models import (
     Company,
@@ -55,7 +55,9 @@ def backoff_seconds(attempts: int) -> int:
 
 
 def signature_headers(*, secret: str, message_id: str, body: str, at: datetime) -> dict[str, str]:
-    signature = signature_sign(secret=secret, msg_id=message_id, timestamp=at, body=body)
+    # Signed with the Standard Webhooks reference library itself, never with the product's
+    # own helper: a stand-in sharing the receiver's code could not catch the receiver's mistakes.
+    signature = Webhook(secret).sign(message_id, at.astimezone(UTC), body)
     return {
         "webhook-id": message_id,
         "webhook-timestamp": str(int(at.timestamp())),
