@@ -81,6 +81,9 @@ def journal_transaction_dto(jt: JournalTransactionInput) -> dict[str, Any]:
         "hold": wrap(jt.hold),
     }
     _put(body, "branch", jt.branch)
+    if jt.create_vat_transaction:
+        # Sent only when true: a journal without VAT goes out exactly as before.
+        body["createVatTransaction"] = wrap(True)
     if jt.exchange_rate is not None:
         body["exchangeRate"] = wrap(number(jt.exchange_rate))
     lines: list[dict[str, Any]] = []

@@ -216,6 +216,9 @@ class JournalTransactionInput:
     branch: str | None = None
     hold: bool = False
     exchange_rate: Decimal | None = None
+    # A VAT transaction (GL301000 "Create VAT transactions"): the only kind of journal whose VAT
+    # reaches Visma.net's VAT report; its lines then carry `vat_id` (see the planner).
+    create_vat_transaction: bool = False
 
 
 @dataclass(frozen=True)

@@ -61,12 +61,13 @@ def demo_config(**changes: Any) -> ExportConfig:
         card_expenses_as_invoices=False,
         invoice_payment_method="PLEO",
         transfer_attachments=True,
+        # The sandbox's demo company: each category holds one VAT id (`vatCategoryLines`).
         vat_rates={
-            "1": VatInfo(Decimal("25")),
-            "11": VatInfo(Decimal("15")),
-            "13": VatInfo(Decimal("12")),
-            "0": VatInfo(Decimal("0")),
-            "86": VatInfo(Decimal("25"), reverse_charge=True),
+            "1": VatInfo(Decimal("25"), vat_id="IN25"),
+            "11": VatInfo(Decimal("15"), vat_id="IN15"),
+            "13": VatInfo(Decimal("12"), vat_id="IN12"),
+            "0": VatInfo(Decimal("0"), vat_id="NOVAT"),
+            "86": VatInfo(Decimal("25"), reverse_charge=True, vat_id="RC25"),
         },
         vendors=(
             VendorRef("50012", code="ADOBE", vat_registration_id="IE6364992H"),

@@ -27,6 +27,12 @@ class Failing:
 INVOICES = "Invoices are not exported by this integration: book this invoice in Visma.net "
 INVOICES += "directly and mark it as exported in Pleo"
 
+UNKNOWN_TAX_CODE_99 = (
+    "Tax code '99' on this expense does not exist in Visma.net: choose another tax code on the "
+    "expense in Pleo, or create the VAT category in Visma.net and sync tax codes on the Master "
+    "data sync page"
+)
+
 FAILURES = [
     Failing("invoice", dict(type="invoice"), "validation_failure", INVOICES),
     Failing("invoice_payment", dict(type="invoice_payment"), "validation_failure", INVOICES),
@@ -120,8 +126,13 @@ FAILURES = [
         "unknown tax code and no default VAT category",
         dict(lines=[line("100.00", "personal", tax_=tax("99", "0.25"))]),
         "tax_code_unknown",
-        "Tax code '99' does not exist in Visma.net: sync VAT categories to Pleo, or give "
-        "category 'Personal spend' a default VAT category on the Categories page",
+        UNKNOWN_TAX_CODE_99,
+    ),
+    Failing(
+        "unknown tax code on a category with a default VAT category: the code chosen stands",
+        dict(lines=[line("250.00", "office", tax_=tax("99", "0.10", amount="22.73"))]),
+        "tax_code_unknown",
+        UNKNOWN_TAX_CODE_99,
     ),
     Failing(
         "default VAT category unknown and nothing to compute from",

@@ -67,12 +67,12 @@ CASES = [
         ],
     ),
     Case(
-        "card_purchase: unknown Pleo tax code falls back to the category's default",
-        dict(lines=[line("250.00", "office", tax_=tax("99", "0.10", amount="22.73"))]),
+        "card_purchase: the Pleo tax code wins over the category's default VAT category",
+        dict(lines=[line("224.00", "office", tax_=tax("13", "0.12"))]),
         [
-            ("6800", "200.00", "0", "1", DEFAULT_SUB),
-            ("2710", "50.00", "0", None, DEFAULT_SUB),
-            ("1925", "0", "250.00", None, DEFAULT_SUB),
+            ("6800", "200.00", "0", "13", DEFAULT_SUB),
+            ("2710", "24.00", "0", None, DEFAULT_SUB),
+            ("1925", "0", "224.00", None, DEFAULT_SUB),
         ],
     ),
     Case(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 from integrations.core.money import quantize
@@ -47,11 +48,12 @@ class JournalBuilder:
         self._accounts: dict[str, AccountUse] = {}
         self._segments: dict[tuple[int, str], SegmentUse] = {}
         self._vat: dict[str, str] = {}
+        self.carries_vat = False
 
     def add(
         self, account: AccountUse, amount: Decimal, *, debit: bool,
         subaccount: tuple[SubaccountSegment, ...] = (), segments: tuple[SegmentUse, ...] = (),
-        vat_code_id: str | None = None,
+        vat_code_id: str | None = None, vat_id: str | None = None, vat_line: bool = False,
     ) -> None:  # fmt: skip
         if amount == 0:
             return
@@ -68,8 +70,10 @@ class JournalBuilder:
                 reference_number=self.reference,
                 subaccount=subaccount,
                 vat_code_id=vat_code_id,
+                vat_id=vat_id,
             )
         )
+        self.carries_vat = self.carries_vat or vat_line
         self._accounts.setdefault(account.account_number, account)
         for use in segments:
             self._segments.setdefault((use.segment_id, use.value), use)
@@ -85,8 +89,14 @@ class JournalBuilder:
         )
 
     def finish(self) -> tuple[JournalLineInput, ...]:
+        """The balanced lines; VAT ids only when the journal has a VAT amount to report.
+
+        A journal without VAT is sent exactly as before: no VAT ids, no VAT-transaction flag.
+        """
         assert_balanced(self.lines)
-        return tuple(self.lines)
+        if self.carries_vat:
+            return tuple(self.lines)
+        return tuple(replace(line, vat_id=None) for line in self.lines)
 
 
 def assert_balanced(lines: list[JournalLineInput] | tuple[JournalLineInput, ...]) -> None:
@@ -136,24 +146,32 @@ def _spend(
         subaccount, segments = line_subaccount(line.tags, config)
         if vat.category is not None and vat.source is not None:
             builder.note_vat(vat.category, vat.source)
+        # DESIGN §5 (Visma help "About VAT entries from the general ledger", GL301000): the
+        # taxable line carries the VAT id and the VAT category, each VAT line the VAT id only;
+        # the wallet or out-of-pocket line neither. Reverse charge puts the reverse VAT's id on
+        # both the input and the output VAT line.
+        vat_id = vat.vat_id if vat.category else None
         if vat.reverse_charge:
             # Nothing was paid for the VAT: the expense is the full amount, and input VAT
             # (deductible) and output VAT (owed) cancel out.
             builder.add(account.use, gross, debit=expense_debit, subaccount=subaccount,
-                        segments=segments, vat_code_id=vat.category)  # fmt: skip
+                        segments=segments, vat_code_id=vat.category, vat_id=vat_id)  # fmt: skip
             if vat.amount != 0:
                 builder.add(tax_account(config), vat.amount, debit=expense_debit,
-                            subaccount=balance_sub, segments=balance_segments)  # fmt: skip
+                            subaccount=balance_sub, segments=balance_segments,
+                            vat_id=vat_id, vat_line=True)  # fmt: skip
                 builder.add(output_vat_account(config), vat.amount, debit=not expense_debit,
-                            subaccount=balance_sub, segments=balance_segments)  # fmt: skip
+                            subaccount=balance_sub, segments=balance_segments,
+                            vat_id=vat_id, vat_line=True)  # fmt: skip
         else:
             builder.add(account.use, gross - vat.amount, debit=expense_debit,
-                        subaccount=subaccount, segments=segments,
-                        vat_code_id=vat.category)  # fmt: skip
+                        subaccount=subaccount, segments=segments, vat_code_id=vat.category,
+                        vat_id=vat_id)  # fmt: skip
             if vat.amount != 0:
                 # No vatCodeId here: it marks a taxable base, and the VAT amount is not one.
                 builder.add(tax_account(config), vat.amount, debit=expense_debit,
-                            subaccount=balance_sub, segments=balance_segments)  # fmt: skip
+                            subaccount=balance_sub, segments=balance_segments,
+                            vat_id=vat_id, vat_line=True)  # fmt: skip
     builder.add(counter, amounts.total, debit=not expense_debit, subaccount=balance_sub,
                 segments=balance_segments)  # fmt: skip
 

@@ -162,31 +162,38 @@ class LineVat:
     source: str | None
     amount: Decimal  # same sign as the line's gross amount
     reverse_charge: bool
+    vat_id: str | None = None  # the category's purchase (or reverse) VAT, sent as `vatId`
 
 
 def line_vat(
     line: ExportItemLine, account: ResolvedAccount, gross: Decimal, currency: str,
     config: ExportConfig,
 ) -> LineVat:  # fmt: skip
+    """The line's VAT category, amount and VAT id.
+
+    DESIGN §5: a tax code chosen in Pleo is used as given and fails the item when Visma.net does
+    not know it; the category's default VAT category applies only to a line without one.
+    """
     tax = line.tax
     code = tax.code if tax is not None else None
-    from_pleo = bool(code and code in config.vat_rates)
-    if from_pleo:
+    if code:
+        if code not in config.vat_rates:
+            raise PlanError(
+                "tax_code_unknown",
+                f"Tax code '{code}' on this expense does not exist in Visma.net: choose another "
+                "tax code on the expense in Pleo, or create the VAT category in Visma.net and "
+                "sync tax codes on the Master data sync page",
+            )
         category, source = code, f"Pleo tax code '{code}'"
     elif account.default_vat_category:
         category = account.default_vat_category
         source = f"the default VAT category of {account.use.what}"
-    elif code:
-        raise PlanError(
-            "tax_code_unknown",
-            f"Tax code '{code}' does not exist in Visma.net: sync VAT categories to Pleo, or "
-            f"give {account.use.what} a default VAT category on the {CATEGORIES_PAGE} page",
-        )
     else:
         return LineVat(None, None, quantize(Decimal(0), currency), False)
-    assert category is not None
+    from_pleo = bool(code)
     info = config.vat_rates.get(category)
     reverse = (tax is not None and tax.type == "reverse") or bool(info and info.reverse_charge)
+    vat_id = info.vat_id if info is not None else None
 
     if from_pleo and tax is not None and tax.amount is not None:
         if tax.amount.in_wallet.currency != currency:
@@ -196,7 +203,7 @@ def line_vat(
                 f"{currency}: correct the expense in Pleo",
             )
         amount = abs(tax.amount.in_wallet.value).copy_sign(gross)
-        return LineVat(category, source, quantize(amount, currency), reverse)
+        return LineVat(category, source, quantize(amount, currency), reverse, vat_id)
 
     if from_pleo and tax is not None and tax.rate is not None:
         rate = tax.rate  # Pleo: a fraction
@@ -210,7 +217,7 @@ def line_vat(
         )
     # Card amounts include VAT; reverse-charge VAT comes on top of what was paid.
     amount = gross * rate if reverse else gross * rate / (1 + rate)
-    return LineVat(category, source, quantize(amount, currency), reverse)
+    return LineVat(category, source, quantize(amount, currency), reverse, vat_id)
 
 
 # -- subaccounts -----------------------------------------------------------------------------

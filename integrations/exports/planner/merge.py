@@ -68,6 +68,9 @@ def _merge(plans: list[JournalPlan]) -> MergedJournal:
         transaction_date=max(p.transaction.transaction_date for p in plans),
         description=header_description(reference, text),
         lines=tuple(lines),
+        # One VAT-carrying item makes the whole journal a VAT transaction; each line keeps the
+        # VAT fields its own item gave it, so the items without VAT add plain lines.
+        create_vat_transaction=any(p.transaction.create_vat_transaction for p in plans),
     )
     return MergedJournal(
         reference=reference, transaction=transaction, line_owners=tuple(owners), item_ids=item_ids

@@ -89,6 +89,7 @@ def _plan(item: ExportItem, config: ExportConfig) -> JournalPlan | InvoicePlan:
         currency_id=builder.currency,
         lines=builder.finish(),
         branch=config.branch,
+        create_vat_transaction=builder.carries_vat,
     )
     return JournalPlan(
         reference=reference,

@@ -34,6 +34,10 @@ class VatInfo:
 
     rate: Decimal
     reverse_charge: bool = False
+    # The VAT id (`GET /v1/vat`) a journal line of this category is booked with: the category's
+    # purchase VAT, for reverse charge its reverse VAT. None when the category has none, which
+    # preflight reports before a journal with VAT is sent.
+    vat_id: str | None = None
 
 
 @dataclass(frozen=True)

@@ -89,6 +89,7 @@ def journal_from_json(data: dict[str, Any]) -> JournalTransactionInput:
         branch=data.get("branch"),
         hold=bool(data.get("hold")),
         exchange_rate=_decimal(data.get("exchange_rate")),
+        create_vat_transaction=bool(data.get("create_vat_transaction")),
     )
 
 
