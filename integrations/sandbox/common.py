@@ -39,7 +39,9 @@ View = Callable[..., HttpResponse]
 ErrorBody = Callable[[int, str], Any]
 
 RATE_LIMIT_WINDOW = timedelta(hours=1)
-FAULT_PATTERN = re.compile(r"^(status:[1-5]\d\d|delay:\d+|reset|lose_response)$")
+FAULT_PATTERN = re.compile(
+    r"^(status:[1-5]\d\d|delay:\d+|reset|lose_response|malformed:(no_data|not_json|truncated))$"
+)
 
 
 class BadJson(ValueError):
@@ -207,6 +209,44 @@ def _with_headers(response: HttpResponse, headers: dict[str, str]) -> HttpRespon
     return response
 
 
+def malformed(response: HttpResponse, kind: str) -> HttpResponse:
+    """The view's answer spoiled on its way out (the work behind it is done), as a flaky proxy
+    or a broken deploy of the remote service would hand it over, with the view's status code.
+
+    * `no_data`: a JSON object answer without its `data` member (a page that lacks its list);
+      an answer that is not such an object passes unchanged.
+    * `not_json`: an HTML page (the maintenance or login page a proxy serves) instead of JSON.
+    * `truncated`: the first half of the body, with a matching `Content-Length`, so the HTTP
+      exchange completes and only the JSON is cut off (`reset` covers the dropped connection).
+    """
+    raw = bytes(response.content) if not response.streaming else b""
+    spoiled: HttpResponse
+    if kind == "no_data":
+        try:
+            parsed = json.loads(raw) if raw else None
+        except ValueError:
+            parsed = None
+        if not isinstance(parsed, dict) or "data" not in parsed:
+            return response
+        parsed.pop("data")
+        spoiled = HttpResponse(
+            json.dumps(parsed), status=response.status_code, content_type=response["Content-Type"]
+        )
+    elif kind == "not_json":
+        page = b"<!DOCTYPE html><html><head><title>Service unavailable</title></head>"
+        page += b"<body><h1>We'll be right back</h1></body></html>"
+        spoiled = HttpResponse(page, status=response.status_code, content_type="text/html")
+    else:
+        content = raw[: len(raw) // 2]
+        spoiled = HttpResponse(
+            content,
+            status=response.status_code,
+            content_type=response.get("Content-Type", "application/json"),
+        )
+        spoiled["Content-Length"] = str(len(content))
+    return spoiled
+
+
 def sandbox_endpoint(
     service: str, *, rate_limited: bool = False, error_body: ErrorBody | None = None
 ) -> Callable[[View], View]:
@@ -272,6 +312,8 @@ def sandbox_endpoint(
             if rule is not None and rule.fault == "lose_response":
                 # The work is done and committed; only the answer is lost on the way back.
                 response = JsonResponse(make_error(504, "Gateway Timeout"), status=504, safe=False)
+            if rule is not None and rule.fault.startswith("malformed:"):
+                response = malformed(response, rule.fault.split(":", 1)[1])
             record.status = response.status_code
             return _with_headers(response, headers)
 
@@ -312,7 +354,8 @@ def fault_create(*, service: str, data: Any) -> FaultRule:
     fault = str(data.get("fault", ""))
     if not FAULT_PATTERN.match(fault):
         raise ValueError(
-            f"fault must be one of status:<code>, delay:<ms>, reset, lose_response; got {fault!r}."
+            "fault must be one of status:<code>, delay:<ms>, reset, lose_response, "
+            f"malformed:no_data|not_json|truncated; got {fault!r}."
         )
     rule_path = str(data.get("path") or "/")
     if not rule_path.startswith("/"):

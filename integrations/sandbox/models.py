@@ -43,7 +43,8 @@ class ReceivedRequest(models.Model):
 
 class FaultRule(models.Model):
     """A fault to inject into matching requests: `status:<code>`, `delay:<ms>`, `reset`,
-    `lose_response`. `times` counts down per use; null means every matching request."""
+    `lose_response`, `malformed:<no_data|not_json|truncated>`. `times` counts down per use; null
+    means every matching request."""
 
     service = models.CharField(max_length=20, db_index=True)
     # Prefix of the service-relative path, e.g. "/v2/journaltransaction".
