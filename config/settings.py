@@ -159,6 +159,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_q",
     "simple_history",
     "integrations.core",
@@ -185,6 +186,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "integrations.core.middleware.FriendlyNotFoundMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -276,6 +278,11 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Webhook receiver for Pleo and the configuration API for finance staff.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI's assets are served from this install (drf-spectacular-sidecar), not from a CDN,
+    # so /api/docs/ works on a closed network.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")

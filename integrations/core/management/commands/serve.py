@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command, get_commands
 from django.core.management.base import BaseCommand, CommandParser
+
+STOP_GRACE_SECONDS = 3.0
 
 
 class Command(BaseCommand):
@@ -34,25 +39,42 @@ class Command(BaseCommand):
         if not options["no_worker"] and "export_resume" in get_commands():
             # Jobs left running by a crash continue as soon as the worker is up.
             call_command("export_resume")
-        processes = [subprocess.Popen(web)]  # noqa: S603
+        # Each child leads its own process group, so stopping it also stops the processes it
+        # forked (gunicorn's workers, the task cluster's workers), even after a hard kill.
+        processes = [subprocess.Popen(web, start_new_session=True)]  # noqa: S603
         if not options["no_worker"]:
-            processes.append(subprocess.Popen([sys.executable, "manage.py", "qcluster"]))
+            processes.append(
+                subprocess.Popen([sys.executable, "manage.py", "qcluster"], start_new_session=True)
+            )
         self.stdout.write(f"Serving on http://{options['bind']}:{port}/ (Ctrl-C stops)")
 
+        stopping = threading.Event()
+
         def stop(signum: int, frame: Any) -> None:
+            stopping.set()
             for process in processes:
-                if process.poll() is None:
-                    process.terminate()
+                _signal_group(process, signal.SIGTERM)
 
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
         try:
-            while all(p.poll() is None for p in processes):
-                time.sleep(0.5)
+            while not stopping.is_set() and all(p.poll() is None for p in processes):
+                stopping.wait(0.5)
         finally:
             stop(signal.SIGTERM, None)
+            # A worker stopped politely first finishes the tasks it has already taken, which can
+            # take minutes during an export. Every task is safe to run again and exports resume
+            # where they stopped, so after a short grace the rest is cut off: Ctrl-C returns the
+            # prompt within a few seconds.
+            deadline = time.monotonic() + STOP_GRACE_SECONDS
             for process in processes:
                 try:
-                    process.wait(timeout=15)
+                    process.wait(timeout=max(0.1, deadline - time.monotonic()))
                 except subprocess.TimeoutExpired:
-                    process.kill()
+                    _signal_group(process, signal.SIGKILL)
+                    process.wait()
+
+
+def _signal_group(process: subprocess.Popen[bytes], signum: int) -> None:
+    with contextlib.suppress(ProcessLookupError):  # already gone
+        os.killpg(process.pid, signum)
