@@ -9,7 +9,7 @@ segment value or supplier.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 
@@ -30,12 +30,20 @@ class PeriodState:
 
 
 @dataclass(frozen=True)
+class CashAccountState:
+    active: bool
+    currency: str | None = None
+
+
+@dataclass(frozen=True)
 class MirrorSnapshot:
     accounts: Mapping[str, bool]  # account number -> active
     vat_categories: Mapping[str, bool]  # VAT category id -> active
     segment_values: Mapping[tuple[int, str], bool]  # (segment id, value) -> active
     suppliers: Mapping[str, bool]  # supplier number -> active (status Active)
     periods: Mapping[str, PeriodState]  # "YYYYMM" -> state
+    vats: Mapping[str, bool] = field(default_factory=dict)  # VAT id -> usable
+    cash_accounts: Mapping[str, CashAccountState] = field(default_factory=dict)  # by number
 
 
 Plan = JournalPlan | InvoicePlan
@@ -59,10 +67,13 @@ def preflight_problems(plan: Plan, snapshot: MirrorSnapshot) -> list[PlanFailure
         problems.extend(_account(number, snapshot, plan.sources))
     for category in _vat_categories(plan):
         problems.extend(_vat_category(category, snapshot, plan.sources))
+    if isinstance(plan, JournalPlan):
+        problems.extend(_journal_vat(plan, snapshot))
     for segment in _segments(plan):
         problems.extend(_segment(segment, snapshot, plan.sources))
     if isinstance(plan, InvoicePlan):
         problems.extend(_supplier(plan, snapshot))
+        problems.extend(_cash_account(plan, snapshot))
     return problems
 
 
@@ -150,6 +161,47 @@ def _vat_category(
     ]
 
 
+VAT_CATEGORIES_WINDOW = "VAT categories (TX205500)"
+
+
+def _journal_vat(plan: JournalPlan, snapshot: MirrorSnapshot) -> list[PlanFailure]:
+    """A VAT transaction needs a VAT id on each taxable line (DESIGN §5), one Visma.net knows."""
+    if not plan.transaction.create_vat_transaction:
+        return []
+    problems: list[PlanFailure] = []
+    missing = dict.fromkeys(
+        line.vat_code_id for line in plan.transaction.lines if line.vat_code_id and not line.vat_id
+    )
+    for category in missing:
+        assert category is not None
+        source = plan.sources.vat_source(category)
+        where = f" (from {source})" if source else ""
+        problems.append(
+            PlanFailure(
+                "invalid_configuration",
+                f"VAT category {category}{where} has no purchase VAT in Visma.net, so its VAT "
+                f"cannot reach the VAT report: add the purchase VAT to the category in "
+                f"{VAT_CATEGORIES_WINDOW} and sync tax codes, or choose another tax code",
+            )
+        )
+    used = dict.fromkeys(line.vat_id for line in plan.transaction.lines if line.vat_id)
+    for vat_id in used:
+        assert vat_id is not None
+        usable = snapshot.vats.get(vat_id)
+        if usable or (usable is None and not snapshot.vats):
+            # No VATs mirrored yet (tax codes not synced since): Visma.net judges the VAT id.
+            continue
+        state = "does not exist" if usable is None else "is no longer valid"
+        problems.append(
+            PlanFailure(
+                "invalid_configuration",
+                f"VAT {vat_id} {state} in Visma.net: correct the VAT category's VATs in "
+                f"{VAT_CATEGORIES_WINDOW} and sync tax codes",
+            )
+        )
+    return problems
+
+
 def _segment(
     segment: SubaccountSegment, snapshot: MirrorSnapshot, sources: PlanSources
 ) -> list[PlanFailure]:
@@ -188,6 +240,34 @@ def _supplier(plan: InvoicePlan, snapshot: MirrorSnapshot) -> list[PlanFailure]:
             f"on the {ACCOUNTS_PAGE} page",
         )
     ]
+
+
+def _cash_account(plan: InvoicePlan, snapshot: MirrorSnapshot) -> list[PlanFailure]:
+    """The invoice's `cashAccount` must be one of Visma.net's cash accounts (`/v1/cashaccount`):
+    it marks the invoice as paid from the Pleo Wallet (DESIGN §5)."""
+    number = plan.invoice.cash_account
+    if not number:
+        return []
+    state = snapshot.cash_accounts.get(number)
+    currency = plan.invoice.currency_id
+    fix = (
+        f"create cash account {number} for the Pleo Wallet in Visma.net (Cash accounts, "
+        f"CA202000) and sync reference data, or choose a Pleo Wallet account for {currency} "
+        f"that is a cash account on the {ACCOUNTS_PAGE} page"
+    )
+    if state is None:
+        message = f"Cash account {number} does not exist in Visma.net: {fix}"
+    elif not state.active:
+        message = f"Cash account {number} is no longer in Visma.net: {fix}"
+    elif state.currency and state.currency != currency:
+        message = (
+            f"Cash account {number} is in {state.currency}, but this expense was paid in "
+            f"{currency}: choose the Pleo Wallet account for {currency} on the {ACCOUNTS_PAGE} "
+            "page"
+        )
+    else:
+        return []
+    return [PlanFailure("invalid_configuration", message)]
 
 
 # -- financial period ------------------------------------------------------------------------

@@ -28,6 +28,7 @@ from integrations.masterdata.models import (
     VismaSegmentValue,
     VismaSupplier,
     VismaSupplierClass,
+    VismaVat,
     VismaVatCategory,
     VismaVatZone,
 )
@@ -65,7 +66,8 @@ def _mirror(model: type[Model], display: tuple[str, ...], search: tuple[str, ...
 
 
 _mirror(VismaAccount, ("number", "description", "type", "tax_category", "connection"), ("number", "description"))  # fmt: skip
-_mirror(VismaVatCategory, ("vat_category_id", "description", "rate", "reverse_charge", "connection"), ("vat_category_id", "description"))  # fmt: skip
+_mirror(VismaVatCategory, ("vat_category_id", "description", "rate", "reverse_charge", "vat_ids", "connection"), ("vat_category_id", "description"))  # fmt: skip
+_mirror(VismaVat, ("vat_id", "description", "type", "reverse_vat", "claimable_account", "active", "connection"), ("vat_id", "description"))  # fmt: skip
 _mirror(VismaSegment, ("dimension_id", "segment_id", "description", "connection"), ("description",))  # fmt: skip
 _mirror(VismaSupplier, ("number", "name", "status", "vat_registration_id", "pleo_state", "connection"), ("number", "name", "vat_registration_id"))  # fmt: skip
 _mirror(VismaPaymentMethod, ("payment_method_id", "description", "use_in_ap", "connection"), ("payment_method_id", "description"))  # fmt: skip

@@ -72,6 +72,9 @@ class VismaVatCategory(MirrorRecord, PushedToPleo):
         max_digits=9, decimal_places=4, null=True, blank=True, help_text="Percent, e.g. 25."
     )
     reverse_charge = models.BooleanField(default=False)
+    vat_ids = models.JSONField(
+        default=list, blank=True, help_text="The VAT ids of its category lines, in order."
+    )
 
     class Meta:
         ordering = ["connection", "vat_category_id"]
@@ -81,6 +84,34 @@ class VismaVatCategory(MirrorRecord, PushedToPleo):
 
     def __str__(self) -> str:
         return f"{self.vat_category_id} {self.description}"
+
+
+class VismaVat(MirrorRecord):
+    """A VAT (`GET /v1/vat`): the tax a VAT category's lines name and a journal line's `vatId`
+    carries. Inactive once past its `notValidAfter` date or gone from Visma.net."""
+
+    connection = models.ForeignKey(
+        "connections.Connection", on_delete=models.CASCADE, related_name="visma_vats"
+    )
+    vat_id = models.CharField(max_length=30)
+    description = models.CharField(max_length=255, blank=True)
+    type = models.CharField(max_length=30, blank=True, help_text="Vat, Sales, Use, ReverseVat…")
+    reverse_vat = models.BooleanField(default=False)
+    claimable_account = models.CharField(
+        max_length=30, blank=True, help_text="The VAT claimable (input VAT) account."
+    )
+    payable_account = models.CharField(
+        max_length=30, blank=True, help_text="The VAT payable (output VAT) account."
+    )
+
+    class Meta:
+        ordering = ["connection", "vat_id"]
+        constraints = [_unique("connection", "vat_id", name="masterdata_vat_unique")]
+        verbose_name = "Visma VAT"
+        verbose_name_plural = "Visma VATs"
+
+    def __str__(self) -> str:
+        return f"{self.vat_id} {self.description}"
 
 
 class VismaSegment(MirrorRecord, PushedToPleo):

@@ -129,11 +129,22 @@ class Vat:
     not_valid_after: datetime | None
     last_modified: datetime | None
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    # `glAccounts` (VatGlAccountsDto): the VAT claimable account books input VAT, the VAT
+    # payable account output VAT.
+    claimable_account: str | None = None
+    payable_account: str | None = None
 
     @classmethod
     def from_api(cls, data: dict[str, Any]) -> Vat:
         f = Fields(data, "Visma VAT")
+        accounts = f.obj("glAccounts")
         return cls(
+            claimable_account=accounts.nested_str("vatClaimableAccount", "number")
+            if accounts
+            else None,
+            payable_account=accounts.nested_str("vatPayableAccount", "number")
+            if accounts
+            else None,
             id=f.req_str("vatId"),
             description=f.text("description"),
             type=f.text("type"),

@@ -12,7 +12,7 @@ from typing import Any
 
 from integrations.core.money import to_minor
 from integrations.exports.planner import CategoryTarget, ExportConfig, VatInfo, VendorRef
-from integrations.exports.preflight import MirrorSnapshot, PeriodState
+from integrations.exports.preflight import CashAccountState, MirrorSnapshot, PeriodState
 from integrations.pleo.types import ExportItem
 
 ENTRY_ID = "5954a1c2-3b4d-4e5f-8a9b-0c1d2e3f4a5b"
@@ -97,6 +97,12 @@ def demo_snapshot(**changes: Any) -> MirrorSnapshot:
             (2, "200"): False,
         },
         suppliers={"50000": True, "50012": True, "50020": True, "50099": False},
+        vats={"IN25": True, "IN15": True, "IN12": True, "NOVAT": True, "RC25": True, "OLD": False},
+        cash_accounts={
+            "1920": CashAccountState(active=True, currency="NOK"),
+            "1925": CashAccountState(active=True, currency="NOK"),
+            "1926": CashAccountState(active=True, currency="ISK"),
+        },
         periods={
             "202512": PeriodState(closed_in_gl=True, closed_in_ap=True, active=True),
             "202601": PeriodState(closed_in_gl=True, closed_in_ap=True, active=True),

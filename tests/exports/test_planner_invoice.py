@@ -128,8 +128,9 @@ def test_refunds_become_credit_notes_with_positive_amounts(kind: str, sign: str)
             id="legacy item: supplier tax identifier",
         ),
         pytest.param(
-            {"name": "Old Co", "code": "OLDCO", "taxRegistrationNumber": "NO999999999MVA"},
-            None, "50000", "the default vendor", id="inactive supplier: default vendor",
+            {"name": "Renamed Co", "code": "OLDCO", "taxRegistrationNumber": "IE6364992H"},
+            None, "50012", "vendor 'Renamed Co' (matched by VAT registration id IE6364992H)",
+            id="code matches an inactive supplier, VAT id an active one: the active one",
         ),
         pytest.param(
             {"name": "Unknown shop"}, None, "50000", "the default vendor", id="no match",
@@ -185,4 +186,27 @@ def test_invoice_mode_without_wallet_account_fails() -> None:
 
     assert result == PlanFailure(
         "missing_configuration", "No Pleo Wallet account for NOK: set it on the Accounts page"
+    )
+
+
+@pytest.mark.parametrize(
+    "vendor",
+    [
+        {"name": "Old Co", "code": "OLDCO", "taxRegistrationNumber": "NO999999999MVA"},
+        {"name": "Old Co", "externalId": "50099"},
+        {"name": "Old Co", "taxRegistrationNumber": "NO 999999999 MVA"},
+    ],
+    ids=["by vendor code", "by supplier number", "by VAT registration id"],
+)
+def test_vendor_matching_only_an_inactive_supplier_fails_instead_of_the_default_vendor(
+    vendor: dict[str, Any],
+) -> None:
+    result = plan_item(item(vendor=vendor), invoice_config())
+
+    assert isinstance(result, PlanFailure), result
+    assert result.reason_type == "vendor_unknown"
+    assert result.message.startswith("Vendor 'Old Co' matches supplier 50099 (by ")
+    assert result.message.endswith(
+        "which is inactive in Visma.net: reactivate the supplier in Visma.net or change the "
+        "vendor on the expense in Pleo"
     )

@@ -11,6 +11,7 @@ import pytest
 
 from integrations.exports.planner import InvoicePlan, JournalPlan, PlanFailure, plan_item
 from integrations.exports.preflight import (
+    CashAccountState,
     PeriodState,
     preflight_check,
     preflight_problems,
@@ -287,3 +288,76 @@ def test_missing_period() -> None:
 def test_unknown_policy_is_a_programming_error() -> None:
     with pytest.raises(ValueError):
         check(journal(), policy="whatever")
+
+
+# -- VAT transactions and cash accounts (DESIGN §5) ------------------------------------------
+
+
+def _without_purchase_vat(category: str) -> Any:
+    rates = dict(demo_config().vat_rates)
+    rates[category] = replace(rates[category], vat_id=None)
+    return demo_config(vat_rates=rates)
+
+
+def test_a_vat_journal_whose_category_has_no_purchase_vat_fails_naming_the_fix() -> None:
+    plan = journal(config=_without_purchase_vat("1"))
+
+    result = check(plan)
+
+    assert result == PlanFailure(
+        "invalid_configuration",
+        "VAT category 1 (from Pleo tax code '1') has no purchase VAT in Visma.net, so its VAT "
+        "cannot reach the VAT report: add the purchase VAT to the category in VAT categories "
+        "(TX205500) and sync tax codes, or choose another tax code",
+    )
+
+
+def test_a_journal_without_vat_needs_no_purchase_vat() -> None:
+    plan = journal(type="fee", lines=[line("25.00", "fees")], config=_without_purchase_vat("0"))
+
+    assert plan.transaction.create_vat_transaction is False
+    assert check(plan) == plan
+
+
+def test_a_vat_id_visma_no_longer_knows_fails_the_item() -> None:
+    plan = journal()
+
+    gone = check(plan, vats={"IN15": True})
+    expired = check(plan, vats={"IN25": False})
+
+    assert gone == PlanFailure(
+        "invalid_configuration",
+        "VAT IN25 does not exist in Visma.net: correct the VAT category's VATs in VAT "
+        "categories (TX205500) and sync tax codes",
+    )
+    assert isinstance(expired, PlanFailure)
+    assert expired.message.startswith("VAT IN25 is no longer valid in Visma.net")
+
+
+def test_invoice_cash_account_must_be_a_visma_cash_account() -> None:
+    plan = invoice()
+    assert plan.invoice.cash_account == "1925"
+
+    missing = check(plan, cash_accounts={"1920": CashAccountState(active=True, currency="NOK")})
+    gone = check(plan, cash_accounts={"1925": CashAccountState(active=False, currency="NOK")})
+    other_currency = check(plan, cash_accounts={"1925": CashAccountState(True, currency="EUR")})
+
+    assert missing == PlanFailure(
+        "invalid_configuration",
+        "Cash account 1925 does not exist in Visma.net: create cash account 1925 for the Pleo "
+        "Wallet in Visma.net (Cash accounts, CA202000) and sync reference data, or choose a "
+        "Pleo Wallet account for NOK that is a cash account on the Accounts page",
+    )
+    assert isinstance(gone, PlanFailure) and gone.reason_type == "invalid_configuration"
+    assert gone.message.startswith("Cash account 1925 is no longer in Visma.net")
+    assert other_currency == PlanFailure(
+        "invalid_configuration",
+        "Cash account 1925 is in EUR, but this expense was paid in NOK: choose the Pleo Wallet "
+        "account for NOK on the Accounts page",
+    )
+
+
+def test_journals_need_no_cash_account() -> None:
+    plan = journal()
+
+    assert check(plan, cash_accounts={}) == plan

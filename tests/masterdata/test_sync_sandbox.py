@@ -18,6 +18,12 @@ from integrations.masterdata.models import (
     VismaAccount,
     VismaSegment,
     VismaSupplier,
+    VismaVat,
+    VismaVatCategory,
+)
+from integrations.masterdata.setup.selectors import (
+    export_config_for_connection,
+    mirror_snapshot_for_connection,
 )
 from integrations.masterdata.sync import masterdata_sync
 from integrations.masterdata.vendors import vendor_from_pleo
@@ -262,3 +268,35 @@ def test_full_reconcile_keeps_the_tax_code_chosen_for_a_category(
             a for a in sandboxes.pleo_state()["chartOfAccounts"] if a["externalId"] == "6800"
         ]
         assert in_pleo["taxCodeExternalId"] == "11"
+
+
+def test_sync_mirrors_vats_category_vat_ids_and_cash_accounts_for_the_exporter(
+    connected: Connection, sandboxes: Sandboxes, clients: dict[str, Any]
+) -> None:
+    result = masterdata_sync(
+        connection_id=connected.pk, kinds=["reference", "tax_codes"], full=True, **clients
+    )
+    assert result.status == "succeeded", result.failures
+    visma = sandboxes.visma_state()
+    served = clients["visma"]
+
+    vats = {v.vat_id: v for v in VismaVat.objects.filter(connection=connected)}
+    assert set(vats) == {v.id for v in served.vats_list()}
+    assert vats["RC25"].reverse_vat and not vats["IN25"].reverse_vat
+    categories = {
+        c.vat_category_id: c for c in VismaVatCategory.objects.filter(connection=connected)
+    }
+    for category in visma["vatCategories"]:
+        expected = [line["vatId"] for line in category.get("vatCategoryLines", [])]
+        assert categories[category["vatCategoryId"]].vat_ids == expected
+
+    # What the planner and preflight are given: each category's purchase VAT id, the VATs and
+    # the cash accounts.
+    config = export_config_for_connection(connection=connected)
+    assert config.vat_rates["1"].vat_id == "IN25"
+    assert config.vat_rates["86"].vat_id == "RC25" and config.vat_rates["86"].reverse_charge
+    snapshot = mirror_snapshot_for_connection(connection=connected)
+    assert snapshot.vats["IN25"] is True
+    assert {n: s.currency for n, s in snapshot.cash_accounts.items()} == {
+        c.number: c.currency for c in served.cash_accounts_list()
+    }

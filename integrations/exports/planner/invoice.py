@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from integrations.exports.planner.lines import (
     ACCOUNTS_PAGE,
     EXPORT_SETTINGS_PAGE,
@@ -37,9 +39,11 @@ def match_vendor(item: ExportItem, config: ExportConfig) -> tuple[str, str]:
     Order of Pleo's accounts-payable guide: vendor code, then the Visma supplier number Pleo
     keeps as the vendor's external id, then the VAT registration id. Items without a vendor
     (legacy, or jobs without vendor-based bookkeeping) fall back to the supplier's code and
-    tax identifier. Only active Visma suppliers are candidates.
+    tax identifier. The first active supplier matched wins; a vendor that matches only inactive
+    suppliers fails the item (DESIGN §5): moving it to the default vendor would book the
+    expense on the wrong supplier without a word. Only an expense that matches no supplier at
+    all goes to the default vendor.
     """
-    active: list[VendorRef] = [v for v in config.vendors if v.active]
     vendor, supplier = item.vendor, item.supplier
     code = vendor.code if vendor is not None else (supplier.code if supplier else None)
     number = vendor.external_id if vendor is not None else None
@@ -49,21 +53,34 @@ def match_vendor(item: ExportItem, config: ExportConfig) -> tuple[str, str]:
         else (supplier.tax_identifier if supplier else None)
     )
     name = (vendor.name if vendor else None) or (supplier.name if supplier else None) or "?"
+    criteria: list[tuple[str, Callable[[VendorRef], bool]]] = []
     if code:
-        found = next((v for v in active if v.code and _norm(v.code) == _norm(code)), None)
-        if found is not None:
-            return found.number, f"vendor '{name}' (matched by vendor code {code})"
+        criteria.append(
+            (f"vendor code {code}", lambda v: bool(v.code) and _norm(v.code) == _norm(code))
+        )
     if number:
-        found = next((v for v in active if _norm(v.number) == _norm(number)), None)
-        if found is not None:
-            return found.number, f"vendor '{name}' (matched by supplier number {number})"
+        criteria.append((f"supplier number {number}", lambda v: _norm(v.number) == _norm(number)))
     if tax_id:
-        found = next(
-            (v for v in active if v.vat_registration_id and _norm(v.vat_registration_id) == _norm(tax_id)),
-            None,
-        )  # fmt: skip
-        if found is not None:
-            return found.number, f"vendor '{name}' (matched by VAT registration id {tax_id})"
+        criteria.append((
+            f"VAT registration id {tax_id}",
+            lambda v: bool(v.vat_registration_id) and _norm(v.vat_registration_id) == _norm(tax_id),
+        ))  # fmt: skip
+    inactive: tuple[str, VendorRef] | None = None
+    for how, matches in criteria:
+        found = [v for v in config.vendors if matches(v)]
+        active = next((v for v in found if v.active), None)
+        if active is not None:
+            return active.number, f"vendor '{name}' (matched by {how})"
+        if found and inactive is None:
+            inactive = (how, found[0])
+    if inactive is not None:
+        how, match = inactive
+        raise PlanError(
+            "vendor_unknown",
+            f"Vendor '{name}' matches supplier {match.number} (by {how}), which is inactive in "
+            "Visma.net: reactivate the supplier in Visma.net or change the vendor on the "
+            "expense in Pleo",
+        )
     if config.default_vendor_number:
         return config.default_vendor_number, "the default vendor"
     raise PlanError(

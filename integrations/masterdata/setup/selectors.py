@@ -17,13 +17,16 @@ from integrations.masterdata.models import (
     SyncRun,
     VismaAccount,
     VismaBranch,
+    VismaCashAccount,
     VismaCurrency,
     VismaFinancialPeriod,
     VismaSegmentValue,
     VismaSupplier,
+    VismaVat,
     VismaVatCategory,
 )
 from integrations.masterdata.setup import validation as v
+from integrations.masterdata.vat import VatFacts, purchase_vat_id
 
 if TYPE_CHECKING:
     from integrations.exports.planner import CategoryTarget, ExportConfig
@@ -406,9 +409,12 @@ def export_config_for_connection(*, connection: Connection) -> ExportConfig:
             tag_segments[segment.tag_group_code] = segment.segment_id
         if setting.default_value:
             segment_defaults[segment.segment_id] = setting.default_value
+    vats = vat_facts_for_connection(connection=connection)
     vat_rates = {
         c.vat_category_id: VatInfo(
-            rate=c.rate if c.rate is not None else Decimal(0), reverse_charge=c.reverse_charge
+            rate=c.rate if c.rate is not None else Decimal(0),
+            reverse_charge=c.reverse_charge,
+            vat_id=purchase_vat_id(c.vat_ids or [], vats, reverse_charge=c.reverse_charge),
         )
         for c in VismaVatCategory.objects.filter(connection=connection)
     }
@@ -454,10 +460,23 @@ def export_config_for_connection(*, connection: Connection) -> ExportConfig:
     )
 
 
+def vat_facts_for_connection(*, connection: Connection) -> dict[str, VatFacts]:
+    return {
+        vat.vat_id: VatFacts(
+            vat_id=vat.vat_id,
+            type=vat.type,
+            reverse_vat=vat.reverse_vat,
+            claimable_account=vat.claimable_account,
+            active=vat.active,
+        )
+        for vat in VismaVat.objects.filter(connection=connection)
+    }
+
+
 def mirror_snapshot_for_connection(*, connection: Connection) -> MirrorSnapshot:
     """Which accounts, VAT categories, segment values, suppliers and periods exist and are
     usable, for the preflight check just before posting."""
-    from integrations.exports.preflight import MirrorSnapshot, PeriodState
+    from integrations.exports.preflight import CashAccountState, MirrorSnapshot, PeriodState
 
     values = VismaSegmentValue.objects.filter(
         segment__connection=connection, segment__dimension_id=v.SUBACCOUNT_DIMENSION
@@ -475,6 +494,13 @@ def mirror_snapshot_for_connection(*, connection: Connection) -> MirrorSnapshot:
         suppliers=dict(
             VismaSupplier.objects.filter(connection=connection).values_list("number", "active")
         ),
+        vats=dict(VismaVat.objects.filter(connection=connection).values_list("vat_id", "active")),
+        cash_accounts={
+            number: CashAccountState(active=active, currency=currency or None)
+            for number, active, currency in VismaCashAccount.objects.filter(
+                connection=connection
+            ).values_list("number", "active", "currency")
+        },
         periods={
             p.period_id: PeriodState(
                 closed_in_gl=p.closed_in_gl, closed_in_ap=p.closed_in_ap, active=p.active

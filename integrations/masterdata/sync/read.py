@@ -28,6 +28,7 @@ from integrations.masterdata.models import (
     VismaSegmentValue,
     VismaSupplier,
     VismaSupplierClass,
+    VismaVat,
     VismaVatCategory,
     VismaVatZone,
 )
@@ -107,19 +108,39 @@ def _category_reverse(category: VatCategory, reverse_vat_ids: set[str]) -> bool:
     )
 
 
+def vats_read(*, client: VismaClient, connection: Connection) -> set[str]:
+    """Mirror every VAT (one unfiltered read: the list is short); the reverse VAT ids."""
+    # Reference: specs/visma-net/openapi-subset.json GET /v1/vat (Vat_GetAllVats)
+    vats = client.vats_list()
+    now = timezone.now()
+    _mirror_list(
+        connection=connection,
+        model=VismaVat,
+        key_field="vat_id",
+        records=vats,
+        key=lambda v: v.id,
+        defaults=lambda v: {
+            "description": v.description or "",
+            "type": v.type or "",
+            "reverse_vat": v.reverse_vat,
+            "claimable_account": v.claimable_account or "",
+            "payable_account": v.payable_account or "",
+            "active": v.not_valid_after is None or v.not_valid_after > now,
+            "remote_modified_at": v.last_modified,
+        },
+    )
+    # Reverse charge is a property of the VAT (`reverseVat`), not of the category.
+    return {v.id for v in vats if v.reverse_vat or v.type.lower() == "reversevat"}
+
+
 def vat_categories_read(*, client: VismaClient, connection: Connection, full: bool) -> int:
     started = timezone.now()
     since = cursor_since(connection=connection, record_type="vat_categories", full=full)
     # Reference: specs/visma-net/openapi-subset.json GET /v1/vatCategory
     records = client.vat_categories_list(modified_since=since)
-    reverse_ids: set[str] = set()
-    if records:
-        # Reverse charge is a property of the VAT id (GET /v1/vat `reverseVat`), not of the
-        # category: read it only when there is a category to classify.
-        # Reference: specs/visma-net/openapi-subset.json GET /v1/vat
-        reverse_ids = {
-            v.id for v in client.vats_list() if v.reverse_vat or v.type.lower() == "reversevat"
-        }
+    # The VATs are read on every tax-code sync, changed categories or not: a VAT's end date
+    # (`notValidAfter`) changes without touching its categories, and journals name VATs.
+    reverse_ids = vats_read(client=client, connection=connection)
     for c in records:
         rates = [line.rate for line in c.lines if line.rate is not None]
         VismaVatCategory.objects.update_or_create(
@@ -130,6 +151,7 @@ def vat_categories_read(*, client: VismaClient, connection: Connection, full: bo
                 "active": c.active,
                 "rate": max(rates) if rates else None,
                 "reverse_charge": _category_reverse(c, reverse_ids),
+                "vat_ids": list(dict.fromkeys(line.vat_id for line in c.lines)),
                 "remote_modified_at": c.last_modified,
                 "raw": _raw(c),
             },
