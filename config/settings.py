@@ -147,6 +147,9 @@ REMOTE_CONNECT_TIMEOUT = env.float("REMOTE_CONNECT_TIMEOUT", default=5.0)
 REMOTE_READ_TIMEOUT = env.float("REMOTE_READ_TIMEOUT", default=60.0)
 # Longest wait for a rate limit inside one call; longer waits are handed back to the task queue.
 REMOTE_MAX_RETRY_WAIT = env.float("REMOTE_MAX_RETRY_WAIT", default=120.0)
+# An export run whose worker has been silent this long is taken over by another worker. It must
+# stay well above the longest quiet stretch of a live worker: a remote call with its retries.
+EXPORT_STALE_AFTER_SECONDS = env.int("EXPORT_STALE_AFTER_SECONDS", default=600)
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cached_property
 
+from django.conf import settings
 from django.utils import timezone
 
 from integrations.connections.clients import connection_pleo_client, connection_visma_client
@@ -27,8 +28,9 @@ from integrations.visma.client import VismaClient
 
 # A run whose heartbeat is older than this lost its worker and may be taken over. Every remote
 # call is bounded by REMOTE_READ_TIMEOUT (60 s) and a rate-limit wait by REMOTE_MAX_RETRY_WAIT
-# (120 s), and the heartbeat is touched between items, so a live worker is never this quiet.
-STALE_AFTER = timedelta(minutes=10)
+# (120 s), and the heartbeat is touched between items, so a live worker is never this quiet
+# (10 minutes by default; EXPORT_STALE_AFTER_SECONDS, shorter where the timeouts are shorter).
+STALE_AFTER = timedelta(seconds=settings.EXPORT_STALE_AFTER_SECONDS)
 # How long a run waits before it is tried again after Visma.net or Pleo could not be reached.
 UNREACHABLE_RETRY_SECONDS = 60
 
