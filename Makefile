@@ -18,13 +18,14 @@ DEMO_ENV := DEBUG=1 SANDBOX_ENABLED=1 PORT=$(PORT) \
 	PLEO_CLIENT_ID=$${PLEO_CLIENT_ID:-demo-pleo-client} \
 	PLEO_CLIENT_SECRET=$${PLEO_CLIENT_SECRET:-demo-pleo-secret}
 
-.PHONY: help install demo test test-postgres lint format bench clean browser
+.PHONY: help install demo test test-postgres lint format bench reliability clean browser
 
 help:
 	@echo "make demo   install into .venv, prepare the demo and run web app + worker on PORT=$(PORT)"
 	@echo "make test   install into .venv and run the whole test suite"
 	@echo "make lint   ruff check, ruff format --check, mypy"
 	@echo "make bench  run the benchmarks and print figures"
+	@echo "make reliability  the fault campaign (RELIABILITY_ARGS='--jobs 500 --seed 7 ...')"
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -58,7 +59,7 @@ test-postgres: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy config integrations benchmarks
+	$(BIN)/mypy config integrations benchmarks reliability
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix .
@@ -66,6 +67,11 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
+
+# The fault campaign: export jobs under injected faults with real workers; exits 1 on any loss,
+# duplicate, wrong status or stuck run. PostgreSQL at DATABASE_URL and Redis at REDIS_URL when set.
+reliability: $(STAMP)
+	DEBUG=1 $(BIN)/python manage.py reliability $(RELIABILITY_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .mypy_cache .ruff_cache

@@ -74,18 +74,20 @@ def _with_database_name(url: str, name: str) -> str:
 
 
 @contextlib.contextmanager
-def temporary_database(*, workdir: Path, given_url: str = "") -> Iterator[Database]:
+def temporary_database(
+    *, workdir: Path, given_url: str = "", prefix: str = "bench"
+) -> Iterator[Database]:
     """A fresh SQLite file in `workdir`, or, when `given_url` names PostgreSQL, a fresh database
     created next to the one it names (and dropped afterwards), so a run never reuses old rows."""
     if not given_url.startswith(("postgres://", "postgresql://")):
         if given_url:
             print(f"DATABASE_URL {given_url!r} is not PostgreSQL: using a temporary SQLite file.")
-        path = workdir / "bench.sqlite3"
+        path = workdir / f"{prefix}.sqlite3"
         yield Database(url=f"sqlite:///{path}", label="SQLite (fresh temporary file)")
         return
     import psycopg
 
-    name = f"bench_{os.getpid()}_{secrets.token_hex(3)}"
+    name = f"{prefix}_{os.getpid()}_{secrets.token_hex(3)}"
     admin_url = given_url
     with psycopg.connect(admin_url, autocommit=True) as admin:
         # The name is ours (letters, digits, underscores): safe to interpolate.
