@@ -92,6 +92,16 @@ PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default=f"http://127.0.0.1:{PORT}")
 
 SANDBOX_ENABLED = env.bool("SANDBOX_ENABLED", default=False)
 
+# How many reverse proxies stand in front of the app: the client's address is then read from
+# X-Forwarded-For, that many entries from the right (integrations/core/client_address.py).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+
+# Webhook intake (DESIGN §6): rejected deliveries stored per source address and minute (more are
+# answered 429 and not stored), and how long rejected deliveries and ApiCall rows are kept.
+WEBHOOK_REJECTED_PER_MINUTE = env.int("WEBHOOK_REJECTED_PER_MINUTE", default=30)
+WEBHOOK_REJECTED_RETENTION_DAYS = env.int("WEBHOOK_REJECTED_RETENTION_DAYS", default=14)
+API_CALL_RETENTION_DAYS = env.int("API_CALL_RETENTION_DAYS", default=90)
+
 # Remote services. Defaults are the real production hosts.
 VISMA_CONNECT_URL = env.str("VISMA_CONNECT_URL", default="https://connect.visma.com").rstrip("/")
 VISMA_API_URL = env.str("VISMA_API_URL", default="https://api.finance.visma.net").rstrip("/")

@@ -5,7 +5,12 @@ from django.db.models import Q
 
 
 class WebhookEvent(models.Model):
-    """One delivery received from Pleo, accepted or not (rejected ones are kept for support)."""
+    """One delivery received from Pleo, accepted or not.
+
+    A rejected delivery keeps only its headers (signature redacted), the reason and a short
+    excerpt of the body: what an anonymous caller sends is never stored whole. Old rejected
+    rows are pruned by a schedule (`schedules.py`).
+    """
 
     class Status(models.TextChoices):
         RECEIVED = "received", "Received"
@@ -25,7 +30,12 @@ class WebhookEvent(models.Model):
     rejection_reason = models.CharField(max_length=500, blank=True)
     headers = models.JSONField(default=dict, blank=True, help_text="Signature headers redacted.")
     payload = models.JSONField(null=True, blank=True)
-    raw_body = models.TextField(blank=True, help_text="Kept when the body is not valid JSON.")
+    body_excerpt = models.TextField(
+        blank=True, help_text="The start of a rejected body (never the whole of it)."
+    )
+    source_address = models.GenericIPAddressField(
+        null=True, blank=True, help_text="Where the delivery came from."
+    )
     attempts = models.PositiveSmallIntegerField(default=0)
     error = models.TextField(blank=True)
     processed_at = models.DateTimeField(null=True, blank=True)
@@ -39,6 +49,20 @@ class WebhookEvent(models.Model):
                 fields=["delivery_id"],
                 condition=Q(accepted=True),
                 name="pleo_webhook_delivery_once",
+            ),
+            # Pleo may send one event again under a new webhook-id: its eventId is the same.
+            models.UniqueConstraint(
+                fields=["connection_id", "event_id"],
+                condition=Q(accepted=True) & ~Q(event_id=""),
+                name="pleo_webhook_event_once",
+            ),
+        ]
+        indexes = [
+            # Counting a source's recent rejections (the rate limit) and pruning old ones.
+            models.Index(
+                fields=["source_address", "received_at"],
+                condition=Q(accepted=False),
+                name="pleo_webhook_rejected_src",
             )
         ]
 

@@ -4,6 +4,7 @@ import logging
 
 from django.utils import timezone
 
+from integrations.pleo import services
 from integrations.pleo.events import handlers_for
 from integrations.pleo.models import WebhookEvent
 
@@ -38,3 +39,8 @@ def webhook_event_process(event_id: int) -> None:
             event.error = ""
     event.processed_at = timezone.now()
     event.save(update_fields=["status", "error", "attempts", "processed_at"])
+
+
+def webhook_rejections_prune() -> int:
+    """The schedule's entry point: delete old rejected deliveries."""
+    return services.webhook_rejections_prune()

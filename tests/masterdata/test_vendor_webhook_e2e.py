@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import time
+import uuid
 from typing import Any
 
 import pytest
@@ -34,28 +36,36 @@ def test_vendor_created_in_pleo_ends_active_in_both_systems_once(
     [in_pleo] = [v for v in sandbox.pleo_state()["vendors"] if v["id"] == vendor["id"]]
     assert (in_pleo["state"], in_pleo["externalId"]) == ("ACTIVE", supplier["number"])
 
-    # Pleo delivers the same event again: under the same webhook-id it is a stored duplicate;
-    # under a new one the handler runs and finds nothing to do. Neither system is written to.
+    # Pleo delivers the same event again: under the same webhook-id, or under a new one with the
+    # same eventId, it is a stored duplicate. A second event about the same vendor (a new
+    # eventId) runs the handler, which finds nothing to do. Neither system is written to.
     delivery = WebhookDelivery.objects.get(event_type="v1.vendor.created")
     secret = delivery.subscription.secret  # type: ignore[union-attr]
+    second_event = json.dumps({**json.loads(delivery.body), "eventId": str(uuid.uuid4())})
     requests.delete(f"{sandbox.base}/sandbox/visma/_control/requests", timeout=10)
     requests.delete(f"{sandbox.base}/sandbox/pleo/_control/requests", timeout=10)
-    for message_id in (delivery.message_id, "msg_redelivered"):
+    answers = []
+    for message_id, body in (
+        (delivery.message_id, delivery.body),
+        ("msg_redelivered", delivery.body),
+        ("msg_second_event", second_event),
+    ):
         now = int(time.time())
         answer = requests.post(
             delivery.endpoint_url,
-            data=delivery.body.encode(),
+            data=body.encode(),
             headers={
                 "Content-Type": "application/json",
                 "webhook-id": message_id,
                 "webhook-timestamp": str(now),
                 "webhook-signature": signature_sign(
-                    secret=secret, msg_id=message_id, timestamp=now, body=delivery.body
+                    secret=secret, msg_id=message_id, timestamp=now, body=body
                 ),
             },
             timeout=30,
         )
-        assert answer.status_code in (200, 202), answer.text
+        answers.append((answer.status_code, answer.json().get("status")))
+    assert answers == [(200, "duplicate"), (200, "duplicate"), (202, "accepted")]
     assert WebhookEvent.objects.filter(event_type="v1.vendor.created", accepted=True).count() == 2
     writes = [
         r

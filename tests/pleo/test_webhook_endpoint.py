@@ -3,76 +3,19 @@ from __future__ import annotations
 import base64
 import json
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from django.test import Client
-from standardwebhooks.webhooks import Webhook
 
 from integrations.pleo import events
 from integrations.pleo.models import WebhookEvent
 from integrations.pleo.tasks import webhook_event_process
+from tests.pleo.webhook_support import URL, event_body, signed
 
 pytestmark = pytest.mark.django_db
 
-SECRET = "whsec_" + base64.b64encode(b"0123456789abcdef0123456789abcdef").decode()
-OTHER_SECRET = "whsec_" + base64.b64encode(b"fedcba9876543210fedcba9876543210").decode()
-URL = "/api/pleo/webhooks/"
-
-
-@pytest.fixture
-def post(client: Client, django_capture_on_commit_callbacks: Any) -> Any:
-    """POST as Pleo does, running what the view queues after commit (Q_SYNC runs tasks inline)."""
-
-    def send(body: bytes, **headers: str) -> Any:
-        with django_capture_on_commit_callbacks(execute=True):
-            return client.post(URL, body, content_type="application/json", **headers)
-
-    return send
-
-
-@pytest.fixture(autouse=True)
-def secrets_and_handlers() -> Iterator[list[dict[str, Any]]]:
-    handled: list[dict[str, Any]] = []
-    saved_source = list(events._secret_source)
-    saved_handlers = dict(events._handlers)
-    events.register_secret_source(lambda company: [(7, OTHER_SECRET), (11, SECRET)])
-    events._handlers.clear()
-    events.register_handler(
-        events.EXPORT_JOB_CREATED,
-        lambda *, connection_id, event: handled.append({"c": connection_id, "e": event}),
-    )
-    yield handled
-    events._secret_source[:] = saved_source
-    events._handlers.clear()
-    events._handlers.update(saved_handlers)
-
-
-def signed(
-    body: bytes, *, secret: str = SECRET, msg_id: str = "msg_1", ts: int | None = None
-) -> dict[str, str]:
-    timestamp = ts if ts is not None else int(time.time())
-    from datetime import UTC, datetime
-
-    signature = Webhook(secret).sign(
-        msg_id, datetime.fromtimestamp(timestamp, tz=UTC), body.decode()
-    )
-    return {
-        "HTTP_WEBHOOK_ID": msg_id,
-        "HTTP_WEBHOOK_TIMESTAMP": str(timestamp),
-        "HTTP_WEBHOOK_SIGNATURE": signature,
-    }
-
-
-def event_body(event_type: str = "v1.export-job.created") -> bytes:
-    return json.dumps(
-        {
-            "eventId": "e-1",
-            "eventType": event_type,
-            "data": {"id": "job-1", "companyId": "co-1", "status": "pending"},
-        }
-    ).encode()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("secrets_and_handlers")]
 
 
 def test_signed_event_is_stored_once_and_handled(
@@ -134,7 +77,7 @@ def test_malformed_json_with_valid_signature_is_400_and_kept(post: Any) -> None:
     response = post(body, **signed(body))
     assert response.status_code == 400
     rejected = WebhookEvent.objects.get()
-    assert rejected.raw_body == "{not json"
+    assert rejected.body_excerpt == "{not json"
 
 
 def test_event_without_handler_is_ignored(post: Any) -> None:
