@@ -11,9 +11,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from integrations.connections.clients import connection_visma_client
-from integrations.connections.models import Connection, ExportSettings
+from integrations.connections.models import AccountMapping, Connection, ExportSettings
+from integrations.core import errors
 from integrations.core.context import call_links
-from integrations.visma.types import PaymentMethod
+from integrations.visma.types import CashAccount, PaymentMethod
 
 # Visma.net's "means of payment" for card payments (PaymentMethodDto.meansOfPayment enum).
 CARD_MEANS_OF_PAYMENT = "CreditCard"
@@ -69,6 +70,47 @@ def payment_methods_for_connection(
     return sorted((PaymentMethodChoice.from_visma(m) for m in methods), key=lambda m: m.id)
 
 
+def cash_accounts_for_connection(
+    *, connection: Connection, session: requests.Session | None = None
+) -> list[CashAccount]:
+    client = connection_visma_client(connection=connection, session=session)
+    with call_links(connection_id=connection.pk):
+        # Reference: GET /v1/cashaccount (CashAccount_GetAll)
+        return client.cash_accounts_list()
+
+
+def _wallet_accounts(connection: Connection) -> dict[str, str]:
+    mapping = AccountMapping.objects.filter(connection=connection).first()
+    return (
+        {str(k): str(v) for k, v in (mapping.wallet_accounts or {}).items() if v} if mapping else {}
+    )
+
+
+def wallet_cash_account_problems(
+    *, connection: Connection, cash_accounts: Sequence[CashAccount]
+) -> list[str]:
+    """Each Pleo Wallet account must be a Visma.net cash account in its currency: a purchase
+    invoice names it as `cashAccount`, the account it was paid from (DESIGN §5)."""
+    wallets = _wallet_accounts(connection)
+    known = {c.number: c for c in cash_accounts}
+    problems: list[str] = []
+    for currency, number in sorted(wallets.items()):
+        cash = known.get(number)
+        if cash is None:
+            problems.append(
+                f"The Pleo Wallet account for {currency}, {number}, is not a cash account in "
+                "Visma.net, and purchase invoices name it as the account they were paid from: "
+                f"create cash account {number} in Visma.net (Cash accounts, CA202000) or choose "
+                "a Pleo Wallet account that is one on the Accounts page."
+            )
+        elif cash.currency and cash.currency != currency:
+            problems.append(
+                f"Cash account {number} is in {cash.currency}, not {currency}: choose the Pleo "
+                f"Wallet account for {currency} on the Accounts page."
+            )
+    return problems
+
+
 def export_settings_update(
     *,
     connection: Connection,
@@ -81,12 +123,14 @@ def export_settings_update(
     closed_period_policy: str,
     payment_methods: Sequence[PaymentMethodChoice] | None = None,
     journal_batch_max_lines: int | None = None,
+    cash_accounts: Sequence[CashAccount] | None = None,
 ) -> ExportSettings:
     """Validate every value, then save all of them or none (raises `ValidationError`).
 
     The two invoice options only apply to purchase invoices: with invoices off they cannot be
     changed. The payment method must be an active Visma.net method; `payment_methods` is read
-    from Visma.net when not given.
+    from Visma.net when not given. With invoices on, each Pleo Wallet account must be a cash
+    account (`cash_accounts`, likewise read from Visma.net when not given).
     """
     problems: dict[str, list[str]] = {}
     invoice_payment_method = invoice_payment_method.strip()
@@ -134,6 +178,17 @@ def export_settings_update(
             problems.setdefault("invoice_payment_method", []).append(
                 f"Payment method {invoice_payment_method} is inactive in Visma.net."
             )
+    if card_expenses_as_invoices and _wallet_accounts(connection):
+        found: list[str]
+        try:
+            if cash_accounts is None:
+                cash_accounts = cash_accounts_for_connection(connection=connection)
+        except errors.ApiError as exc:
+            found = [f"Visma.net did not list the cash accounts: {exc.message}"]
+        else:
+            found = wallet_cash_account_problems(connection=connection, cash_accounts=cash_accounts)
+        if found:
+            problems["card_expenses_as_invoices"] = found
     if problems:
         raise ValidationError(problems)
 

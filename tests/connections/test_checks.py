@@ -32,8 +32,41 @@ def test_working_connection_passes_every_line(
     pleo_happy(mocked)
     visma_happy(mocked)
     lines = connection_permission_check(connection=connected)
-    assert [line.ok for line in lines] == [True] * 6, [(x.name, x.detail) for x in lines]
-    assert all(line.fix == "" for line in lines)
+    checked = [line for line in lines if not line.manual]
+    assert [line.ok for line in checked] == [True] * 6, [(x.name, x.detail) for x in lines]
+    assert all(line.fix == "" for line in checked)
+
+
+def test_vat_entry_from_general_ledger_is_listed_to_check_in_cs100000(
+    connected: Connection, mocked: responses.RequestsMock
+) -> None:
+    """Visma.net's API does not show the setting, so the check lists it for people to check,
+    and the recorded outcome counts only what was checked."""
+    pleo_happy(mocked)
+    visma_happy(mocked)
+
+    lines = connection_permission_check(connection=connected)
+
+    [line] = [x for x in lines if x.manual]
+    assert line.name == "Visma.net: VAT entry from general ledger is enabled"
+    assert "Enable/disable functionalities (CS100000)" in line.fix
+    assert "'VAT entry from general ledger'" in line.fix
+    event = connected.events.filter(kind="permission_check").latest("at")
+    assert event.ok and event.detail == "All 6 lines passed."
+
+
+def test_vat_entry_requirement_is_listed_before_visma_is_connected(
+    connected: Connection, mocked: responses.RequestsMock
+) -> None:
+    pleo_happy(mocked)
+    connected.visma_tenant_id = ""
+    connected.save()
+
+    lines = connection_permission_check(connection=connected)
+
+    assert [x.name for x in lines if x.manual] == [
+        "Visma.net: VAT entry from general ledger is enabled"
+    ]
 
 
 def test_pleo_token_revoked(connected: Connection, mocked: responses.RequestsMock) -> None:
@@ -76,7 +109,7 @@ def test_customer_tenant_gives_401(connected: Connection, mocked: responses.Requ
     mocked.get(f"{VISMA_API}/v1/branch", status=401, json={"message": "Unauthorized"})
     # The client refreshes once on a 401 before giving up.
     mocked.post(f"{VISMA_CONNECT}/connect/token", json={"access_token": "t2", "expires_in": 3600})
-    lines = connection_permission_check(connection=connected)
+    lines = [x for x in connection_permission_check(connection=connected) if not x.manual]
     token_line = _by_name(lines)["Visma.net: the connection works for the company"]
     assert not token_line.ok
     assert "company tenant id, not the customer tenant id" in token_line.fix

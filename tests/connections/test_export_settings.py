@@ -3,13 +3,15 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import responses
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 
 from integrations.connections import services
 from integrations.connections.export_settings import PaymentMethodChoice
-from integrations.connections.models import Connection, ExportSettings
-from integrations.visma.types import PaymentMethod
+from integrations.connections.models import AccountMapping, Connection, ExportSettings
+from integrations.visma.types import CashAccount, PaymentMethod
+from tests.connections.conftest import VISMA_API
 
 pytestmark = pytest.mark.django_db
 
@@ -104,3 +106,87 @@ def test_means_of_payment_is_read_from_visma(means: str, warned: bool) -> None:
     assert method.means_of_payment == means
     assert bool(PaymentMethodChoice.from_visma(method).warning) is warned
     assert PaymentMethod.from_api(record).means_of_payment is None
+
+
+# -- the Pleo Wallet as the purchase invoices' cash account (DESIGN §5) ------------------------
+
+CASH_ACCOUNTS = [
+    CashAccount("1920", "Bank", "NOK"),
+    CashAccount("1925", "Pleo Wallet NOK", "NOK"),
+    CashAccount("1926", "Pleo Wallet EUR", "EUR"),
+]
+
+
+def _wallets(connection: Connection, **wallets: str) -> None:
+    AccountMapping.objects.update_or_create(
+        connection=connection, defaults={"wallet_accounts": wallets}
+    )
+
+
+def test_invoices_on_need_each_wallet_account_to_be_a_cash_account(
+    connection: Connection, finance_user: User
+) -> None:
+    _wallets(connection, NOK="1925", EUR="1930", SEK="1926")
+
+    with pytest.raises(ValidationError) as info:
+        _update(connection, finance_user, cash_accounts=CASH_ACCOUNTS)
+
+    assert info.value.message_dict["card_expenses_as_invoices"] == [
+        "The Pleo Wallet account for EUR, 1930, is not a cash account in Visma.net, and purchase "
+        "invoices name it as the account they were paid from: create cash account 1930 in "
+        "Visma.net (Cash accounts, CA202000) or choose a Pleo Wallet account that is one on the "
+        "Accounts page.",
+        "Cash account 1926 is in EUR, not SEK: choose the Pleo Wallet account for SEK on the "
+        "Accounts page.",
+    ]
+    assert not ExportSettings.objects.get(connection=connection).card_expenses_as_invoices
+
+
+def test_wallet_accounts_that_are_cash_accounts_pass(
+    connection: Connection, finance_user: User
+) -> None:
+    _wallets(connection, NOK="1925", EUR="1926")
+
+    settings = _update(connection, finance_user, cash_accounts=CASH_ACCOUNTS)
+
+    assert settings.card_expenses_as_invoices
+
+
+def test_cash_accounts_are_not_checked_while_invoices_are_off(
+    connection: Connection, finance_user: User
+) -> None:
+    _wallets(connection, NOK="1999")
+
+    settings = _update(
+        connection, finance_user, card_expenses_as_invoices=False, auto_release_invoices=False,
+        invoice_payment_method="", cash_accounts=[],
+    )  # fmt: skip
+
+    assert not settings.card_expenses_as_invoices
+
+
+def test_cash_accounts_are_read_from_visma_when_not_given(
+    connected: Connection, finance_user: User, mocked: responses.RequestsMock
+) -> None:
+    _wallets(connected, NOK="1925")
+    mocked.get(f"{VISMA_API}/v1/cashaccount", json=[{"number": "1920", "currency": "NOK"}])
+
+    with pytest.raises(ValidationError) as info:
+        _update(connected, finance_user)
+
+    [problem] = info.value.message_dict["card_expenses_as_invoices"]
+    assert problem.startswith("The Pleo Wallet account for NOK, 1925, is not a cash account")
+
+
+def test_a_failed_cash_account_read_is_named(
+    connected: Connection, finance_user: User, mocked: responses.RequestsMock
+) -> None:
+    _wallets(connected, NOK="1925")
+    mocked.get(f"{VISMA_API}/v1/cashaccount", status=400, json={"message": "No access"})
+
+    with pytest.raises(ValidationError) as info:
+        _update(connected, finance_user)
+
+    assert info.value.message_dict["card_expenses_as_invoices"] == [
+        "Visma.net did not list the cash accounts: No access"
+    ]

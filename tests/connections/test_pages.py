@@ -9,7 +9,7 @@ import responses
 from django.test import Client
 from django.urls import reverse
 
-from integrations.connections.models import Connection, ExportSettings, PendingOAuth
+from integrations.connections.models import AccountMapping, Connection, ExportSettings, PendingOAuth
 from tests.connections.conftest import (
     PLEO_API,
     PLEO_AUTH,
@@ -242,6 +242,11 @@ def test_check_page_shows_marks_and_fixes(
     html = finance_client.get(_urls(connected.pk)["check"]).content.decode()
     assert html.count("✓") >= 5 and "✗" in html
     assert "Choose one of the company&#x27;s branches above." in html
+    assert (
+        'VAT entry from general ledger is enabled</strong> <span class="muted">(check it in Visma.net)'
+        in html
+    )
+    assert "Enable/disable functionalities (CS100000)" in html
 
 
 def test_disconnect_needs_confirmation(
@@ -339,3 +344,23 @@ def test_export_settings_invoice_fields_are_disabled_while_invoices_are_off(
     )
     settings = ExportSettings.objects.get(connection=connected)
     assert not settings.auto_release_invoices and settings.invoice_payment_method == ""
+
+
+def test_export_settings_page_refuses_a_wallet_account_that_is_no_cash_account(
+    finance_client: Client, connected: Connection, mocked: responses.RequestsMock
+) -> None:
+    AccountMapping.objects.update_or_create(
+        connection=connected, defaults={"wallet_accounts": {"NOK": "1930"}}
+    )
+    mocked.get(f"{VISMA_API}/v1/paymentmethod", json=PAYMENT_METHODS)
+    mocked.get(f"{VISMA_API}/v1/cashaccount", json=[{"number": "1925", "currency": "NOK"}])
+
+    response = _settings_post(
+        finance_client, connected.pk, card_expenses_as_invoices="on", invoice_payment_method="PLEO"
+    )
+
+    assert response.status_code == 400
+    assert "The Pleo Wallet account for NOK, 1930, is not a cash account in Visma.net" in (
+        response.content.decode()
+    )
+    assert not ExportSettings.objects.get(connection=connected).card_expenses_as_invoices

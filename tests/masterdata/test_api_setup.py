@@ -12,7 +12,12 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from integrations.connections.models import AccountMapping, Connection, ExportSettings
-from integrations.masterdata.models import CategoryMapping, SegmentSetting, SyncRun
+from integrations.masterdata.models import (
+    CategoryMapping,
+    SegmentSetting,
+    SyncRun,
+    VismaCashAccount,
+)
 from integrations.masterdata.setup import pleo_push
 from tests.masterdata.setup_support import (
     FakePleo,
@@ -225,3 +230,29 @@ def test_endpoints_are_in_the_openapi_schema() -> None:
     ):
         assert path in paths, path
     assert set(paths["/api/connections/{connection_id}/account-mapping/"]) == {"get", "put"}
+
+
+def test_export_settings_put_checks_the_wallet_against_the_mirrored_cash_accounts(
+    connection: Connection,
+) -> None:
+    """The page and the API share one rule: with invoices on, each Pleo Wallet account must be
+    one of Visma.net's cash accounts (here from the mirror, no call to Visma.net)."""
+    VismaCashAccount.objects.create(connection=connection, number="1925", currency="NOK")
+    AccountMapping.objects.update_or_create(
+        connection=connection, defaults={"wallet_accounts": {"NOK": "1925", "EUR": "1926"}}
+    )
+    client = _token_client("finance", "robot")
+    url = _url("api_export_settings", connection)
+
+    refused = client.put(url, EXPORT_SETTINGS, format="json")
+
+    assert refused.status_code == 400
+    assert refused.json()["card_expenses_as_invoices"][0].startswith(
+        "The Pleo Wallet account for EUR, 1926, is not a cash account in Visma.net"
+    )
+    assert not ExportSettings.objects.filter(
+        connection=connection, card_expenses_as_invoices=True
+    ).exists()
+
+    VismaCashAccount.objects.create(connection=connection, number="1926", currency="EUR")
+    assert client.put(url, EXPORT_SETTINGS, format="json").status_code == 200
