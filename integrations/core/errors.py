@@ -64,6 +64,12 @@ class ValidationFailed(ApiError):
     """400/413/422: the remote service refused what we sent."""
 
 
+class RefusedWithServerError(ValidationFailed):
+    """A 5xx whose body carries the service's own error message: a refusal that the service
+    answers with a server status (Visma.net documents "BadRequest or InternalServerError" for a
+    refused POST). Not sent again; the caller may look once for what it asked to create."""
+
+
 class PermanentError(ApiError):
     """Any other 4xx: retrying the same request will not help."""
 

@@ -120,6 +120,10 @@ class ApiClient:
             return RemoteError(str(message or body)[:500], str(code))
         return RemoteError(str(body)[:500])
 
+    def is_refusal(self, response: requests.Response) -> bool:
+        """True when a 5xx answer is in fact a refusal carrying the service's message."""
+        return False
+
     def on_unauthorized(self) -> bool:
         """Called once on a 401; return True to retry the call (e.g. after a token refresh)."""
         return False
@@ -223,7 +227,9 @@ class ApiClient:
             retry_after = parse_retry_after(response.headers)
             err = self._error_for(response, retry_after, call.id, idempotent)
             # 429 means the request was not processed: safe to send again whatever the method.
-            retryable = status == 429 or (status >= 500 and idempotent)
+            # A refusal is not retried: the same request would be refused again.
+            refused = isinstance(err, errors.RefusedWithServerError)
+            retryable = status == 429 or (status >= 500 and idempotent and not refused)
             if retryable and self._wait_before_retry(attempt, retry_after):
                 continue
             raise err
@@ -264,6 +270,8 @@ class ApiClient:
             cls = errors.RateLimited
         elif status in (400, 413, 422):
             cls = errors.ValidationFailed
+        elif status >= 500 and self.is_refusal(response):
+            cls = errors.RefusedWithServerError
         elif status >= 500:
             cls = errors.TransientError
         else:
@@ -277,7 +285,7 @@ class ApiClient:
             body=body,
             code=remote.code,
             retry_after=retry_after,
-            outcome_unknown=status >= 500 and not idempotent,
+            outcome_unknown=status >= 500 and not idempotent and cls is errors.TransientError,
             api_call_id=call_id,
         )
 

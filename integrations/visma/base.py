@@ -25,6 +25,8 @@ from integrations.visma.auth import VismaConnect
 # Visma.net caps an oversize pageSize silently (the effective size is `metadata.maxPageSize`);
 # 500 stays under the caps seen in practice.
 PAGE_SIZE = 500
+# What ASP.NET Web API answers for an unhandled exception when it hides the details: no refusal.
+GENERIC_SERVER_ERROR = "An error has occurred."
 
 
 def path_segment(value: str) -> str:
@@ -100,6 +102,25 @@ class VismaApi(ApiClient):
         # A 401 usually means the token died early (or was revoked): fetch a new one once.
         self.auth.invalidate(token=getattr(self._sent, "token", None))
         return True
+
+    def is_refusal(self, response: requests.Response) -> bool:
+        """A 500 whose body is one of Visma.net's error shapes is a refusal with Visma's message
+        (notes §5: the spec says a refused POST answers "BadRequest or InternalServerError").
+        A 502/503/504, an empty, HTML or truncated 5xx, and ASP.NET's message-less "An error
+        has occurred." stay transient: the request may or may not have been carried out."""
+        if response.status_code != 500:
+            return False
+        try:
+            body = response.json()
+        except ValueError:
+            return False
+        if not isinstance(body, dict):
+            return False
+        if body.get("ExceptionMessage") or body.get("ExceptionFaultCode"):
+            return True
+        # `{"Message": …}` is Visma's second shape; `{"statusCode", "message"}` is the gateway's.
+        message = body.get("Message")
+        return isinstance(message, str) and message.strip() not in ("", GENERIC_SERVER_ERROR)
 
     def parse_error(self, response: requests.Response) -> RemoteError:
         """Visma.net error bodies come in three shapes (notes §5):

@@ -254,6 +254,68 @@ def test_journal_transaction_create_is_not_resent_after_a_5xx(client: VismaClien
     assert len(responses.calls) == 1
 
 
+REFUSAL_500 = {
+    "ExceptionType": "IPPException",
+    "ExceptionMessage": "Supplier 50012 is inactive.",
+    "ExceptionFaultCode": "10000",
+    "ExceptionMessageID": "10000_2b1f",
+}
+
+
+@responses.activate
+@pytest.mark.parametrize(
+    "body", [REFUSAL_500, {"Message": "Supplier 50012 is inactive."}], ids=["exception", "message"]
+)
+def test_a_500_with_visma_error_body_is_a_refusal_with_its_message(
+    client: VismaClient, body: dict[str, str]
+) -> None:
+    responses.post(f"{API}/v1/supplierInvoice", status=500, json=body)
+
+    with pytest.raises(errors.RefusedWithServerError) as caught:
+        client.supplier_invoice_create(payloads.INVOICE_INPUT)
+
+    assert caught.value.message.startswith("Supplier 50012 is inactive.")
+    assert caught.value.outcome_unknown is False
+    assert isinstance(caught.value, errors.ValidationFailed)
+    assert len(responses.calls) == 1
+
+
+@responses.activate
+@pytest.mark.parametrize(
+    ("status", "kwargs"),
+    [
+        (500, {"body": ""}),
+        (500, {"body": "<html><body>Internal Server Error</body></html>"}),
+        (500, {"json": {"Message": "An error has occurred."}}),
+        (500, {"json": {"statusCode": 500, "message": "Internal server error"}}),
+        (502, {"json": REFUSAL_500}),
+        (503, {"json": REFUSAL_500}),
+        (504, {"body": "Gateway Timeout"}),
+    ],
+    ids=["empty", "html", "generic", "gateway", "502", "503", "504"],
+)
+def test_other_5xx_on_a_create_leave_the_outcome_unknown(
+    client: VismaClient, status: int, kwargs: dict[str, Any]
+) -> None:
+    responses.post(f"{API}/v2/journaltransaction", status=status, **kwargs)
+
+    with pytest.raises(errors.TransientError) as caught:
+        client.journal_transaction_create(payloads.JT_INPUT)
+
+    assert caught.value.outcome_unknown is True
+    assert len(responses.calls) == 1
+
+
+@responses.activate
+def test_a_refusal_answered_500_on_a_read_is_not_retried(client: VismaClient) -> None:
+    responses.get(f"{API}/v2/journaltransaction/000123", status=500, json=REFUSAL_500)
+
+    with pytest.raises(errors.RefusedWithServerError):
+        client.journal_transaction_get("000123")
+
+    assert len(responses.calls) == 1
+
+
 @responses.activate
 def test_journal_transaction_get(client: VismaClient) -> None:
     responses.get(f"{API}/v2/journaltransaction/000123", json=payloads.journal_transaction())
