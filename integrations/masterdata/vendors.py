@@ -8,9 +8,11 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, fields
+from datetime import timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from integrations.connections.models import AccountMapping, Connection
 from integrations.connections.selectors import connection_get_for_pleo_company
@@ -36,6 +38,11 @@ from integrations.visma.client import VismaClient
 from integrations.visma.types import Supplier, SupplierInput
 
 logger = logging.getLogger(__name__)
+
+# A vendor still `processing` after this lost its worker (a handler makes a handful of calls, each
+# bounded by the remote timeouts): another delivery takes the claim over. Handling again is safe:
+# the supplier is looked up in Visma.net before one is created.
+VENDOR_CLAIM_STALE = timedelta(minutes=10)
 
 
 @dataclass(frozen=True)
@@ -351,7 +358,10 @@ def vendor_from_pleo(
                 connection=connection, pleo_vendor_id=pleo_vendor_id, outcome="processing"
             )
     except IntegrityError:
-        return "already_handled"
+        taken = _vendor_claim_take_over(connection=connection, pleo_vendor_id=pleo_vendor_id)
+        if taken is None:
+            return "already_handled"
+        claim = taken
     try:
         with call_links(connection_id=connection.pk):
             pleo = pleo or connection_pleo_client(connection=connection)
@@ -378,6 +388,30 @@ def vendor_from_pleo(
         raise
     HandledPleoVendor.objects.filter(pk=claim.pk).update(outcome=outcome, supplier_number=number)
     return outcome
+
+
+def _vendor_claim_take_over(
+    *, connection: Connection, pleo_vendor_id: str
+) -> HandledPleoVendor | None:
+    """The claim of a worker that stopped while handling the vendor (still `processing` after
+    VENDOR_CLAIM_STALE), taken over; None when the vendor is handled or being handled. The
+    conditional update lets one worker only take it: the others see the new time."""
+    claim = HandledPleoVendor.objects.filter(
+        connection=connection, pleo_vendor_id=pleo_vendor_id
+    ).first()
+    if claim is None or claim.outcome != "processing":
+        return None
+    if claim.handled_at > timezone.now() - VENDOR_CLAIM_STALE:
+        return None
+    now = timezone.now()
+    taken = HandledPleoVendor.objects.filter(
+        pk=claim.pk, outcome="processing", handled_at=claim.handled_at
+    ).update(handled_at=now)
+    if not taken:
+        return None
+    logger.warning("Vendor %s: taking over a claim left since %s", pleo_vendor_id, claim.handled_at)
+    claim.handled_at = now
+    return claim
 
 
 def _supplier_create_for_vendor(

@@ -3,11 +3,13 @@ Pleo, and the `v1.vendor.created` handler (matching, creating, repeated deliveri
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
+from django.utils import timezone
 
 from integrations.connections.models import Connection
 from integrations.masterdata import vendors as vendors_module
@@ -233,3 +235,45 @@ def test_page_rights(reference: Connection, support_user: User) -> None:
 def test_page_post_without_csrf_is_refused(reference: Connection, finance_user: User) -> None:
     response = _client(finance_user).post(f"/setup/{reference.pk}/vendors/", VALID)
     assert response.status_code == 403
+
+
+def _claim_left(connection: Connection, vendor_id: str, minutes_ago: int) -> None:
+    HandledPleoVendor.objects.create(
+        connection=connection, pleo_vendor_id=vendor_id, outcome="processing"
+    )
+    HandledPleoVendor.objects.filter(pleo_vendor_id=vendor_id).update(
+        handled_at=timezone.now() - timedelta(minutes=minutes_ago)
+    )
+
+
+def test_a_claim_left_by_a_stopped_worker_is_taken_over(
+    reference: Connection, fakes: tuple[FakeVisma, FakePleo]
+) -> None:
+    visma, pleo = fakes
+    draft = pleo.draft("Left Behind AS")
+    pleo.vendors[draft.id] = draft
+    _claim_left(reference, draft.id, minutes_ago=11)
+
+    assert vendor_from_pleo(connection=reference, pleo_vendor_id=draft.id) == "created"
+
+    assert [s.name for s in visma.created] == ["Left Behind AS"]
+    assert pleo.vendors[draft.id].state == "ACTIVE"
+    handled = HandledPleoVendor.objects.get(pleo_vendor_id=draft.id)
+    assert (
+        handled.outcome == "created"
+        and handled.supplier_number == pleo.vendors[draft.id].external_id
+    )
+
+
+def test_a_claim_of_a_live_worker_is_left_alone(
+    reference: Connection, fakes: tuple[FakeVisma, FakePleo]
+) -> None:
+    visma, pleo = fakes
+    draft = pleo.draft("Busy AS")
+    pleo.vendors[draft.id] = draft
+    _claim_left(reference, draft.id, minutes_ago=1)
+
+    assert vendor_from_pleo(connection=reference, pleo_vendor_id=draft.id) == "already_handled"
+
+    assert visma.created == [] and pleo.vendors[draft.id].state == "DRAFT"
+    assert HandledPleoVendor.objects.get(pleo_vendor_id=draft.id).outcome == "processing"
