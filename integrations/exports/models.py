@@ -23,9 +23,11 @@ class ExportRun(models.Model):
         COMPLETED = "completed", "Completed"
         COMPLETED_WITH_ERRORS = "completed_with_errors", "Completed with errors"
         FAILED = "failed", "Failed"
+        # Stopped on our side after failing unexpectedly again and again; the reason says why.
+        PARKED = "parked", "Parked after repeated errors"
 
     ACTIVE_STATUSES = ("claimed", "fetching", "posting", "reporting")
-    FINISHED_STATUSES = ("completed", "completed_with_errors", "failed")
+    FINISHED_STATUSES = ("completed", "completed_with_errors", "failed", "parked")
 
     connection = models.ForeignKey(
         "connections.Connection", on_delete=models.PROTECT, related_name="export_runs"
@@ -52,6 +54,9 @@ class ExportRun(models.Model):
     failure_reason = models.TextField(blank=True)
     job_payload = models.JSONField(default=dict, blank=True)
     last_error = models.TextField(blank=True)
+    # Unexpected failures in a row (a bug, an answer that is not what the spec promises); the
+    # run is parked when it reaches the limit, so it never holds back later jobs for good.
+    failed_attempts = models.PositiveSmallIntegerField(default=0)
     # Set when the run was created to export items again after a retry (a new Pleo job).
     retry_requested_by = models.CharField(max_length=150, blank=True)
 
@@ -77,6 +82,9 @@ class Step(models.TextChoices):
     UNKNOWN = "unknown", "Outcome unknown"
     CREATED = "created", "Created"
     ATTACHED = "attached", "Attached"
+    # The release was asked for: Visma.net may still be working on it (`Queued`/`InProcess`),
+    # so its status is read before anything is sent again.
+    RELEASING = "releasing", "Releasing"
     RELEASED = "released", "Released"
     REPORTED = "reported", "Reported"
 

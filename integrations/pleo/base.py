@@ -133,7 +133,16 @@ class PleoApiBase(ApiClient):
             if cursor:
                 query.append(("after", cursor))
             # Searches are POSTs that change nothing: safe to send again.
-            return self.call_json(method, path, params=query, json=json, idempotent=True)
+            response = self.call(method, path, params=query, json=json, idempotent=True)
+            try:
+                body = response.json()
+            except ValueError as exc:
+                raise self.bad_answer(response, "is not JSON") from exc
+            # A page without its `data` list is a broken answer, never "nothing there": read
+            # as empty, it would end an export job with its expenses silently left out.
+            if not isinstance(body, dict) or not isinstance(body.get("data"), list):
+                raise self.bad_answer(response, "has no `data` list")
+            return body
 
         for record in iter_cursor(fetch):
             if not isinstance(record, dict):

@@ -161,6 +161,40 @@ def test_export_items_are_read_through_three_pages() -> None:
 
 
 @responses.activate
+@pytest.mark.parametrize(
+    "second_page",
+    [
+        {"json": {"pagination": {"hasNextPage": False}}},
+        {"json": {"data": None, "pagination": {"hasNextPage": False}}},
+        {"json": [export_item()]},
+        {"body": '{"data": [{"accountingEntryId": "1"'},
+        {"body": "<html>Bad gateway</html>", "status": 200},
+    ],
+    ids=["no-data", "null-data", "not-an-object", "truncated", "html"],
+)
+def test_an_items_page_without_its_data_list_is_an_error_not_the_end(
+    second_page: dict[str, Any],
+) -> None:
+    responses.get(
+        f"{API}/v3/export-items",
+        match=[matchers.query_param_matcher({"job_id": JOB})],
+        json=page([export_item()], end="AAAA", more=True),
+    )
+    responses.get(
+        f"{API}/v3/export-items",
+        match=[matchers.query_param_matcher({"job_id": JOB, "after": "AAAA"})],
+        **second_page,
+    )
+
+    read: list[Any] = []
+    with pytest.raises(errors.PermanentError) as caught:
+        read.extend(make_client().export_items_iter(JOB))
+
+    assert len(read) == 1  # the first page, then the broken one stops the listing
+    assert "data" in caught.value.message or "JSON" in caught.value.message
+
+
+@responses.activate
 def test_a_broken_item_is_yielded_as_broken_and_the_rest_continue() -> None:
     broken = export_item(accountingEntryId="11111111-1111-4111-8111-111111111111")
     broken["amount"]["inWalletCurrency"].pop("value")

@@ -174,6 +174,7 @@ def _upload(
     upload.content_type = content_type
     upload.line_number = line_number
     upload.attempts += 1
+    ctx.guard()
     upload.save()
     try:
         if item.visma_document_type == ExportItem.DocumentType.JOURNAL:

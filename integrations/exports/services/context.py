@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import socket
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cached_property
@@ -48,6 +49,10 @@ class RunLost(Exception):
     """Another worker took the run over (ours looked dead): stop without touching it."""
 
 
+class FetchIncomplete(Exception):
+    """Pleo listed fewer (or more) items than its job holds: try the run again later."""
+
+
 class JobFailed(Exception):
     """The whole job cannot be exported (e.g. Visma.net refuses our credentials)."""
 
@@ -76,6 +81,9 @@ class RunContext:
     visma: VismaClient
     export_settings: ExportSettings
     _beats: int = field(default=0)
+    # Finished outcomes not yet reported, and when the last report went (monotonic seconds).
+    unreported: int = 0
+    reported_at: float = field(default_factory=time.monotonic)
 
     @cached_property
     def config(self) -> ExportConfig:
@@ -86,14 +94,23 @@ class RunContext:
         return mirror_snapshot_for_connection(connection=self.run.connection)
 
     def beat(self) -> None:
-        """Show we are alive; stop if another worker has taken the run over meanwhile."""
+        """Show we are alive; stop if another worker has taken the run over meanwhile.
+
+        The update only succeeds while the run still holds our claim *and* the heartbeat we
+        wrote last: a worker that took the run over changed one or the other (its takeover is
+        conditional on both, see `export_run_claim_next`), so the two can never both pass."""
         now = timezone.now()
-        alive = ExportRun.objects.filter(id=self.run.pk, claimed_by=self.worker).update(
-            heartbeat_at=now
-        )
+        alive = ExportRun.objects.filter(
+            id=self.run.pk, claimed_by=self.worker, heartbeat_at=self.run.heartbeat_at
+        ).update(heartbeat_at=now)
         if not alive:
             raise RunLost(f"Run {self.run.pk} was taken over by another worker")
         self.run.heartbeat_at = now
+
+    def guard(self) -> None:
+        """Called right before every remote call that changes something (create, upload,
+        release, report, job event): a run taken over meanwhile is never worked by two."""
+        self.beat()
 
 
 def run_context_build(*, run: ExportRun, worker: str) -> RunContext:

@@ -21,6 +21,12 @@ from integrations.core.context import call_links
 from integrations.exports.models import ExportDocument, ExportItem, Step
 from integrations.exports.planner import JournalPlan, PlanFailure, merge_journal_plans, plan_item
 from integrations.exports.preflight import preflight_check
+from integrations.exports.services.adopt import (
+    VALIDATION,
+    CreateRefused,
+    invoice_finder,
+    journal_finder,
+)
 from integrations.exports.services.attachments import item_attachments_transfer
 from integrations.exports.services.codec import invoice_from_json, journal_from_json, plan_json
 from integrations.exports.services.context import (
@@ -29,6 +35,8 @@ from integrations.exports.services.context import (
     RunDeferred,
 )
 from integrations.exports.services.progress import item_fail, run_counts_update
+from integrations.exports.services.release import invoice_release
+from integrations.exports.services.reporting import export_run_report_due
 from integrations.pleo.types import ExportItem as PleoItem
 
 logger = logging.getLogger(__name__)
@@ -38,7 +46,6 @@ MAX_SEND_ATTEMPTS = 3
 # After an unanswered create that the lookup did not find yet, look again after this wait:
 # Visma.net may still be working on the request.
 UNKNOWN_RECHECK_SECONDS = 30
-VALIDATION = "accounting_system_validation_failure"
 OPEN = (ExportItem.Status.PENDING, ExportItem.Status.PLANNED)
 
 Unit = ExportItem | ExportDocument
@@ -49,8 +56,9 @@ def export_run_post(ctx: RunContext) -> None:
     run = ctx.run
     for item in run.items.filter(status=ExportItem.Status.PENDING, step=Step.FETCHED):
         with call_links(export_item_id=item.pk):
-            export_item_plan(ctx, item)
+            planned = export_item_plan(ctx, item)
         ctx.beat()
+        export_run_report_due(ctx, finished=0 if planned else 1)
     if ctx.export_settings.one_journal_per_export:
         _documents_build(ctx)
         for document in run.documents.exclude(step=Step.CREATED).order_by("id"):
@@ -61,10 +69,11 @@ def export_run_post(ctx: RunContext) -> None:
         with call_links(export_item_id=item.pk):
             if item.document_id is None and item.step in (Step.PLANNED, Step.SENDING, Step.UNKNOWN):
                 _item_post(ctx, item)
-            if item.status in OPEN and item.step in (Step.CREATED, Step.ATTACHED):
+            if item.status in OPEN and item.step in (Step.CREATED, Step.ATTACHED, Step.RELEASING):
                 export_item_complete(ctx, item)
         run_counts_update(run)
         ctx.beat()
+        export_run_report_due(ctx, finished=0 if item.status in OPEN else 1)
     run_counts_update(run)
 
 
@@ -122,14 +131,9 @@ def document_url(document_type: str, number: str) -> str:
     return f"{base}/v1/supplierInvoice/{document_type}/{number}"
 
 
-class CreateRefused(Exception):
-    def __init__(self, reason_type: str, message: str) -> None:
-        super().__init__(message)
-        self.reason_type = reason_type
-        self.message = message
-
-
-def create_once(unit: Unit, *, send: Callable[[], str], find: Callable[[], str | None]) -> str:
+def create_once(
+    ctx: RunContext, unit: Unit, *, send: Callable[[], str], find: Callable[[], str | None]
+) -> str:
     """Create the document of `unit` at most once; returns its Visma.net number.
 
     Raises `CreateRefused` when Visma.net refused it (the item fails), `RunDeferred` when the
@@ -149,9 +153,19 @@ def create_once(unit: Unit, *, send: Callable[[], str], find: Callable[[], str |
             f"attempts and it cannot be found there. Check Visma.net for a document with "
             f"reference {unit.reference} before exporting the expense again.",
         )
+    ctx.guard()
     _save(unit, step=Step.SENDING, attempts=unit.attempts + 1)
     try:
         return send()
+    except errors.RefusedWithServerError as exc:
+        # Visma.net refused with a 500 and its message. A 500 may still have left a document
+        # behind, so look once; then the item fails with Visma's words, never resent in a loop.
+        _save(unit, step=Step.UNKNOWN, last_error=str(exc)[:5000])
+        number = find()
+        if number:
+            return number
+        _save(unit, step=Step.PLANNED)
+        raise CreateRefused(VALIDATION, f"Visma.net refused the document: {exc.message}") from exc
     except errors.ApiError as exc:
         if exc.outcome_unknown:
             _save(unit, step=Step.UNKNOWN, last_error=str(exc)[:5000])
@@ -172,36 +186,6 @@ def create_once(unit: Unit, *, send: Callable[[], str], find: Callable[[], str |
         raise CreateRefused(VALIDATION, f"Visma.net refused the document: {exc.message}") from exc
 
 
-def _journal_finder(
-    ctx: RunContext, *, period: str, reference: str, by_line: bool
-) -> Callable[[], str | None]:
-    def find() -> str | None:
-        # Reference: GET /v2/journaltransaction?periodId=… (JournalTransactionV2_GetAll…)
-        for tx in ctx.visma.journal_transactions_find(financial_period=period):
-            if tx.description.startswith(reference):
-                return tx.batch_number
-            if by_line and any(line.reference_number == reference for line in tx.lines):
-                return tx.batch_number
-        return None
-
-    return find
-
-
-def _invoice_finder(
-    ctx: RunContext, *, supplier: str, document_type: str, reference: str
-) -> Callable[[], str | None]:
-    def find() -> str | None:
-        # Reference: GET /v1/supplierInvoice?supplier=…&documentType=… (SupplierInvoice_GetAll…)
-        for invoice in ctx.visma.supplier_invoices_find(
-            supplier_number=supplier, document_type=document_type
-        ):
-            if invoice.supplier_reference == reference:
-                return invoice.reference_number
-        return None
-
-    return find
-
-
 def _item_post(ctx: RunContext, item: ExportItem) -> None:
     plan = item.plan
     send: Callable[[], str]
@@ -209,21 +193,14 @@ def _item_post(ctx: RunContext, item: ExportItem) -> None:
         invoice = invoice_from_json(plan["invoice"])
         # Reference: POST /v1/supplierInvoice (SupplierInvoice_Post)
         send = lambda: ctx.visma.supplier_invoice_create(invoice)  # noqa: E731
-        find = _invoice_finder(
-            ctx,
-            supplier=invoice.supplier_number,
-            document_type=invoice.document_type,
-            reference=item.reference,
-        )
+        find = invoice_finder(ctx, reference=item.reference, invoice=invoice)
     else:
         journal = journal_from_json(plan["transaction"])
         # Reference: POST /v2/journaltransaction (JournalTransactionV2_Post)
         send = lambda: ctx.visma.journal_transaction_create(journal)  # noqa: E731
-        find = _journal_finder(
-            ctx, period=item.financial_period, reference=item.reference, by_line=True
-        )
+        find = journal_finder(ctx, reference=item.reference, journal=journal, by_line=True)
     try:
-        number = create_once(item, send=send, find=find)
+        number = create_once(ctx, item, send=send, find=find)
     except CreateRefused as refused:
         item_fail(item, refused.reason_type, refused.message)
         return
@@ -297,14 +274,12 @@ def _document_post(ctx: RunContext, document: ExportDocument) -> None:
     with call_links(export_item_id=None):
         try:
             number = create_once(
+                ctx,
                 document,
                 # Reference: POST /v2/journaltransaction (JournalTransactionV2_Post)
                 send=lambda: ctx.visma.journal_transaction_create(journal),
-                find=_journal_finder(
-                    ctx,
-                    period=document.financial_period,
-                    reference=document.reference,
-                    by_line=False,
+                find=journal_finder(
+                    ctx, reference=document.reference, journal=journal, by_line=False
                 ),
             )
         except CreateRefused as refused:
@@ -345,8 +320,8 @@ def export_item_complete(ctx: RunContext, item: ExportItem) -> None:
             item_fail(item, failure.reason_type, failure.message)
             return
         _save(item, step=Step.ATTACHED)
-    if item.step == Step.ATTACHED and _release_wanted(ctx, item):
-        problem = _release(ctx, item)
+    if item.step == Step.RELEASING or (item.step == Step.ATTACHED and _release_wanted(ctx, item)):
+        problem = invoice_release(ctx, item)
         if problem:
             item_fail(
                 item,
@@ -371,25 +346,3 @@ def _release_wanted(ctx: RunContext, item: ExportItem) -> bool:
         item.visma_document_type != ExportItem.DocumentType.JOURNAL
         and ctx.export_settings.auto_release_invoices
     )
-
-
-def _release(ctx: RunContext, item: ExportItem) -> str:
-    """Release the invoice; returns a problem description, or "" when it is released."""
-    try:
-        # Reference: POST /v1/supplierInvoice/{documentType}/{invoiceNumber}/action/release
-        result = ctx.visma.supplier_invoice_release(item.visma_document_type, item.visma_number)
-    except errors.ApiError as exc:
-        if isinstance(exc, errors.Unauthorized | errors.Forbidden):
-            raise
-        if isinstance(exc, errors.RateLimited):
-            raise RunDeferred(exc.retry_after or UNREACHABLE_RETRY_SECONDS, str(exc)) from exc
-        # A release that may have happened: read the invoice's status instead of guessing.
-        # Reference: GET /v1/supplierInvoice/{documentType}/{invoiceNumber}
-        try:
-            invoice = ctx.visma.supplier_invoice_get(item.visma_document_type, item.visma_number)
-        except errors.ApiError:
-            return exc.message
-        return "" if invoice.status not in ("Hold", "Balanced", "On Hold") else exc.message
-    if result.result == "Failed":
-        return result.error or "Visma.net reported the release as failed"
-    return ""

@@ -8,12 +8,13 @@ most the one batch in flight: the same statuses again, which Pleo accepts as the
 from __future__ import annotations
 
 import logging
+import time
 
 from django.utils import timezone
 
 from integrations.core import errors
 from integrations.exports.models import ExportItem, ExportRun, Step
-from integrations.exports.services.context import RunContext
+from integrations.exports.services.context import JobFailed, RunContext
 from integrations.exports.services.progress import run_counts_update
 from integrations.pleo.client import ITEM_UPDATE_BATCH
 from integrations.pleo.types import ItemUpdate
@@ -22,6 +23,9 @@ logger = logging.getLogger(__name__)
 
 # failureReason is shown to finance staff in Pleo; the spec gives no limit, we keep it readable.
 PLEO_REASON_MAX = 1000
+# While a run posts, whatever is ready is reported at least this often. Pleo expires a job an
+# hour after its last update (`expiresIn`); this keeps a slow export well inside that.
+REPORT_EVERY_SECONDS = 10 * 60
 
 
 def item_update_for(item: ExportItem) -> ItemUpdate:
@@ -45,8 +49,10 @@ def item_update_for(item: ExportItem) -> ItemUpdate:
     )
 
 
-def export_run_report(ctx: RunContext) -> None:
-    """Send every outcome not yet reported, batch by batch."""
+def export_run_report(ctx: RunContext, *, full_batches_only: bool = False) -> None:
+    """Send the outcomes not yet reported, batch by batch. While the run is still posting
+    (`full_batches_only`), only full batches of 100 go, so the batches stay as few as possible;
+    at the end everything goes."""
     run = ctx.run
     pending = list(
         run.items.filter(
@@ -54,11 +60,18 @@ def export_run_report(ctx: RunContext) -> None:
             status__in=(ExportItem.Status.POSTED, ExportItem.Status.FAILED),
         ).order_by("id")
     )
+    if full_batches_only:
+        pending = pending[: len(pending) - len(pending) % ITEM_UPDATE_BATCH]
     for start in range(0, len(pending), ITEM_UPDATE_BATCH):
         batch = pending[start : start + ITEM_UPDATE_BATCH]
         updates = [item_update_for(item) for item in batch]
-        # Reference: PUT /v3/export-jobs/{jobId}/items (updateExportJobItemsV3), ≤100 items
-        result = ctx.pleo.export_items_update(run.pleo_job_id, updates)
+        ctx.guard()
+        try:
+            # Reference: PUT /v3/export-jobs/{jobId}/items (updateExportJobItemsV3), ≤100 items
+            result = ctx.pleo.export_items_update(run.pleo_job_id, updates)
+        except errors.ApiError as exc:
+            _job_refusal_check(ctx, exc)
+            raise
         refused = {entry_id: f"{kind}: {message}" for entry_id, kind, message in result.errors}
         now = timezone.now()
         for item, update in zip(batch, updates, strict=True):
@@ -73,7 +86,40 @@ def export_run_report(ctx: RunContext) -> None:
                 changes["step"] = Step.REPORTED
             ExportItem.objects.filter(id=item.pk).update(**changes)
         ctx.beat()
+    ctx.reported_at = time.monotonic()
     run_counts_update(run)
+
+
+def export_run_report_due(ctx: RunContext, *, finished: int) -> None:
+    """Called while posting: report as items finish, in full batches of 100, and at least every
+    REPORT_EVERY_SECONDS whatever is ready, so Pleo shows progress and never expires the job
+    (one hour after its last update) during a long or throttled export."""
+    ctx.unreported += finished
+    if ctx.unreported >= ITEM_UPDATE_BATCH:
+        export_run_report(ctx, full_batches_only=True)
+        ctx.unreported %= ITEM_UPDATE_BATCH
+    elif ctx.unreported and time.monotonic() - ctx.reported_at >= REPORT_EVERY_SECONDS:
+        export_run_report(ctx)
+        ctx.unreported = 0
+
+
+def _job_refusal_check(ctx: RunContext, exc: errors.ApiError) -> None:
+    """Pleo refused an update of the job for good (a 4xx other than auth and rate limits):
+    when the job is no longer running (expired, cancelled), close the run with Pleo's reason
+    instead of trying again forever. Its booked items keep their documents, so the next job
+    holding them adopts them without booking again."""
+    if isinstance(exc, errors.TransientError | errors.Unauthorized | errors.Forbidden):
+        return
+    # Reference: GET /v3/export-jobs/{jobId}
+    job = ctx.pleo.export_job_get(ctx.run.pleo_job_id)
+    if job.status in ("pending", "in_progress"):
+        return
+    raise JobFailed(
+        job.failure_reason_type or "job_expired",
+        f"Pleo no longer takes updates for this job: it is {job.status}"
+        + (f" ({job.failure_reason})" if job.failure_reason else "")
+        + f". Pleo answered: {exc.message}",
+    )
 
 
 def job_event_send(
@@ -85,6 +131,7 @@ def job_event_send(
 ) -> None:
     """Send a final job event once; a job Pleo already shows as finished is left alone."""
     run = ctx.run
+    ctx.guard()
     try:
         # Reference: POST /v3/export-job-events (createExportJobEventV3)
         ctx.pleo.export_job_event(
@@ -99,6 +146,13 @@ def job_event_send(
         job = ctx.pleo.export_job_get(run.pleo_job_id)
         if job.status in ("pending", "in_progress"):
             raise
+        if job.status == "failed" and event != "failed":
+            # Expired or cancelled before we could end it: the run closes with Pleo's reason.
+            raise JobFailed(
+                job.failure_reason_type or "job_expired",
+                "Pleo ended the job as failed before it was completed"
+                + (f": {job.failure_reason}" if job.failure_reason else ""),
+            ) from None
         logger.info("Export run %s: Pleo already shows the job as %s", run.pk, job.status)
     ExportRun.objects.filter(id=run.pk).update(finished_event_sent_at=timezone.now())
 

@@ -28,6 +28,7 @@ from integrations.exports.models import ExportItem, ExportRun, Step
 from integrations.exports.services.context import (
     STALE_AFTER,
     UNREACHABLE_RETRY_SECONDS,
+    FetchIncomplete,
     JobFailed,
     RunContext,
     RunDeferred,
@@ -42,6 +43,9 @@ from integrations.pleo.types import BrokenExportItem, ExportJob
 logger = logging.getLogger(__name__)
 
 TASK = "integrations.exports.tasks.export_run_process"
+# A run failing unexpectedly is tried again after 1, 2, 4, 8 minutes, then parked.
+MAX_RUN_ATTEMPTS = 5
+RUN_ATTEMPT_BACKOFF_SECONDS = 60
 Status = ExportRun.Status
 
 
@@ -202,28 +206,76 @@ def export_run_drive(*, run: ExportRun, worker: str) -> bool:
     ctx = run_context_build(run=run, worker=worker)
     with call_links(connection_id=run.connection_id, export_run_id=run.pk):
         try:
-            _drive(ctx)
+            return _drive_handled(ctx)
         except RunLost:
+            # Also while failing the job: the new holder decides what happens to it.
             logger.warning("Export run %s: another worker took over", run.pk)
             return False
-        except RunDeferred as deferred:
-            _defer(ctx, deferred.seconds, deferred.reason)
-            return False
-        except JobFailed as failure:
-            _fail_job(ctx, failure.reason_type, failure.message)
-        except (errors.Unauthorized, errors.Forbidden) as exc:
-            _fail_job(ctx, auth_failure_type(exc), f"{exc.service}: {exc.message}")
-        except errors.RateLimited as exc:
-            _defer(ctx, exc.retry_after or UNREACHABLE_RETRY_SECONDS, str(exc))
-            return False
-        except errors.TransientError as exc:
-            _defer(ctx, UNREACHABLE_RETRY_SECONDS, str(exc))
-            return False
-        except Exception as exc:
-            # A bug or an unexpected answer: keep the run's steps, free it for a later attempt
-            # (the resume schedule) and let the task log the traceback.
-            _release(run, worker=worker, last_error=f"{type(exc).__name__}: {exc}"[:5000])
-            raise
+
+
+def _drive_handled(ctx: RunContext) -> bool:
+    try:
+        _drive(ctx)
+    except RunDeferred as deferred:
+        _defer(ctx, deferred.seconds, deferred.reason)
+        return False
+    except JobFailed as failure:
+        _fail_job(ctx, failure.reason_type, failure.message)
+    except (errors.Unauthorized, errors.Forbidden) as exc:
+        _fail_job(ctx, auth_failure_type(exc), f"{exc.service}: {exc.message}")
+    except errors.RateLimited as exc:
+        _defer(ctx, exc.retry_after or UNREACHABLE_RETRY_SECONDS, str(exc))
+        return False
+    except errors.TransientError as exc:
+        _defer(ctx, UNREACHABLE_RETRY_SECONDS, str(exc))
+        return False
+    except Exception as exc:
+        # A bug or an unexpected answer: keep the run's steps and try again later; after
+        # MAX_RUN_ATTEMPTS in a row the run is parked so later jobs are not held back.
+        if _attempt_failed(ctx, exc):
+            return True
+        raise
+    return True
+
+
+def _attempt_failed(ctx: RunContext, exc: Exception) -> bool:
+    """Record an unexpected failure; True when the run was parked (closed), False when it was
+    handed back to be tried again after a growing wait."""
+    run = ctx.run
+    message = f"{type(exc).__name__}: {exc}"[:5000]
+    attempts = run.failed_attempts + 1
+    ExportRun.objects.filter(id=run.pk).update(failed_attempts=attempts)
+    run.failed_attempts = attempts
+    if attempts < MAX_RUN_ATTEMPTS:
+        wait = RUN_ATTEMPT_BACKOFF_SECONDS * 2 ** (attempts - 1)
+        logger.warning(
+            "Export run %s failed (attempt %d of %d), again in %ds: %s",
+            run.pk,
+            attempts,
+            MAX_RUN_ATTEMPTS,
+            wait,
+            message,
+        )
+        _release(
+            run,
+            worker=ctx.worker,
+            last_error=message,
+            not_before=timezone.now() + timedelta(seconds=wait),
+        )
+        export_run_enqueue(run_id=run.pk, delay_seconds=wait)
+        return False
+    remote = isinstance(exc, errors.ApiError | FetchIncomplete | ValueError)
+    reason = (
+        f"Stopped after {attempts} failed attempts; the last one: {message}. The expenses go "
+        "back to Pleo's export queue; what was booked is found again by the next export."
+    )
+    logger.error("Export run %s parked: %s", run.pk, reason)
+    _fail_job(
+        ctx,
+        "validation_failure" if remote else "integration_unusable",
+        reason,
+        status=Status.PARKED,
+    )
     return True
 
 
@@ -251,10 +303,14 @@ def _drive(ctx: RunContext) -> None:
 
 
 def _advance(ctx: RunContext, status: str) -> None:
-    updated = ExportRun.objects.filter(id=ctx.run.pk, claimed_by=ctx.worker).update(status=status)
+    # A step that got through clears the count of failed attempts.
+    updated = ExportRun.objects.filter(id=ctx.run.pk, claimed_by=ctx.worker).update(
+        status=status, failed_attempts=0
+    )
     if not updated:
         raise RunLost(f"Run {ctx.run.pk} was taken over")
     ctx.run.status = status
+    ctx.run.failed_attempts = 0
 
 
 def _defer(ctx: RunContext, seconds: float, reason: str) -> None:
@@ -269,7 +325,9 @@ def _defer(ctx: RunContext, seconds: float, reason: str) -> None:
     export_run_enqueue(run_id=ctx.run.pk, delay_seconds=seconds)
 
 
-def _fail_job(ctx: RunContext, reason_type: str, message: str) -> None:
+def _fail_job(
+    ctx: RunContext, reason_type: str, message: str, *, status: str = Status.FAILED
+) -> None:
     """Tell Pleo the job failed (its items become abandoned) and close the run."""
     from integrations.exports.services.reporting import job_event_send
 
@@ -282,9 +340,9 @@ def _fail_job(ctx: RunContext, reason_type: str, message: str) -> None:
     except errors.ApiError as exc:
         logger.warning("Export run %s: could not tell Pleo the job failed: %s", run.pk, exc)
     ExportRun.objects.filter(id=run.pk).update(
-        status=Status.FAILED, finished_at=timezone.now(), claimed_by="", heartbeat_at=None
+        status=status, finished_at=timezone.now(), claimed_by="", heartbeat_at=None
     )
-    run.status = Status.FAILED
+    run.status = status
 
 
 # -- start and fetch -------------------------------------------------------------------------
@@ -299,6 +357,7 @@ def export_run_start(ctx: RunContext) -> None:
     # Reference: GET /v3/export-jobs/{jobId}
     job = ctx.pleo.export_job_get(run.pleo_job_id)
     if job.status == "pending":
+        ctx.guard()
         try:
             # Reference: POST /v3/export-job-events {"event": "started"}
             ctx.pleo.export_job_event(run.pleo_job_id, "started")
@@ -319,18 +378,42 @@ def export_run_start(ctx: RunContext) -> None:
 
 
 def export_run_fetch(ctx: RunContext) -> None:
-    """Every page of items into `ExportItem` rows; safe to repeat after a crash."""
+    """Every page of items into `ExportItem` rows; safe to repeat after a crash.
+
+    The entries fetched must be as many as the job's `numberOfItems`: a job whose items were
+    not all read is never posted nor reported `completed` (its missing expenses would be left
+    out without a word); the run stops here and is tried again, then parked."""
     run = ctx.run
-    total = 0
+    expected = _expected_items(ctx)
+    entries: set[str] = set()
+    unnamed = 0
     # Reference: GET /v3/export-items?job_id=… (cursor-paged, PleoClient.export_items_iter)
     for entry in ctx.pleo.export_items_iter(run.pleo_job_id):
-        total += 1
+        if entry.accounting_entry_id:
+            entries.add(entry.accounting_entry_id)
+        else:
+            unnamed += 1
         if isinstance(entry, BrokenExportItem):
             _broken_item_store(run, entry)
         else:
             export_item_upsert(run=run, payload=entry.raw, item_type=entry.type)
+    total = len(entries) + unnamed
+    if expected is not None and total != expected:
+        raise FetchIncomplete(
+            f"Pleo listed {total} items for export job {run.pleo_job_id}, which holds "
+            f"{expected}: the job is not exported until all its items can be read"
+        )
     ExportRun.objects.filter(id=run.pk).update(items_total=total, fetched_at=timezone.now())
     run.items_total = total
+
+
+def _expected_items(ctx: RunContext) -> int | None:
+    """The job's `numberOfItems`, as registered (webhook or poll), else as Pleo shows it now."""
+    known = ctx.run.job_payload.get("number_of_items")
+    if isinstance(known, int):
+        return known
+    # Reference: GET /v3/export-jobs/{jobId}
+    return ctx.pleo.export_job_get(ctx.run.pleo_job_id).number_of_items
 
 
 def _broken_item_store(run: ExportRun, entry: BrokenExportItem) -> None:

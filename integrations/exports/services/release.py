@@ -1,0 +1,94 @@
+"""Releasing a booked supplier invoice, and following a release that Visma.net queued.
+
+Visma.net answers a release with an action result: `Done`, `Failed`, or `Queued`/`InProcess`
+when it carries the release out later (notes: "A JT release can return Queued/InProcess; re-GET
+and check status"; spec `ReleaseJournalTransactionActionResultDto`). A queued release is followed
+by reading the invoice's status a few times with growing waits, until it shows released or the
+waits are spent; the item then says which. The step `releasing` is recorded before the release
+is asked for, so a worker that stops meanwhile reads the status before asking again.
+"""
+
+from __future__ import annotations
+
+from integrations.core import errors
+from integrations.exports.models import ExportItem, Step
+from integrations.exports.services.context import (
+    UNREACHABLE_RETRY_SECONDS,
+    RunContext,
+    RunDeferred,
+)
+
+# Supplier invoice statuses once released (Visma.net AP301000: a released invoice is Open until
+# paid, then Closed); Balanced and Hold are not released yet.
+RELEASED_STATUSES = frozenset({"Open", "Closed"})
+# Statuses from which a queued release will not come: the release failed.
+DEAD_STATUSES = frozenset({"Voided", "Rejected", "Canceled", "Cancelled"})
+# Seconds between the reads of a queued release's document (about half a minute in all).
+RELEASE_POLL_DELAYS = (1.0, 2.0, 4.0, 8.0, 15.0)
+SETTLING = ("Queued", "InProcess")
+
+
+def invoice_release(ctx: RunContext, item: ExportItem) -> str:
+    """Release the item's invoice; "" once it is released, else what went wrong."""
+    if item.step == Step.RELEASING:
+        # Asked for before a stop: the release may have been carried out meanwhile.
+        status = _status(ctx, item)
+        if status in RELEASED_STATUSES:
+            return ""
+    ctx.guard()
+    item.step = Step.RELEASING
+    item.save(update_fields=["step", "updated_at"])
+    try:
+        # Reference: POST /v1/supplierInvoice/{documentType}/{invoiceNumber}/action/release
+        result = ctx.visma.supplier_invoice_release(item.visma_document_type, item.visma_number)
+    except errors.ApiError as exc:
+        if isinstance(exc, errors.Unauthorized | errors.Forbidden):
+            raise
+        if isinstance(exc, errors.RateLimited):
+            raise RunDeferred(exc.retry_after or UNREACHABLE_RETRY_SECONDS, str(exc)) from exc
+        if exc.outcome_unknown or isinstance(exc, errors.TransientError):
+            # The release may be under way: follow the document as for a queued one.
+            return _follow(ctx, item, answered=f"no answer ({exc.message})")
+        # Refused, but maybe because it was released already (a resend after a lost answer).
+        return "" if _status(ctx, item, quiet=True) in RELEASED_STATUSES else exc.message
+    if result.result == "Done":
+        return ""
+    if result.result == "Failed":
+        if _status(ctx, item, quiet=True) in RELEASED_STATUSES:
+            return ""  # "already released": an earlier request of ours got through
+        return result.error or "Visma.net reported the release as failed"
+    return _follow(ctx, item, answered=result.result)
+
+
+def _follow(ctx: RunContext, item: ExportItem, *, answered: str) -> str:
+    status = ""
+    for delay in RELEASE_POLL_DELAYS:
+        ctx.visma.sleep(delay)
+        status = _status(ctx, item)
+        if status in RELEASED_STATUSES:
+            return ""
+        if status in DEAD_STATUSES:
+            return (
+                f"Visma.net answered the release with {answered}, then the invoice became {status}"
+            )
+        ctx.beat()
+    waited = sum(RELEASE_POLL_DELAYS)
+    return (
+        f"Visma.net answered the release with {answered} and the invoice was still "
+        f"{status or 'not released'} after {waited:.0f} seconds"
+    )
+
+
+def _status(ctx: RunContext, item: ExportItem, *, quiet: bool = False) -> str:
+    try:
+        # Reference: GET /v1/supplierInvoice/{documentType}/{invoiceNumber}
+        invoice = ctx.visma.supplier_invoice_get(item.visma_document_type, item.visma_number)
+    except errors.ApiError as exc:
+        if quiet and not isinstance(exc, errors.Unauthorized | errors.Forbidden):
+            return ""
+        if isinstance(exc, errors.RateLimited):
+            raise RunDeferred(exc.retry_after or UNREACHABLE_RETRY_SECONDS, str(exc)) from exc
+        if isinstance(exc, errors.TransientError):
+            raise RunDeferred(UNREACHABLE_RETRY_SECONDS, str(exc)) from exc
+        raise
+    return invoice.status
