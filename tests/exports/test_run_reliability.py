@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from integrations.core import errors
 from integrations.exports.models import ExportItem, ExportRun
 from integrations.exports.services import reporting, runs
 from integrations.exports.services.context import FetchIncomplete
@@ -199,3 +200,26 @@ def test_a_run_taken_over_mid_run_is_not_worked_by_two(
     assert run_for(job).status == ExportRun.Status.COMPLETED
     assert len(_creates(sandbox)) == 2
     assert len(sandbox.visma_state()["journalTransactions"]) == 2
+
+
+@pytest.mark.parametrize("kind", ["no_data", "not_json", "truncated"])
+def test_a_spoiled_items_page_stops_the_run_before_posting_then_it_completes(
+    sandbox: Sandbox, demo: Any, no_autorun: list[int], kind: str
+) -> None:
+    job = sandbox.job_create([card_payload(), card_payload("250.00", "50.00")])
+    run = run_for(job)
+    sandbox.fault("pleo", path="/v3/export-items", method="GET", fault=f"malformed:{kind}", times=1)
+
+    with pytest.raises(errors.PermanentError):
+        export_run_process(run_id=run.pk)
+
+    run.refresh_from_db()
+    assert run.status == ExportRun.Status.FETCHING and run.failed_attempts == 1
+    assert sandbox.visma_state()["journalTransactions"] == []
+    assert _events(sandbox, job["id"]) == ["started"]
+    # Tried again when due: the page is whole this time and the job completes.
+    ExportRun.objects.filter(id=run.pk).update(not_before=timezone.now())
+    export_run_process(run_id=run.pk)
+    assert run_for(job).status == ExportRun.Status.COMPLETED
+    assert len(sandbox.visma_state()["journalTransactions"]) == 2
+    assert _events(sandbox, job["id"]) == ["started", "completed"]
