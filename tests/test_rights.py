@@ -19,6 +19,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from integrations.connections.models import Connection
 from integrations.core.roles import FINANCE, SUPPORT, roles_sync
 from integrations.masterdata.models import SyncRun
+from tests.membership import user_joins_every_connection
 
 pytestmark = pytest.mark.django_db
 
@@ -104,6 +105,7 @@ def _user(name: str, group: str) -> Client:
     roles_sync()
     user = User.objects.create_user(name, password="pw")
     user.groups.add(Group.objects.get(name=group))
+    user_joins_every_connection(user)
     client = Client()
     client.force_login(user)
     return client

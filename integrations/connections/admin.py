@@ -1,12 +1,17 @@
 """Admin for support staff: connections without their secrets, settings with their history.
 
 Support staff hold only `view_` permissions on this app (core.roles), so these pages are
-read-only for them.
+read-only for them. Everyone sees only the connections they are members of (superusers all);
+memberships are added and removed by superusers, on the connection's page.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
+from django.db.models import Model
+from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
 from integrations.connections.models import (
@@ -14,9 +19,37 @@ from integrations.connections.models import (
     AccountMapping,
     Connection,
     ConnectionEvent,
+    ConnectionMembership,
     ExportSettings,
 )
+from integrations.core.access import ConnectionScopedAdmin
 from integrations.core.admin_history import AuditedReadOnlyAdmin
+
+
+def _superuser(request: HttpRequest) -> bool:
+    return bool(request.user.is_active and getattr(request.user, "is_superuser", False))
+
+
+class MembershipInline(admin.TabularInline[ConnectionMembership, Connection]):
+    """Who may see and change the connection. Granting access is a superuser's act: a finance
+    user cannot widen who sees the company's books."""
+
+    model = ConnectionMembership
+    fk_name = "connection"
+    extra = 0
+    fields = ("user", "added_at", "added_by")
+    readonly_fields = ("added_at", "added_by")
+    verbose_name = "member"
+    verbose_name_plural = "members (who may see and change this connection)"
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return _superuser(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return _superuser(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return _superuser(request)
 
 
 class ConnectionEventInline(admin.TabularInline[ConnectionEvent, Connection]):
@@ -31,7 +64,8 @@ class ConnectionEventInline(admin.TabularInline[ConnectionEvent, Connection]):
 
 
 @admin.register(Connection)
-class ConnectionAdmin(SimpleHistoryAdmin):
+class ConnectionAdmin(ConnectionScopedAdmin, SimpleHistoryAdmin):
+    connection_field = "pk"
     list_display = (
         "name",
         "status",
@@ -68,8 +102,18 @@ class ConnectionAdmin(SimpleHistoryAdmin):
         "visma_branch_number",
         "visma_company_name",
     )
-    inlines = [ConnectionEventInline]
+    inlines = [MembershipInline, ConnectionEventInline]
     history_list_display = ["status"]
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        rows = formset.save(commit=False)
+        for gone in formset.deleted_objects:
+            gone.delete()
+        for row in rows:
+            if isinstance(row, ConnectionMembership) and row._state.adding:
+                row.added_by_id = request.user.pk
+            row.save()
+        formset.save_m2m()
 
     @admin.display(boolean=True, description="Pleo connected")
     def pleo_is_connected(self, obj: Connection) -> bool:
@@ -109,3 +153,26 @@ class AccountMappingAdmin(AuditedReadOnlyAdmin):
     )
     list_select_related = ("connection",)
     readonly_fields = ("connection", "updated_at")
+
+
+@admin.register(ConnectionMembership)
+class ConnectionMembershipAdmin(ConnectionScopedAdmin):
+    list_display = ("connection", "user", "added_at", "added_by")
+    list_filter = ("connection",)
+    list_select_related = ("connection", "user", "added_by")
+    search_fields = ("user__username", "connection__name")
+    readonly_fields = ("added_at", "added_by")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return _superuser(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return _superuser(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return _superuser(request)
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        if not change:
+            obj.added_by = request.user
+        super().save_model(request, obj, form, change)

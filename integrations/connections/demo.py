@@ -17,8 +17,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import requests
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from integrations.connections.access import connection_member_add
 from integrations.connections.checks import connection_permission_check
 from integrations.connections.connect import (
     pending_oauth_create_pleo,
@@ -47,6 +49,8 @@ class DemoSetup:
     output_vat_account: str = "2700"
     default_vendor_number: str = "50001"
     invoice_payment_method: str = "PLEO"
+    # The demo's finance and support users (`demo_users`) see the demo connection.
+    members: tuple[str, ...] = ("finance", "support")
 
 
 DEMO = DemoSetup()
@@ -71,6 +75,7 @@ def demo_connection_prepare(
     if connection.visma_branch_number != setup.branch:
         visma_branch_choose(connection=connection, branch_number=setup.branch, session=session)
     _configure(connection, setup)
+    _members(connection, setup)
     connection.refresh_from_db()
     connection = connection_status_refresh(connection=connection)
     # Recorded as a connection event, so the setup overview's "Permission check" step is done
@@ -140,3 +145,8 @@ def _configure(connection: Connection, setup: DemoSetup) -> None:
         mapping.default_vendor_number = setup.default_vendor_number
         mapping._change_reason = "demo setup"  # type: ignore[attr-defined]
         mapping.save()
+
+
+def _members(connection: Connection, setup: DemoSetup) -> None:
+    for user in get_user_model().objects.filter(username__in=setup.members):
+        connection_member_add(connection=connection, user=user)

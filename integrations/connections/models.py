@@ -239,3 +239,28 @@ class AccountMapping(models.Model):
 
     def __str__(self) -> str:
         return f"Account mapping of {self.connection}"
+
+
+class ConnectionMembership(models.Model):
+    """A finance or support user may see and change this connection (superusers see all).
+
+    Managed by superusers in the admin; a user who creates a connection becomes its member.
+    """
+
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="connection_memberships"
+    )
+    added_at = models.DateTimeField(default=timezone.now)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["connection", "user"], name="one_membership_per_user")
+        ]
+        ordering = ["connection", "user"]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.connection}"

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import QuerySet
 
+from integrations.connections.access import connections_for_user
 from integrations.connections.models import Connection
 
 
@@ -19,8 +21,9 @@ def connection_get_for_pleo_company(*, company_id: str) -> Connection | None:
     )
 
 
-def connection_list() -> QuerySet[Connection]:
-    return Connection.objects.all().order_by("name", "id")
+def connection_list(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Connection]:
+    """The connections `user` may see (superusers: all), by name."""
+    return connections_for_user(user)
 
 
 def webhook_secrets_for_company(company_id: str | None) -> list[tuple[int, str]]:

@@ -12,6 +12,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 from django.db import transaction
 from django.utils import timezone
 
+from integrations.connections.access import connection_member_add
 from integrations.connections.checks import CheckLine, connection_permission_check
 from integrations.connections.clients import (
     connection_pleo_client,
@@ -85,6 +86,8 @@ def connection_create(
         ExportSettings.objects.create(connection=connection)
         AccountMapping.objects.create(connection=connection)
         connection_event_record(connection=connection, kind="created", by=user)
+        # Whoever creates a connection can see it (and a superuser adds the colleagues).
+        connection_member_add(connection=connection, user=user, by=user)
     return connection
 
 

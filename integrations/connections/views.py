@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from integrations.connections import services
+from integrations.connections.access import connection_members
 from integrations.connections.errors import ConnectionSetupError
 from integrations.connections.forms import (
     BranchForm,
@@ -28,6 +29,7 @@ from integrations.connections.history import history_entries
 from integrations.connections.models import Connection, ExportSettings, PendingOAuth
 from integrations.connections.selectors import connection_list
 from integrations.core import errors
+from integrations.core.access import connection_member_required
 from integrations.core.roles import finance_required, is_finance
 from integrations.visma.types import Branch
 
@@ -55,7 +57,7 @@ def connection_list_view(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "connections/list.html",
-        {"connections": connection_list(), "form": form},
+        {"connections": connection_list(user=request.user), "form": form},
         status=400 if form.errors else 200,
     )
 
@@ -89,16 +91,19 @@ def _detail(
         "branch_form": forms.get("branch_form")
         or BranchForm(branches=branches, initial={"branch_number": connection.visma_branch_number}),
         "events": connection.events.select_related("by")[:20],
+        "members": connection_members(connection=connection),
     }
     return render(request, "connections/detail.html", context, status=status)
 
 
+@connection_member_required
 @finance_required
 @require_GET
 def connection_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     return _detail(request, get_object_or_404(Connection, pk=pk))
 
 
+@connection_member_required
 @finance_required
 @require_GET
 def connection_check_view(request: HttpRequest, pk: int) -> HttpResponse:
@@ -107,6 +112,7 @@ def connection_check_view(request: HttpRequest, pk: int) -> HttpResponse:
     return _detail(request, connection, checks=checks)
 
 
+@connection_member_required
 @finance_required
 @require_POST
 def pleo_connect_view(request: HttpRequest, pk: int) -> HttpResponse:
@@ -120,6 +126,7 @@ def pleo_connect_view(request: HttpRequest, pk: int) -> HttpResponse:
     return HttpResponseRedirect(url)
 
 
+@connection_member_required
 @finance_required
 @require_POST
 def visma_service_view(request: HttpRequest, pk: int) -> HttpResponse:
@@ -139,6 +146,7 @@ def visma_service_view(request: HttpRequest, pk: int) -> HttpResponse:
     return _detail(request, connection, visma_form=form, status=400)
 
 
+@connection_member_required
 @finance_required
 @require_POST
 def visma_interactive_view(request: HttpRequest, pk: int) -> HttpResponse:
@@ -156,6 +164,7 @@ def visma_interactive_view(request: HttpRequest, pk: int) -> HttpResponse:
     return _detail(request, connection, visma_form=form, status=400)
 
 
+@connection_member_required
 @finance_required
 @require_POST
 def branch_choose_view(request: HttpRequest, pk: int) -> HttpResponse:
@@ -177,6 +186,7 @@ def branch_choose_view(request: HttpRequest, pk: int) -> HttpResponse:
     return _detail(request, connection, branch_form=form, status=400)
 
 
+@connection_member_required
 @finance_required
 @require_http_methods(["GET", "POST"])
 def disconnect_view(request: HttpRequest, pk: int) -> HttpResponse:
@@ -243,6 +253,7 @@ def visma_callback_view(request: HttpRequest) -> HttpResponse:
     return _oauth_callback(request, PendingOAuth.Provider.VISMA)
 
 
+@connection_member_required
 @finance_required
 @require_http_methods(["GET", "POST"])
 def export_settings_view(request: HttpRequest, pk: int) -> HttpResponse:

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.http import HttpRequest
 
+from integrations.core.access import ConnectionScopedAdmin
 from integrations.core.models import ApiCall
 
 
@@ -32,7 +33,9 @@ class StatusClassFilter(admin.SimpleListFilter):
 
 
 @admin.register(ApiCall)
-class ApiCallAdmin(admin.ModelAdmin[ApiCall]):
+class ApiCallAdmin(ConnectionScopedAdmin):
+    # Calls made for no connection (none today) are for superusers only.
+    connection_field = "connection_id"
     list_display = (
         "created_at",
         "service",

@@ -15,8 +15,10 @@ from django.db.models import Model
 from django.http import HttpRequest, HttpResponse
 from simple_history.admin import SimpleHistoryAdmin
 
+from integrations.core.access import ConnectionScopedAdmin
 
-class AuditedReadOnlyAdmin(SimpleHistoryAdmin):
+
+class AuditedReadOnlyAdmin(ConnectionScopedAdmin, SimpleHistoryAdmin):
     def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 

@@ -17,6 +17,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
 from integrations.core import errors
+from integrations.core.access import ConnectionScopedAdmin
 from integrations.core.models import ApiCall
 from integrations.exports import services as export_services
 from integrations.exports.models import AttachmentUpload, ExportDocument, ExportItem, ExportRun
@@ -28,8 +29,9 @@ EXCERPT_CHARS = 4000
 CALLS_SHOWN = 100
 
 
-class ReadOnlyAdmin(admin.ModelAdmin[Any]):
-    """Runs, items and uploads are a record of what happened: nobody edits them here."""
+class ReadOnlyAdmin(ConnectionScopedAdmin):
+    """Runs, items and uploads are a record of what happened: nobody edits them here; each user
+    sees those of their connections."""
 
     def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
@@ -342,6 +344,7 @@ class ExportDocumentAdmin(ReadOnlyAdmin):
 
 @admin.register(AttachmentUpload)
 class AttachmentUploadAdmin(ReadOnlyAdmin):
+    connection_field = "item__connection"
     list_display = ("filename", "item", "status", "size", "visma_attachment_id", "updated_at")
     list_filter = ("status", "failure_reason_type")
     list_select_related = ("item",)

@@ -10,9 +10,11 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Count, Q, QuerySet
 from django.urls import NoReverseMatch, reverse
 
+from integrations.connections.access import connections_for_user
 from integrations.connections.models import Connection
 from integrations.exports.models import ExportItem, ExportRun
 from integrations.pleo.types import ExportItem as PleoExportItem
@@ -60,10 +62,12 @@ class ConnectionRuns:
     runs: list[RunRow]
 
 
-def connections_with_runs(*, per_connection: int = RUNS_PER_CONNECTION) -> list[ConnectionRuns]:
-    """Every connection with its latest runs, for the Exports index page."""
+def connections_with_runs(
+    *, user: AbstractBaseUser | AnonymousUser, per_connection: int = RUNS_PER_CONNECTION
+) -> list[ConnectionRuns]:
+    """The user's connections with their latest runs, for the Exports index page."""
     result = []
-    for connection in Connection.objects.order_by("name", "pk"):
+    for connection in connections_for_user(user):
         runs = runs_for_connection(connection=connection, limit=per_connection)
         result.append(ConnectionRuns(connection=connection, runs=runs))
     return result

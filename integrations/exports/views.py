@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from integrations.connections.models import Connection
 from integrations.core import errors
+from integrations.core.access import connection_member_required
 from integrations.core.roles import finance_required
 from integrations.exports import selectors
 from integrations.exports import services as export_services
@@ -28,10 +29,11 @@ def exports_index(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "exports/index.html",
-        {"connections": selectors.connections_with_runs()},
+        {"connections": selectors.connections_with_runs(user=request.user)},
     )
 
 
+@connection_member_required
 @finance_required
 @require_GET
 def connection_exports(request: HttpRequest, connection_id: int) -> HttpResponse:
@@ -43,6 +45,7 @@ def connection_exports(request: HttpRequest, connection_id: int) -> HttpResponse
     )
 
 
+@connection_member_required(model=ExportRun, kwarg="run_id")
 @finance_required
 @require_GET
 def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
@@ -60,6 +63,7 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
     )
 
 
+@connection_member_required(model=ExportRun, kwarg="run_id")
 @finance_required
 @require_GET
 def run_status(request: HttpRequest, run_id: int) -> JsonResponse:
@@ -67,6 +71,7 @@ def run_status(request: HttpRequest, run_id: int) -> JsonResponse:
     return JsonResponse(selectors.run_status(run=run))
 
 
+@connection_member_required(model=ExportRun, kwarg="run_id")
 @finance_required
 @require_POST
 def run_retry(request: HttpRequest, run_id: int) -> HttpResponse:
@@ -111,6 +116,7 @@ def _remote_error(exc: Exception) -> str:
     return f"Pleo could not be read: {exc}"
 
 
+@connection_member_required
 @finance_required
 @require_GET
 def pending_jobs(request: HttpRequest, connection_id: int) -> HttpResponse:
@@ -129,6 +135,7 @@ def pending_jobs(request: HttpRequest, connection_id: int) -> HttpResponse:
     )
 
 
+@connection_member_required
 @finance_required
 @require_GET
 def pending_job_preview(request: HttpRequest, connection_id: int, job_id: str) -> HttpResponse:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import importlib
-from typing import Any
 
 from django.contrib import admin
 from django.db.models import Model
@@ -13,6 +12,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
+from integrations.core.access import ConnectionScopedAdmin
 from integrations.masterdata.models import (
     HandledPleoVendor,
     SyncCursor,
@@ -38,7 +38,9 @@ with contextlib.suppress(ImportError):
     importlib.import_module("integrations.masterdata.admin_mapping")
 
 
-class ReadOnlyAdmin(admin.ModelAdmin[Any]):
+class ReadOnlyAdmin(ConnectionScopedAdmin):
+    """The mirror and the runs of the user's connections, read-only."""
+
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
@@ -82,6 +84,7 @@ _mirror(VismaCurrency, ("currency_id", "description", "is_base", "connection"), 
 
 @admin.register(VismaSegmentValue)
 class VismaSegmentValueAdmin(ReadOnlyAdmin):
+    connection_field = "segment__connection"
     list_display = ("value_id", "description", "segment", "active", "pleo_id", "pleo_error")
     list_filter = ("active", "segment__connection", "segment")
     search_fields = ("value_id", "description")

@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from integrations.connections.models import Connection
+from integrations.core.access import connection_member_required
 from integrations.core.roles import finance_required
 from integrations.masterdata.models import SyncRun
 from integrations.masterdata.sync.start import sync_start
@@ -16,6 +17,7 @@ from integrations.masterdata.sync.start import sync_start
 RUNS_PER_KIND = 3
 
 
+@connection_member_required
 @finance_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def sync_page(request: HttpRequest, connection_id: int) -> HttpResponse:
@@ -70,6 +72,7 @@ def sync_run_json(run: SyncRun) -> dict[str, object]:
     }
 
 
+@connection_member_required
 @finance_required
 @require_GET
 def sync_status(request: HttpRequest, connection_id: int, run_id: int) -> JsonResponse:

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods
 
 from integrations.connections.models import Connection
 from integrations.core import errors
+from integrations.core.access import connection_member_required
 from integrations.core.roles import finance_required
 from integrations.masterdata.forms_vendors import VendorForm
 from integrations.masterdata.models import VismaSupplier
@@ -20,6 +21,7 @@ from integrations.masterdata.vendors import VendorInputError, vendor_create_in_v
 PAGE_SIZE = 50
 
 
+@connection_member_required
 @finance_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def vendors_page(request: HttpRequest, connection_id: int) -> HttpResponse:

@@ -4,11 +4,14 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from integrations.core.access import ConnectionScopedAdmin
 from integrations.pleo.models import WebhookEvent
 
 
 @admin.register(WebhookEvent)
-class WebhookEventAdmin(admin.ModelAdmin[WebhookEvent]):
+class WebhookEventAdmin(ConnectionScopedAdmin):
+    # Deliveries matched to no connection (rejected, unknown company) are for superusers only.
+    connection_field = "connection_id"
     list_display = (
         "received_at",
         "event_type",

@@ -15,6 +15,7 @@ from integrations.connections.models import Connection
 from integrations.connections.tokens import ConnectionTokenStore
 from integrations.core.roles import FINANCE, SUPPORT, roles_sync
 from integrations.core.tokens import OAuthToken
+from tests.membership import connection_admits_every_user, user_joins_every_connection
 
 PLEO_API = "https://pleo.test"
 PLEO_AUTH = "https://auth.pleo.test"
@@ -44,7 +45,7 @@ def _user(username: str, group: str | None) -> User:
     user = User.objects.create_user(username=username, password="pw")
     if group:
         user.groups.add(Group.objects.get(name=group))
-    return user
+    return user_joins_every_connection(user)
 
 
 @pytest.fixture
@@ -73,7 +74,9 @@ def support_client(support_user: User) -> Client:
 
 @pytest.fixture
 def connection(finance_user: User) -> Connection:
-    return services.connection_create(name="Nordlys AS", created_by=finance_user)
+    return connection_admits_every_user(
+        services.connection_create(name="Nordlys AS", created_by=finance_user)
+    )
 
 
 def tokens_give(connection: Connection, provider: str, **kwargs: Any) -> None:

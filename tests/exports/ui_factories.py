@@ -12,6 +12,7 @@ from integrations.connections.models import Connection
 from integrations.core.models import ApiCall
 from integrations.core.roles import FINANCE, SUPPORT, roles_sync
 from integrations.exports.models import AttachmentUpload, ExportItem, ExportRun
+from tests.membership import connection_admits_every_user, user_joins_every_connection
 
 
 def user_with_role(role: str | None, username: str | None = None, *, staff: bool = False) -> User:
@@ -21,7 +22,7 @@ def user_with_role(role: str | None, username: str | None = None, *, staff: bool
     )
     if role:
         user.groups.add(Group.objects.get(name=role))
-    return user
+    return user_joins_every_connection(user)
 
 
 def finance(**kwargs: Any) -> User:
@@ -33,8 +34,10 @@ def support(**kwargs: Any) -> User:
 
 
 def connection_make(name: str = "Nordlys AS") -> Connection:
-    return Connection.objects.create(
-        name=name, pleo_company_id="company-1", status=Connection.Status.CONNECTED
+    return connection_admits_every_user(
+        Connection.objects.create(
+            name=name, pleo_company_id="company-1", status=Connection.Status.CONNECTED
+        )
     )
 
 

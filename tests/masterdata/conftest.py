@@ -14,12 +14,15 @@ from integrations.masterdata.models import (
     VismaSupplierClass,
     VismaVatZone,
 )
+from tests.membership import connection_admits_every_user, user_joins_every_connection
 
 
 @pytest.fixture
 def connection(db: None) -> Connection:
-    return Connection.objects.create(
-        name="Demo AS", pleo_company_id="c-1", status=Connection.Status.CONNECTED
+    return connection_admits_every_user(
+        Connection.objects.create(
+            name="Demo AS", pleo_company_id="c-1", status=Connection.Status.CONNECTED
+        )
     )
 
 
@@ -45,7 +48,7 @@ def _user(name: str, group: str | None) -> User:
     user = User.objects.create_user(name, password="pw")
     if group:
         user.groups.add(Group.objects.get(name=group))
-    return user
+    return user_joins_every_connection(user)
 
 
 @pytest.fixture

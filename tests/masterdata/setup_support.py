@@ -21,6 +21,7 @@ from integrations.masterdata.models import (
     VismaVatCategory,
 )
 from integrations.pleo.types import ChartAccount
+from tests.membership import connection_admits_every_user, user_joins_every_connection
 
 
 def user_with_role(role: str | None, username: str | None = None) -> User:
@@ -28,10 +29,14 @@ def user_with_role(role: str | None, username: str | None = None) -> User:
     if role:
         group, _ = Group.objects.get_or_create(name=role)
         user.groups.add(group)
-    return user
+    return user_joins_every_connection(user)
 
 
 def connection_connected(name: str = "Demo") -> Connection:
+    return connection_admits_every_user(_connection_connected(name))
+
+
+def _connection_connected(name: str) -> Connection:
     return Connection.objects.create(
         name=name,
         status=Connection.Status.CONNECTED,

@@ -10,6 +10,7 @@ from django.urls import reverse
 from integrations.core.roles import roles_sync
 from integrations.masterdata.models import CategoryMapping
 from tests.masterdata.setup_support import connection_connected
+from tests.membership import user_joins_every_connection
 
 pytestmark = pytest.mark.django_db
 
@@ -24,6 +25,7 @@ def test_support_reads_mapping_and_history_but_cannot_change() -> None:
     )
     user = User.objects.create_user("sue", password="pw-12345678", is_staff=True)
     user.groups.add(Group.objects.get(name="support"))
+    user_joins_every_connection(user)
     client = Client()
     client.force_login(user)
     listing = client.get(reverse("admin:masterdata_categorymapping_changelist"))

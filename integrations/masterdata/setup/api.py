@@ -22,6 +22,7 @@ from rest_framework.views import APIView
 
 from integrations.connections.export_settings import PaymentMethodChoice, export_settings_update
 from integrations.connections.models import Connection, ExportSettings
+from integrations.core.access import ConnectionMember
 from integrations.masterdata.models import (
     CategoryMapping,
     SegmentSetting,
@@ -60,7 +61,8 @@ def _user(request: Request) -> AbstractBaseUser:
 
 
 class ConnectionAPIView(APIView):
-    permission_classes = [FinanceWritesSupportReads]
+    # Membership first: a non-member learns nothing, not even that writes are refused.
+    permission_classes = [ConnectionMember, FinanceWritesSupportReads]
 
     def connection(self, connection_id: int) -> Connection:
         return get_object_or_404(Connection, pk=connection_id)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
 from integrations.connections.models import Connection
 from integrations.connections.selectors import connection_list
 from integrations.masterdata.setup.selectors import SetupStep, setup_overview
@@ -23,9 +25,9 @@ class SetupSummary:
         return self.next_step is None
 
 
-def setup_summaries() -> list[SetupSummary]:
+def setup_summaries(*, user: AbstractBaseUser | AnonymousUser) -> list[SetupSummary]:
     summaries = []
-    for connection in connection_list():
+    for connection in connection_list(user=user):
         steps = setup_overview(connection=connection)
         summaries.append(
             SetupSummary(

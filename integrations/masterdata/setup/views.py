@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods
 
 from integrations.connections.models import AccountMapping, Connection
 from integrations.connections.selectors import connection_list
+from integrations.core.access import connection_member_required
 from integrations.core.roles import finance_required, is_finance
 from integrations.masterdata.models import CategoryMapping, SegmentSetting, VismaAccount
 from integrations.masterdata.setup import selectors, services
@@ -66,12 +67,13 @@ def category_mappings_history(*, connection: Connection) -> list[HistoryEntry]:
 @finance_required
 @require_http_methods(["GET"])
 def setup_index(request: HttpRequest) -> HttpResponse:
-    connections = list(connection_list())
+    connections = list(connection_list(user=request.user))
     if len(connections) == 1:
         return redirect("masterdata:setup_overview", connection_id=connections[0].pk)
     return render(request, "masterdata/setup/index.html", {"connections": connections})
 
 
+@connection_member_required
 @finance_required
 @require_http_methods(["GET"])
 def setup_overview(request: HttpRequest, connection_id: int) -> HttpResponse:
@@ -102,6 +104,7 @@ def setup_overview(request: HttpRequest, connection_id: int) -> HttpResponse:
 # -- accounts --------------------------------------------------------------------------------
 
 
+@connection_member_required
 @finance_required
 @require_http_methods(["GET", "POST"])
 def setup_accounts(request: HttpRequest, connection_id: int) -> HttpResponse:
@@ -142,6 +145,7 @@ def setup_accounts(request: HttpRequest, connection_id: int) -> HttpResponse:
 # -- tags ------------------------------------------------------------------------------------
 
 
+@connection_member_required
 @finance_required
 @require_http_methods(["GET", "POST"])
 def setup_tags(request: HttpRequest, connection_id: int) -> HttpResponse:
@@ -221,6 +225,7 @@ def _category_rows(
     return rows, mappings
 
 
+@connection_member_required
 @finance_required
 @require_http_methods(["GET", "POST"])
 def setup_categories(request: HttpRequest, connection_id: int) -> HttpResponse:
