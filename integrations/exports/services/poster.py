@@ -21,6 +21,7 @@ from integrations.core.context import call_links
 from integrations.exports.models import ExportDocument, ExportItem, Step
 from integrations.exports.planner import JournalPlan, PlanFailure, merge_journal_plans, plan_item
 from integrations.exports.preflight import preflight_check
+from integrations.exports.refusals import refusal_failure
 from integrations.exports.services.adopt import (
     VALIDATION,
     CreateRefused,
@@ -131,6 +132,13 @@ def document_url(document_type: str, number: str) -> str:
     return f"{base}/v1/supplierInvoice/{document_type}/{number}"
 
 
+def refused_by_visma(message: str) -> CreateRefused:
+    """Visma.net's refusal as the item's failure: its own words, or the setting that fixes it
+    when the refusal is one we recognise (DESIGN §5: 'VAT entry from general ledger')."""
+    failure = refusal_failure(message)
+    return CreateRefused(failure.reason_type, failure.message)
+
+
 def create_once(
     ctx: RunContext, unit: Unit, *, send: Callable[[], str], find: Callable[[], str | None]
 ) -> str:
@@ -165,7 +173,7 @@ def create_once(
         if number:
             return number
         _save(unit, step=Step.PLANNED)
-        raise CreateRefused(VALIDATION, f"Visma.net refused the document: {exc.message}") from exc
+        raise refused_by_visma(exc.message) from exc
     except errors.ApiError as exc:
         if exc.outcome_unknown:
             _save(unit, step=Step.UNKNOWN, last_error=str(exc)[:5000])
@@ -183,7 +191,7 @@ def create_once(
             raise RunDeferred(exc.retry_after or UNREACHABLE_RETRY_SECONDS, str(exc)) from exc
         if isinstance(exc, errors.TransientError):
             raise RunDeferred(UNREACHABLE_RETRY_SECONDS, str(exc)) from exc
-        raise CreateRefused(VALIDATION, f"Visma.net refused the document: {exc.message}") from exc
+        raise refused_by_visma(exc.message) from exc
 
 
 def _item_post(ctx: RunContext, item: ExportItem) -> None:
