@@ -17,6 +17,7 @@ from integrations.sandbox.visma import dto
 from integrations.sandbox.visma.models import (
     Account,
     Attachment,
+    CashAccount,
     Company,
     FinancialPeriod,
     SegmentValue,
@@ -25,6 +26,7 @@ from integrations.sandbox.visma.models import (
     VatCategory,
 )
 from integrations.sandbox.visma.presets import DEMO_TENANT, visma_reset, visma_seed
+from integrations.sandbox.visma.vat import vat_transactions
 
 View = Callable[..., HttpResponse]
 
@@ -98,8 +100,31 @@ SUPPLIER_FIELDS = {"name": "name", "status": "status", "supplierClassId": "suppl
                    "corporateId": "corporate_id", "mainAddress": "main_address"}  # fmt: skip
 SEGMENT_VALUE_FIELDS = {"description": "description", "active": "active"}
 VAT_CATEGORY_FIELDS = {"description": "description", "active": "active"}
+CASH_ACCOUNT_FIELDS = {"description": "description", "currency": "currency"}
 PERIOD_FIELDS = {"active": "active", "closedInGeneralLedger": "closed_in_gl",
                  "closedInSupplierLedger": "closed_in_ap"}  # fmt: skip
+
+
+# Company settings a person changes in Visma.net (camelCase in seed and state) → model field.
+COMPANY_SETTINGS = {"vatEntryFromGeneralLedger": "vat_entry_from_gl"}
+
+
+def company_settings_apply(company: Company, data: Any) -> None:
+    if not isinstance(data, dict):
+        raise ValueError("companySettings is a JSON object.")
+    unknown = sorted(set(data) - set(COMPANY_SETTINGS))
+    if unknown:
+        raise ValueError(f"Unknown companySettings: {', '.join(unknown)}.")
+    for key, attr in COMPANY_SETTINGS.items():
+        if key in data:
+            if not isinstance(data[key], bool):
+                raise ValueError(f"companySettings.{key} must be true or false.")
+            setattr(company, attr, data[key])
+    company.save()
+
+
+def company_settings(company: Company) -> dict[str, Any]:
+    return {key: getattr(company, attr) for key, attr in COMPANY_SETTINGS.items()}
 
 
 def records_upsert(*, company: Company, data: dict[str, Any]) -> dict[str, int]:
@@ -144,9 +169,21 @@ def records_upsert(*, company: Company, data: dict[str, Any]) -> dict[str, int]:
             )
             vat.rate = Decimal(str(item["rate"]))
             vat.reverse_vat = bool(item.get("reverseVat", False))
+            vat.payable_account = item.get("payableAccount") or vat.payable_account
+            vat.claimable_account = item.get("claimableAccount") or vat.claimable_account
             vat.save()
             category.vats.set([vat])
         counts["vatCategories"] = counts.get("vatCategories", 0) + 1
+    for item in data.get("cashAccounts", []):
+        cash = company.cash_accounts.filter(number=item["number"]).first() or CashAccount(
+            company=company, number=item["number"], currency=company.base_currency
+        )
+        _update(cash, item, CASH_ACCOUNT_FIELDS)
+        counts["cashAccounts"] = counts.get("cashAccounts", 0) + 1
+    settings = data.get("companySettings")
+    if settings is not None:
+        company_settings_apply(company, settings)
+        counts["companySettings"] = 1
     for item in data.get("financialPeriods", []):
         period = company.periods.get(period_id=item["periodId"])
         _update(period, item, PERIOD_FIELDS)
@@ -219,20 +256,24 @@ def state(request: HttpRequest) -> HttpResponse:
     company = _company(request)
     if company is None:
         empty: dict[str, Any] = {key: [] for key in STATE_KEYS}
-        return JsonResponse({"tenantId": None, **empty})
+        return JsonResponse({"tenantId": None, "companySettings": None, **empty})
     return JsonResponse(state_of(company))
 
 
-STATE_KEYS = ("accounts", "vatCategories", "dimensions", "suppliers", "paymentMethods",
-              "branches", "financialPeriods", "journalTransactions", "supplierInvoices",
-              "attachments")  # fmt: skip
+STATE_KEYS = ("accounts", "vatCategories", "vats", "dimensions", "suppliers", "paymentMethods",
+              "cashAccounts", "branches", "financialPeriods", "journalTransactions",
+              "supplierInvoices", "attachments", "vatTransactions")  # fmt: skip
 
 
 def state_of(company: Company) -> dict[str, Any]:
+    accounts = {a.number: a for a in company.accounts.all()}
     return {
         "tenantId": company.tenant_id,
-        "accounts": [dto.account_dto(a) for a in company.accounts.all()],
+        "companySettings": company_settings(company),
+        "accounts": [dto.account_dto(a) for a in accounts.values()],
         "vatCategories": [dto.vat_category_dto(c) for c in company.vat_categories.all()],
+        "vats": [dto.vat_dto(v, accounts) for v in company.vats.prefetch_related("categories")],
+        "cashAccounts": [dto.cash_account_dto(c) for c in company.cash_accounts.all()],
         "dimensions": [dto.dimension_dto(d) for d in company.dimensions.all()],
         "suppliers": [dto.supplier_dto(s) for s in company.suppliers.all()],
         "paymentMethods": [dto.payment_method_dto(p) for p in company.payment_methods.all()],
@@ -243,4 +284,6 @@ def state_of(company: Company) -> dict[str, Any]:
         "journalTransactions": [dto.journal_dto(j) for j in company.journals.all()],
         "supplierInvoices": [dto.invoice_dto(i) for i in company.invoices.all()],
         "attachments": [dto.attachment_dto(a) for a in Attachment.objects.filter(company=company)],
+        # Visma.net's VAT report (see vat.py): what a VAT return would be built from.
+        "vatTransactions": vat_transactions(company),
     }

@@ -54,7 +54,31 @@ def account_dto(a: Account) -> dict[str, Any]:
     )
 
 
-def vat_dto(v: Vat) -> dict[str, Any]:
+def _gl_account(company_accounts: dict[str, Account], number: str) -> dict[str, Any] | None:
+    if not number:
+        return None
+    row = company_accounts.get(number)
+    return prune(
+        {
+            "type": row.type if row else None,
+            "active": row.active if row else None,
+            "number": number,
+            "description": row.description if row else None,
+        }
+    )
+
+
+def vat_dto(v: Vat, accounts: dict[str, Account] | None = None) -> dict[str, Any]:
+    """`VatInformationDto`. `accounts` (number → row) saves a look-up per VAT in lists."""
+    if accounts is None:
+        numbers = [n for n in (v.payable_account, v.claimable_account) if n]
+        accounts = {a.number: a for a in v.company.accounts.filter(number__in=numbers)}
+    gl = prune(
+        {
+            "vatPayableAccount": _gl_account(accounts, v.payable_account),
+            "vatClaimableAccount": _gl_account(accounts, v.claimable_account),
+        }
+    )
     return prune(
         {
             "vatId": v.vat_id,
@@ -66,6 +90,7 @@ def vat_dto(v: Vat) -> dict[str, Any]:
             "pendingVat": False,
             "calculateOn": "ExtractFromItemAmount",
             "lastModifiedDateTime": dt(v.last_modified),
+            "glAccounts": gl or None,
             "categories": [
                 {"vatCategoryId": c.category_id, "description": c.description, "active": c.active}
                 for c in v.categories.all()
@@ -364,8 +389,8 @@ def journal_dto(
         "debitTotalInCurrency": amount(debit),
         "creditTotal": amount(credit * j.exchange_rate),
         "creditTotalInCurrency": amount(credit),
-        "createVatTransaction": False,
-        "skipVatAmountValidation": False,
+        "createVatTransaction": j.create_vat_transaction,
+        "skipVatAmountValidation": j.skip_vat_amount_validation,
         "lastModifiedDateTime": dt(j.last_modified),
         "branch": j.branch or None,
         "journalTransactionLines": [_journal_line_dto(j, line) for line in shown],

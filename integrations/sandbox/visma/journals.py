@@ -13,7 +13,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
-from integrations.sandbox.visma import rules
+from integrations.sandbox.visma import rules, vat
 from integrations.sandbox.visma.api import (
     VismaError,
     bool_value,
@@ -101,7 +101,14 @@ def _validate_line(company: Company, line: dict[str, Any], currency: Any, where:
         rules.precision_check(line[attr], currency, field, where=where)
 
 
-def _validate_batch(company: Company, lines: list[dict[str, Any]], currency: Any) -> None:
+def _validate_batch(
+    company: Company,
+    lines: list[dict[str, Any]],
+    currency: Any,
+    *,
+    create_vat_transaction: bool = False,
+    skip_vat_amount_validation: bool = False,
+) -> None:
     if len(lines) < 2:
         raise VismaError("A journal transaction needs at least two lines.")
     for line in lines:
@@ -115,6 +122,13 @@ def _validate_batch(company: Company, lines: list[dict[str, Any]], currency: Any
             f"{credit.quantize(quantum)} "
             f"({currency.code}) must be equal."
         )
+    vat.journal_vat_check(
+        company,
+        lines,
+        currency=currency,
+        create_vat_transaction=create_vat_transaction,
+        skip_vat_amount_validation=skip_vat_amount_validation,
+    )
 
 
 def _header(
@@ -140,6 +154,15 @@ def _header(
     hold = bool_value(wrapped(data, "hold"), "hold")
     if hold is not None:
         header["hold"] = hold
+    for field, attr in (
+        ("createVatTransaction", "create_vat_transaction"),
+        ("skipVatAmountValidation", "skip_vat_amount_validation"),
+    ):
+        flag = bool_value(wrapped(data, field), field)
+        if flag is not None:
+            header[attr] = flag
+        else:
+            header[attr] = getattr(base, attr) if base else False
     rate = decimal_value(wrapped(data, "exchangeRate"), "exchangeRate")
     if rate is not None:
         if rate <= 0:
@@ -157,10 +180,19 @@ def _apply_header(j: JournalTransaction, header: dict[str, Any]) -> None:
         "branch",
         "hold",
         "exchange_rate",
+        "create_vat_transaction",
+        "skip_vat_amount_validation",
     ):
         if attr in header and header[attr] is not None:
             setattr(j, attr, header[attr])
     j.status = "Hold" if j.hold else "Balanced"
+
+
+def _vat_flags(header: dict[str, Any]) -> dict[str, bool]:
+    return {
+        "create_vat_transaction": bool(header["create_vat_transaction"]),
+        "skip_vat_amount_validation": bool(header["skip_vat_amount_validation"]),
+    }
 
 
 @visma_api("GET", "POST")
@@ -182,7 +214,7 @@ def _create(request: HttpRequest, company: Company) -> HttpResponse:
         if any(line["line_number"] == line_no for line in lines):
             raise VismaError(f"Line {index}: lineNumber {line_no} is used twice.")
         lines.append({"line_number": line_no, **item.values})
-    _validate_batch(company, lines, header["currency"])
+    _validate_batch(company, lines, header["currency"], **_vat_flags(header))
     override = bool_value(wrapped(data, "overrideNumberSeries"), "overrideNumberSeries")
     wanted = text(wrapped(data, "batchNumber"), "batchNumber")
     with transaction.atomic():
@@ -252,7 +284,7 @@ def journal_transaction(request: HttpRequest, company: Company, number: str) -> 
         else:
             current[item.line_number].update(item.values)
     lines = [current[k] for k in sorted(current)]
-    _validate_batch(company, lines, header["currency"])
+    _validate_batch(company, lines, header["currency"], **_vat_flags(header))
     with transaction.atomic():
         _apply_header(j, header)
         j.last_modified = timezone.now()

@@ -17,6 +17,10 @@ class Company(models.Model):
     next_batch_number = models.PositiveIntegerField(default=1)
     next_invoice_number = models.PositiveIntegerField(default=1)
     next_internal_id = models.PositiveIntegerField(default=1000)
+    # "VAT entry from general ledger" in Enable/disable functionalities (CS100000): without it
+    # Visma.net refuses journals created with createVatTransaction (help.visma.net, "About VAT
+    # entries from the general ledger").
+    vat_entry_from_gl = models.BooleanField(default=True)
 
     def __str__(self) -> str:
         return f"{self.name} ({self.tenant_id})"
@@ -57,6 +61,10 @@ class Vat(Modified):
     deductible_vat = models.BooleanField(default=True)
     rate = models.DecimalField(max_digits=7, decimal_places=4, default=Decimal(0))
     rate_start = models.DateField(default="2020-01-01")
+    # glAccounts of VatInformationDto: where the VAT is booked (payable: output side,
+    # claimable: input side). A journal line on one of them is a VAT line.
+    payable_account = models.CharField(max_length=20, blank=True)
+    claimable_account = models.CharField(max_length=20, blank=True)
 
     class Meta:
         unique_together = [("company", "vat_id")]
@@ -292,6 +300,9 @@ class JournalTransaction(Modified):
     branch = models.CharField(max_length=20, blank=True)
     ledger = models.CharField(max_length=20, default="L")
     released = models.BooleanField(default=False)
+    # JournalTransactionUpdateDto.createVatTransaction / skipVatAmountValidation
+    create_vat_transaction = models.BooleanField(default=False)
+    skip_vat_amount_validation = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

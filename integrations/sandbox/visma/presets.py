@@ -51,14 +51,17 @@ DEMO_ACCOUNTS = [
     ("7350", "Meals", "Expense", "11", "", True, False),
     ("7770", "Bank fees", "Expense", "0", "", True, False),
 ]
-# (vat id, description, type, rate, reverse) and the category it belongs to
+# (category, vat id, description, type, rate, reverse, payable account, claimable account):
+# each category names its VAT in its category lines. Input VAT is claimed on 2710; the reverse
+# VAT of category 86 is both claimed (2710) and owed (2700), so its net effect is zero.
 DEMO_VATS = [
-    ("1", "IN25", "Input VAT 25 %", "Vat", Decimal(25), False),
-    ("11", "IN15", "Input VAT 15 % (food)", "Vat", Decimal(15), False),
-    ("13", "IN12", "Input VAT 12 % (transport)", "Vat", Decimal(12), False),
-    ("0", "NOVAT", "No VAT", "ExemptVat", Decimal(0), False),
-    ("86", "RC25", "Reverse charge, services from abroad 25 %", "Vat", Decimal(25), True),
-]
+    ("1", "IN25", "Input VAT 25 %", "Vat", Decimal(25), False, "", "2710"),
+    ("11", "IN15", "Input VAT 15 % (food)", "Vat", Decimal(15), False, "", "2710"),
+    ("13", "IN12", "Input VAT 12 % (transport)", "Vat", Decimal(12), False, "", "2710"),
+    ("0", "NOVAT", "No VAT", "ExemptVat", Decimal(0), False, "", ""),
+    ("86", "RC25", "Reverse charge, services from abroad 25 %", "Vat", Decimal(25), True,
+     "2700", "2710"),
+]  # fmt: skip
 DEMO_CATEGORIES = {
     "1": "Input VAT 25 %",
     "11": "Input VAT 15 %",
@@ -140,10 +143,10 @@ def _demo() -> None:
             company=company, account_id=100 + index, number=number, description=description,
             type=type_, tax_category=tax, currency=currency, active=active, cash_account=cash,
         )  # fmt: skip
-    for category_id, vat_id, description, type_, rate, reverse in DEMO_VATS:
+    for category_id, vat_id, description, type_, rate, reverse, payable, claimable in DEMO_VATS:
         vat = Vat.objects.create(
             company=company, vat_id=vat_id, description=description, type=type_, rate=rate,
-            reverse_vat=reverse,
+            reverse_vat=reverse, payable_account=payable, claimable_account=claimable,
         )  # fmt: skip
         category = VatCategory.objects.create(
             company=company, category_id=category_id, description=DEMO_CATEGORIES[category_id]

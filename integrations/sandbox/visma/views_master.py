@@ -90,7 +90,8 @@ def vat_category(request: HttpRequest, company: Company, category_id: str) -> Ht
 @visma_api("GET")
 def vats(request: HttpRequest, company: Company) -> HttpResponse:
     rows = _filtered(request, company.vats.prefetch_related("categories"))
-    return json_answer([dto.vat_dto(v) for v in rows])
+    accounts = {a.number: a for a in company.accounts.all()}
+    return json_answer([dto.vat_dto(v, accounts) for v in rows])
 
 
 @visma_api("GET")
