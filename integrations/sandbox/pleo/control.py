@@ -28,6 +28,7 @@ from integrations.sandbox.pleo.models import (
     TaxCode,
     Vendor,
     WebhookDelivery,
+    WebhookShape,
 )
 from integrations.sandbox.pleo.presets import (
     company_resolve,
@@ -50,10 +51,10 @@ from integrations.sandbox.pleo.shapes import (
 from integrations.sandbox.pleo.views_vendors import vendor_create
 from integrations.sandbox.pleo.webhooks import deliveries_flush
 
-ControlView = Callable[[HttpRequest], HttpResponse]
+ControlView = Callable[..., HttpResponse]
 
 
-def _object(request: HttpRequest) -> dict[str, Any]:
+def control_body(request: HttpRequest) -> dict[str, Any]:
     data = json_body(request)
     if data is None:
         return {}
@@ -67,11 +68,11 @@ def control(*allowed: str) -> Callable[[ControlView], ControlView]:
 
     def decorator(view: ControlView) -> ControlView:
         @csrf_exempt
-        def wrapper(request: HttpRequest) -> HttpResponse:
+        def wrapper(request: HttpRequest, **kwargs: Any) -> HttpResponse:
             if request.method not in allowed:
                 return control_error(f"Use {' or '.join(allowed)}.", 405)
             try:
-                return view(request)
+                return view(request, **kwargs)
             except ApiError as exc:
                 return JsonResponse({"error": exc.message, "type": exc.type}, status=exc.status)
             except LookupError as exc:
@@ -95,7 +96,7 @@ def _seconds(data: dict[str, Any]) -> int:
 def export_jobs_create(request: HttpRequest) -> HttpResponse:
     """`{"items": [ExportItemV3, …], "companyId"?, "createdBy"?, "isInteractive"?}` → a pending
     job (missing ids filled in), `v1.export-job.created` delivered; returns job and items."""
-    data = _object(request)
+    data = control_body(request)
     company = company_resolve(data.get("companyId"))
     raw_items = data.get("items")
     if not isinstance(raw_items, list) or not raw_items:
@@ -116,7 +117,7 @@ def export_jobs_create(request: HttpRequest) -> HttpResponse:
 @control("POST")
 def vendors_create(request: HttpRequest) -> HttpResponse:
     """A DRAFT vendor made inside Pleo; delivers `v1.vendor.created`."""
-    data = _object(request)
+    data = control_body(request)
     company = company_resolve(data.get("companyId"))
     if not data.get("name"):
         raise ValueError("name is required.")
@@ -159,6 +160,7 @@ def state(request: HttpRequest) -> HttpResponse:
         shape = subscription_shape(subscription)
         shape["companyId"] = str(subscription.company_id)
         shape["secretKey"] = subscription.secret
+        shape["bodyShape"] = subscription.body_shape or None
         subscriptions.append(shape)
     body = {
         "companies": [
@@ -195,6 +197,8 @@ def _settings_shape(row: SandboxSettings) -> dict[str, Any]:
         "tokenExpirySeconds": row.token_expiry_seconds,
         "fileLinkExpirySeconds": row.file_link_expiry_seconds,
         "webhooksSync": row.webhooks_sync,
+        "webhookShape": row.webhook_shape,
+        "webhooksHold": row.webhooks_hold,
     }
 
 
@@ -208,7 +212,7 @@ def reset(request: HttpRequest) -> HttpResponse:
 def seed(request: HttpRequest) -> HttpResponse:
     """`{"preset": "demo", "keepExisting"?: bool}` and/or explicit records for a company:
     `{"companyId"?, "chartOfAccounts"|"taxCodes"|"tagGroups"|"vendors": […]}`."""
-    data = _object(request)
+    data = control_body(request)
     if data.get("preset"):
         pleo_seed(str(data["preset"]), keep_existing=bool(data.get("keepExisting")))
     counts: dict[str, int] = {}
@@ -223,7 +227,7 @@ def token_expiry(request: HttpRequest) -> HttpResponse:
     `applyToExisting`, tokens already issued expire within N seconds too."""
     row = SandboxSettings.current()
     if request.method == "POST":
-        data = _object(request)
+        data = control_body(request)
         row.token_expiry_seconds = _seconds(data)
         row.save(update_fields=["token_expiry_seconds"])
         if data.get("applyToExisting"):
@@ -237,27 +241,53 @@ def file_link_expiry(request: HttpRequest) -> HttpResponse:
     """`{"seconds": N}`: lifetime of the signed file links handed out from now on."""
     row = SandboxSettings.current()
     if request.method == "POST":
-        row.file_link_expiry_seconds = _seconds(_object(request))
+        row.file_link_expiry_seconds = _seconds(control_body(request))
         row.save(update_fields=["file_link_expiry_seconds"])
     return JsonResponse(_settings_shape(row))
 
 
 @control("GET", "POST")
 def webhooks(request: HttpRequest) -> HttpResponse:
-    """`{"sync": true}`: send each delivery's first attempt inline (retries wait for a flush)."""
+    """Delivery switches, each optional:
+    `{"sync": true}`: send each delivery's first attempt inline (retries wait for a flush);
+    `{"shape": "flat"|"wrapped"|"alternate"}`: the body of new deliveries (default `flat`), or
+    with `"subscriptionId"` the shape of that subscription only (`null`: back to the default);
+    `{"hold": true}`: keep new deliveries until `_control/deliveries/release`.
+    Answers the settings: `{"tokenExpirySeconds", "fileLinkExpirySeconds", "webhooksSync",
+    "webhookShape", "webhooksHold"}`."""
     row = SandboxSettings.current()
     if request.method == "POST":
-        data = _object(request)
-        if not isinstance(data.get("sync"), bool):
-            raise ValueError('Send {"sync": true|false}.')
-        row.webhooks_sync = data["sync"]
-        row.save(update_fields=["webhooks_sync"])
+        data = control_body(request)
+        known = {"sync", "shape", "hold", "subscriptionId"}
+        if not data or set(data) - known:
+            raise ValueError(f"Send any of {sorted(known)}.")
+        for key in ("sync", "hold"):
+            if key in data and not isinstance(data[key], bool):
+                raise ValueError(f"{key} must be true or false.")
+        shape = data.get("shape")
+        if shape is not None and shape not in WebhookShape.values:
+            raise ValueError(f"shape must be one of {', '.join(WebhookShape.values)}.")
+        if data.get("subscriptionId"):
+            subscription = Subscription.objects.filter(pk=str(data["subscriptionId"])).first()
+            if subscription is None:
+                raise LookupError(f"No subscription {data['subscriptionId']!r}.")
+            subscription.body_shape = shape or ""
+            subscription.save(update_fields=["body_shape"])
+        elif "shape" in data:
+            if shape is None:
+                raise ValueError("shape must be one of flat, wrapped, alternate.")
+            row.webhook_shape = shape
+        if "sync" in data:
+            row.webhooks_sync = data["sync"]
+        if "hold" in data:
+            row.webhooks_hold = data["hold"]
+        row.save()
     return JsonResponse(_settings_shape(row))
 
 
 @control("POST")
 def deliveries_flush_view(request: HttpRequest) -> HttpResponse:
     """Attempt due deliveries now (`{"all": true}`: every open one, due or not)."""
-    data = _object(request)
+    data = control_body(request)
     attempted = deliveries_flush(include_not_due=bool(data.get("all")))
     return JsonResponse({"attempted": [delivery_shape(d) for d in attempted]})

@@ -55,28 +55,41 @@ ITEM_OPEN = (ExportJobItem.Status.PENDING, ExportJobItem.Status.IN_PROGRESS)
 
 
 def jobs_expire_stale(*, company: Company | None = None) -> int:
-    """Fail running jobs not touched within `expiresIn` seconds (checked lazily on access)."""
+    """Fail running jobs not touched within `expiresIn` seconds (checked lazily on access).
+
+    Reference: ExportJobV3.expiresIn ("calculated since the last action … reflected in the
+    `lastUpdatedAt` attribute") and failure type `job_expired` ("Job not updated within expiry
+    time limit"), export-api-v3 spec.
+    """
     now = clock.now()
     running = ExportJob.objects.filter(status__in=RUNNING)
     if company is not None:
         running = running.filter(company=company)
     expired = 0
-    for job in running:
+    for job in running.only("pk", "last_updated_at", "expires_in"):
         deadline = job.last_updated_at + timedelta(seconds=job.expires_in)
-        if deadline > now:
-            continue
-        with transaction.atomic():
-            changed = ExportJob.objects.filter(pk=job.pk, status__in=RUNNING).update(
-                status=ExportJob.Status.FAILED,
-                failure_reason_type="job_expired",
-                failure_reason="Job not updated within expiry time limit.",
-                expired_at=deadline,
-                completed_at=deadline,
-            )
-            if changed:
-                job.items.filter(status__in=ITEM_OPEN).update(status=ExportJobItem.Status.ABANDONED)
-                expired += 1
+        if deadline <= now and job_expire(job=job, at=deadline):
+            expired += 1
     return expired
+
+
+def job_expire(*, job: ExportJob, at: datetime) -> bool:
+    """Expire a running job as Pleo does: failed, `job_expired`, open items abandoned; from
+    then on events answer 422 INVALID_EXPORT_JOB_STATUS_CHANGE and item updates and item reads
+    422 EXPORT_JOB_STATUS_UNPROCESSABLE. False when the job was no longer running."""
+    with transaction.atomic():
+        changed = ExportJob.objects.filter(pk=job.pk, status__in=RUNNING).update(
+            status=ExportJob.Status.FAILED,
+            failure_reason_type="job_expired",
+            failure_reason="Job not updated within expiry time limit.",
+            expired_at=at,
+            completed_at=at,
+        )
+        if changed:
+            ExportJobItem.objects.filter(job_id=job.pk, status__in=ITEM_OPEN).update(
+                status=ExportJobItem.Status.ABANDONED
+            )
+    return bool(changed)
 
 
 def job_for_company(*, company: Company, job_id: str) -> ExportJob:

@@ -55,13 +55,34 @@ class Employee(models.Model):
         return self.name
 
 
+class WebhookShape(models.TextChoices):
+    """The two webhook bodies Pleo documents (notes/pleo-api.md §4): `flat`
+    `{"data", "eventId", "eventType"}`; `wrapped` as on Pleo's current webhook-events page and in
+    the public Go client (`webhook/types.go` `Payload[T]`): `{"webhook-id", "webhook-timestamp",
+    "webhook-signature", "payload": {"data", "eventId", "eventType"}}`. `alternate` sends a
+    subscription's deliveries flat and wrapped in turn (the sandbox's own, for campaigns)."""
+
+    FLAT = "flat"
+    WRAPPED = "wrapped"
+    ALTERNATE = "alternate"
+
+
 class SandboxSettings(models.Model):
     """Knobs the control API turns (one row)."""
 
     token_expiry_seconds = models.PositiveIntegerField(default=3600)
     file_link_expiry_seconds = models.PositiveIntegerField(default=24 * 3600)
+    # Links handed out before this moment no longer work (`_control/file-links/expire`).
+    file_links_revoked_at = models.DateTimeField(null=True, blank=True)
     webhooks_sync = models.BooleanField(
         default=False, help_text="Deliver webhooks inline instead of in a background thread."
+    )
+    # The flat body is the one the notes give first, as Pleo's webhook reference describes it.
+    webhook_shape = models.CharField(
+        max_length=10, choices=WebhookShape.choices, default=WebhookShape.FLAT
+    )
+    webhooks_hold = models.BooleanField(
+        default=False, help_text="Keep new deliveries until `_control/deliveries/release`."
     )
 
     class Meta:
@@ -326,6 +347,8 @@ class Subscription(models.Model):
     custom_headers = models.JSONField(default=dict, blank=True)
     endpoint_auth = models.JSONField(null=True, blank=True)
     secret = models.CharField(max_length=100)
+    # Empty: the sandbox-wide `SandboxSettings.webhook_shape`.
+    body_shape = models.CharField(max_length=10, choices=WebhookShape.choices, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -344,6 +367,8 @@ class WebhookDelivery(models.Model):
         DELIVERED = "delivered"
         RETRYING = "retrying"
         FAILED = "failed"
+        # Recorded while the sandbox holds deliveries; sent by `_control/deliveries/release`.
+        HELD = "held"
 
     subscription = models.ForeignKey(
         Subscription, null=True, on_delete=models.SET_NULL, related_name="deliveries"
@@ -353,7 +378,9 @@ class WebhookDelivery(models.Model):
     message_id = models.CharField(max_length=100, unique=True)
     event_id = models.UUIDField(default=uuid.uuid4)
     event_type = models.CharField(max_length=100)
+    # The event as `{"data", "eventId", "eventType"}`; `shape` decides the body on the wire.
     body = models.TextField()
+    shape = models.CharField(max_length=10, choices=WebhookShape.choices, default="flat")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_attempt_at = models.DateTimeField(null=True, blank=True)

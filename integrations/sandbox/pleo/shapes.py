@@ -192,6 +192,7 @@ def delivery_shape(delivery: WebhookDelivery) -> dict[str, Any]:
         "webhookId": delivery.message_id,
         "eventId": str(delivery.event_id),
         "eventType": delivery.event_type,
+        "shape": delivery.shape,
         "status": delivery.status,
         "attempts": delivery.attempts,
         "lastAttemptAt": iso(delivery.last_attempt_at),

@@ -11,6 +11,7 @@ from django.urls import URLPattern, path, register_converter
 from integrations.sandbox.common import control_urlpatterns
 from integrations.sandbox.pleo import (
     control,
+    control_campaign,
     files,
     oauth,
     views_accounting,
@@ -81,5 +82,10 @@ urlpatterns: list[URLPattern] = [
     path("_control/file-link-expiry", control.file_link_expiry),
     path("_control/webhooks", control.webhooks),
     path("_control/deliveries/flush", control.deliveries_flush_view),
+    path("_control/deliveries/redeliver", control_campaign.deliveries_redeliver),
+    path("_control/deliveries/release", control_campaign.deliveries_release_view),
+    path("_control/tokens/revoke", control_campaign.tokens_revoke),
+    path("_control/export-jobs/<pleoid:job_id>/expire", control_campaign.export_job_expire),
+    path("_control/file-links/expire", control_campaign.file_links_expire_view),
     *control_urlpatterns("pleo"),
 ]

@@ -1,13 +1,18 @@
 """Signed webhook deliveries from the Pleo sandbox to subscribed endpoints.
 
 Pleo signs with the Standard Webhooks scheme (`webhook-id` msg_…, `webhook-timestamp`,
-`webhook-signature: v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, secret `whsec_…`);
-body `{"data", "eventId", "eventType"}`. Reference: /work/shared/notes/pleo-api.md §4.
+`webhook-signature: v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, secret `whsec_…`).
+Reference: notes/pleo-api.md §4. The body comes in either documented shape (`WebhookShape`):
+flat `{"data", "eventId", "eventType"}`, or wrapped under `payload` beside copies of the three
+headers; the header signature always covers the raw body as sent.
 
 Deliveries are sent after the creating transaction commits, in a background thread (the
 receiver may be this very server, so the request that created the event must not wait for it),
-and retried with exponential backoff. `SandboxSettings.webhooks_sync` sends the first attempt
-inline instead, which tests use; `deliveries_flush` retries whatever is due.
+and retried with exponential backoff. A retry is the same message (same `webhook-id`, same
+`eventId`); a re-send (`delivery_resend`) is a new message of the same event (new `webhook-id`,
+same `eventId`). `SandboxSettings.webhooks_sync` sends the first attempt inline instead, which
+tests use; `deliveries_flush` retries whatever is due; `webhooks_hold` keeps new deliveries until
+`deliveries_release` sends them, in the order asked for.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import random
 import secrets
 import threading
 import time
@@ -34,6 +40,7 @@ from integrations.sandbox.pleo.models import (
     SandboxSettings,
     Subscription,
     WebhookDelivery,
+    WebhookShape,
 )
 
 logger = logging.getLogger(__name__)
@@ -55,23 +62,55 @@ def backoff_seconds(attempts: int) -> int:
 
 
 def signature_headers(*, secret: str, message_id: str, body: str, at: datetime) -> dict[str, str]:
-    # Signed with the Standard Webhooks reference library itself, never with the product's
-    # own helper: a stand-in sharing the receiver's code could not catch the receiver's mistakes.
-    signature = Webhook(secret).sign(message_id, at.astimezone(UTC), body)
     return {
         "webhook-id": message_id,
         "webhook-timestamp": str(int(at.timestamp())),
-        "webhook-signature": signature,
+        "webhook-signature": _sign(secret=secret, message_id=message_id, body=body, at=at),
     }
+
+
+def _sign(*, secret: str, message_id: str, body: str, at: datetime) -> str:
+    # Signed with the Standard Webhooks reference library itself, never with the product's
+    # own helper: a stand-in sharing the receiver's code could not catch the receiver's mistakes.
+    return Webhook(secret).sign(message_id, at.astimezone(UTC), body)
+
+
+def wire_body(*, delivery: WebhookDelivery, secret: str, at: datetime) -> str:
+    """The body of one attempt in the delivery's shape.
+
+    Wrapped: Pleo's page shows the three header values inside the body too. A signature cannot
+    cover a body that contains it, so the inner `webhook-signature` is the sandbox's reading:
+    the signature of the flat event text; receivers verify the header over the raw body.
+    """
+    if delivery.shape != WebhookShape.WRAPPED:
+        return delivery.body
+    wrapped = {
+        "webhook-id": delivery.message_id,
+        "webhook-timestamp": int(at.timestamp()),
+        "webhook-signature": _sign(
+            secret=secret, message_id=delivery.message_id, body=delivery.body, at=at
+        ),
+        "payload": json.loads(delivery.body),
+    }
+    return json.dumps(wrapped)
+
+
+def _shape_for(subscription: Subscription, default: str) -> str:
+    shape = subscription.body_shape or default
+    if shape != WebhookShape.ALTERNATE:
+        return shape
+    sent = WebhookDelivery.objects.filter(subscription=subscription).count()
+    return WebhookShape.FLAT if sent % 2 == 0 else WebhookShape.WRAPPED
 
 
 def webhook_emit(*, company: Company, event_type: str, data: dict[str, Any]) -> list[int]:
     """Record one delivery per ACTIVE subscription of the company to `event_type`.
 
-    Sending starts once the surrounding transaction commits.
+    Sending starts once the surrounding transaction commits (unless deliveries are held).
     """
     event_id = uuid.uuid4()
     body = json.dumps({"data": data, "eventId": str(event_id), "eventType": event_type})
+    settings = SandboxSettings.current()
     ids: list[int] = []
     subscriptions = Subscription.objects.filter(company=company, status=Subscription.Status.ACTIVE)
     for subscription in subscriptions:
@@ -81,16 +120,26 @@ def webhook_emit(*, company: Company, event_type: str, data: dict[str, Any]) -> 
             subscription=subscription,
             company=company,
             endpoint_url=subscription.endpoint_url,
-            message_id=f"msg_{uuid.uuid4().hex}",
+            message_id=message_id_new(),
             event_id=event_id,
             event_type=event_type,
             body=body,
-            next_attempt_at=clock.now(),
+            shape=_shape_for(subscription, settings.webhook_shape),
+            status=(
+                WebhookDelivery.Status.HELD
+                if settings.webhooks_hold
+                else WebhookDelivery.Status.PENDING
+            ),
+            next_attempt_at=None if settings.webhooks_hold else clock.now(),
         )
         ids.append(delivery.pk)
-    if ids:
+    if ids and not settings.webhooks_hold:
         transaction.on_commit(lambda: deliveries_dispatch(ids))
     return ids
+
+
+def message_id_new() -> str:
+    return f"msg_{uuid.uuid4().hex}"
 
 
 def deliveries_dispatch(ids: Sequence[int]) -> None:
@@ -161,10 +210,10 @@ def delivery_attempt(delivery_id: int) -> WebhookDelivery | None:
         if auth.get("type") == "BASIC":
             pair = f"{credentials.get('username', '')}:{credentials.get('password', '')}"
             headers["Authorization"] = "Basic " + base64.b64encode(pair.encode()).decode()
+    at = datetime.now(UTC)
+    body = wire_body(delivery=delivery, secret=secret, at=at)
     headers.update(
-        signature_headers(
-            secret=secret, message_id=delivery.message_id, body=delivery.body, at=datetime.now(UTC)
-        )
+        signature_headers(secret=secret, message_id=delivery.message_id, body=body, at=at)
     )
     started = time.monotonic()
     status_code: int | None = None
@@ -173,7 +222,7 @@ def delivery_attempt(delivery_id: int) -> WebhookDelivery | None:
         # Reference: Standard Webhooks delivery (POST, JSON body, signature headers).
         response = requests.post(
             delivery.endpoint_url,
-            data=delivery.body.encode(),
+            data=body.encode(),
             headers=headers,
             timeout=TIMEOUT,
             allow_redirects=False,
@@ -212,3 +261,46 @@ def deliveries_flush(*, include_not_due: bool = False) -> list[WebhookDelivery]:
         delivery_attempt(pk) for pk in list(due.values_list("pk", flat=True))
     )
     return [d for d in results if d is not None]
+
+
+# ---- duplicates and disorder, on demand (control API) --------------------------------------
+
+
+def delivery_resend(
+    *, original: WebhookDelivery, same_message: bool, shape: str | None = None
+) -> WebhookDelivery:
+    """Send an event again. `same_message`: the very message once more (same `webhook-id`), as
+    a sender does when the receiver's 2xx was lost; otherwise a new message of the same event
+    (new `webhook-id`, same `eventId` and data), as a manual re-send or a second emission does."""
+    if same_message:
+        WebhookDelivery.objects.filter(pk=original.pk).update(
+            status=WebhookDelivery.Status.PENDING, next_attempt_at=clock.now()
+        )
+        original.refresh_from_db()
+        return original
+    return WebhookDelivery.objects.create(
+        subscription=original.subscription,
+        company=original.company,
+        endpoint_url=original.endpoint_url,
+        message_id=message_id_new(),
+        event_id=original.event_id,
+        event_type=original.event_type,
+        body=original.body,
+        shape=shape or original.shape,
+        next_attempt_at=clock.now(),
+    )
+
+
+def deliveries_release(*, order: str, seed: int | None) -> list[WebhookDelivery]:
+    """Send every held delivery: in creation order, reversed, or shuffled (reproducibly from
+    `seed`). Returns them in the order they go out."""
+    held = list(WebhookDelivery.objects.filter(status=WebhookDelivery.Status.HELD))
+    if order == "reversed":
+        held.reverse()
+    elif order == "shuffled":
+        random.Random(seed).shuffle(held)
+    now = clock.now()
+    WebhookDelivery.objects.filter(pk__in=[d.pk for d in held]).update(
+        status=WebhookDelivery.Status.PENDING, next_attempt_at=now
+    )
+    return held
