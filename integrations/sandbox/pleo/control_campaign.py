@@ -13,7 +13,6 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from integrations.sandbox.pleo import clock
-from integrations.sandbox.pleo.api import iso
 from integrations.sandbox.pleo.control import control, control_body
 from integrations.sandbox.pleo.files import file_links_expire
 from integrations.sandbox.pleo.jobs import job_expire
@@ -93,8 +92,8 @@ def export_job_expire(request: HttpRequest, job_id: str) -> HttpResponse:
 def file_links_expire_view(request: HttpRequest) -> HttpResponse:
     """`POST _control/file-links/expire` (no body): every receipt link handed out so far
     answers 403 "Request has expired."; links in items fetched afterwards work.
-    → `{"expiredBefore": "<date-time>"}`."""
-    return JsonResponse({"expiredBefore": iso(file_links_expire())})
+    → `{"linkGeneration": n}` (the generation of the links handed out from now on)."""
+    return JsonResponse({"linkGeneration": file_links_expire()})
 
 
 def _deliveries_selected(data: dict[str, Any]) -> list[WebhookDelivery]:

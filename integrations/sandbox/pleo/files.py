@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 from django.conf import settings
+from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 
@@ -18,40 +18,41 @@ from integrations.sandbox.pleo import clock
 from integrations.sandbox.pleo.models import SandboxSettings, StoredFile
 
 
-def _signature(file_id: str, expires: int, issued: int) -> str:
+def _signature(file_id: str, expires: int, generation: int) -> str:
     key = f"{settings.SECRET_KEY}:sandbox-pleo-files".encode()
-    return hmac.new(key, f"{file_id}:{expires}:{issued}".encode(), hashlib.sha256).hexdigest()
+    return hmac.new(key, f"{file_id}:{expires}:{generation}".encode(), hashlib.sha256).hexdigest()
 
 
 def file_link(request: HttpRequest, file_id: str | UUID, *, ttl: int | None = None) -> str:
     """An absolute, signed address of a stored file, valid `ttl` seconds from now."""
-    seconds = ttl if ttl is not None else _link_lifetime(request)
-    now = clock.now()
-    expires = int(now.timestamp()) + seconds
-    # Milliseconds, so a link handed out right after `file_links_expire` is not caught by it.
-    issued = int(now.timestamp() * 1000)
+    row = _settings(request)
+    seconds = ttl if ttl is not None else row.file_link_expiry_seconds
+    expires = int(clock.now().timestamp()) + seconds
+    generation = row.file_links_generation
     path = reverse("sandbox-pleo-file", kwargs={"file_id": str(file_id)})
-    signature = _signature(str(file_id), expires, issued)
-    query = f"?expires={expires}&issued={issued}&signature={signature}"
+    signature = _signature(str(file_id), expires, generation)
+    query = f"?expires={expires}&gen={generation}&signature={signature}"
     return request.build_absolute_uri(path) + query
 
 
-def _link_lifetime(request: HttpRequest) -> int:
+def _settings(request: HttpRequest) -> SandboxSettings:
     # Read once per request: a page of items signs one link per receipt.
-    cached = getattr(request, "_sandbox_pleo_link_lifetime", None)
-    if cached is None:
-        cached = SandboxSettings.current().file_link_expiry_seconds
-        setattr(request, "_sandbox_pleo_link_lifetime", cached)  # noqa: B010
-    return int(cached)
+    cached = getattr(request, "_sandbox_pleo_settings", None)
+    if not isinstance(cached, SandboxSettings):
+        cached = SandboxSettings.current()
+        setattr(request, "_sandbox_pleo_settings", cached)  # noqa: B010
+    return cached
 
 
-def file_links_expire() -> datetime:
+def file_links_expire() -> int:
     """Every link handed out until now stops working (403), as when Pleo's pre-signed links
-    run out while an export is still downloading; items fetched again carry fresh links."""
-    row = SandboxSettings.current()
-    row.file_links_revoked_at = clock.now()
-    row.save(update_fields=["file_links_revoked_at"])
-    return row.file_links_revoked_at
+    run out while an export is still downloading; items fetched again carry fresh links.
+    Returns the new link generation."""
+    SandboxSettings.current()
+    SandboxSettings.objects.filter(pk=1).update(
+        file_links_generation=F("file_links_generation") + 1
+    )
+    return SandboxSettings.current().file_links_generation
 
 
 def _forbidden(message: str) -> HttpResponse:
@@ -61,20 +62,18 @@ def _forbidden(message: str) -> HttpResponse:
 
 @sandbox_endpoint("pleo")
 def file_download(request: HttpRequest, file_id: str) -> HttpResponse:
-    """`GET files/{id}?expires=…&issued=…&signature=…`: no bearer token, the link is the
+    """`GET files/{id}?expires=…&gen=…&signature=…`: no bearer token, the link is the
     credential."""
     expires_raw = request.GET.get("expires", "")
-    issued_raw = request.GET.get("issued", "")
+    generation_raw = request.GET.get("gen", "")
     given = request.GET.get("signature", "")
-    if not expires_raw.isdigit() or not issued_raw.isdigit() or not given:
+    if not expires_raw.isdigit() or not generation_raw.isdigit() or not given:
         return _forbidden("Missing or malformed signature.")
-    expires, issued = int(expires_raw), int(issued_raw)
-    if not hmac.compare_digest(given, _signature(file_id, expires, issued)):
+    expires, generation = int(expires_raw), int(generation_raw)
+    if not hmac.compare_digest(given, _signature(file_id, expires, generation)):
         return _forbidden("Signature does not match.")
-    revoked_at = SandboxSettings.current().file_links_revoked_at
-    if clock.now().timestamp() > expires or (
-        revoked_at is not None and issued <= int(revoked_at.timestamp() * 1000)
-    ):
+    current = SandboxSettings.current().file_links_generation
+    if clock.now().timestamp() > expires or generation < current:
         return _forbidden("Request has expired.")
     try:
         stored = StoredFile.objects.get(pk=UUID(file_id))

@@ -72,8 +72,9 @@ class SandboxSettings(models.Model):
 
     token_expiry_seconds = models.PositiveIntegerField(default=3600)
     file_link_expiry_seconds = models.PositiveIntegerField(default=24 * 3600)
-    # Links handed out before this moment no longer work (`_control/file-links/expire`).
-    file_links_revoked_at = models.DateTimeField(null=True, blank=True)
+    # Receipt links carry the generation they were handed out in; `_control/file-links/expire`
+    # starts a new one, and links of older generations no longer work.
+    file_links_generation = models.PositiveIntegerField(default=0)
     webhooks_sync = models.BooleanField(
         default=False, help_text="Deliver webhooks inline instead of in a background thread."
     )
