@@ -30,7 +30,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import requests
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from standardwebhooks import Webhook
 
 from integrations.sandbox.pleo import clock
@@ -158,22 +158,37 @@ def _deliver_in_background(ids: list[int]) -> None:
         pending = list(ids)
         while pending:
             still_open: list[int] = []
+            busy = False
             for delivery_id in pending:
-                delivery = delivery_attempt(delivery_id)
+                try:
+                    delivery = delivery_attempt(delivery_id)
+                except OperationalError:
+                    # SQLite answers "database is locked" while another connection writes:
+                    # the delivery stays open and is tried again shortly.
+                    busy = True
+                    still_open.append(delivery_id)
+                    continue
                 if delivery is not None and delivery.status in OPEN:
                     still_open.append(delivery_id)
             pending = still_open
             if pending:
-                due = WebhookDelivery.objects.filter(pk__in=pending).values_list(
-                    "next_attempt_at", flat=True
-                )
-                soonest = min((d for d in due if d is not None), default=clock.now())
-                wait = (soonest - clock.now()).total_seconds()
-                time.sleep(min(max(wait, 0.05), BACKOFF_CAP_SECONDS))
+                time.sleep(0.1 if busy else _wait_for(pending))
     except Exception:  # a background thread has no one to raise to
         logger.exception("webhook delivery thread failed")
     finally:
         connection.close()
+
+
+def _wait_for(pending: list[int]) -> float:
+    try:
+        due = list(
+            WebhookDelivery.objects.filter(pk__in=pending).values_list("next_attempt_at", flat=True)
+        )
+    except OperationalError:
+        return 0.1
+    soonest = min((d for d in due if d is not None), default=clock.now())
+    wait = (soonest - clock.now()).total_seconds()
+    return float(min(max(wait, 0.05), BACKOFF_CAP_SECONDS))
 
 
 def _claim(delivery_id: int) -> WebhookDelivery | None:
