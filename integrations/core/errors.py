@@ -82,3 +82,8 @@ class TransientError(ApiError):
 
 class RateLimited(TransientError):
     """429: the budget is spent; `retry_after` says how long to wait."""
+
+
+class UnexpectedAnswer(PermanentError):
+    """A success status whose body is not what the service's spec promises: not JSON (an HTML
+    page, a cut-off body) or the wrong shape. An error, never read as "nothing there"."""

@@ -14,6 +14,8 @@ from typing import Any, Protocol
 
 from django.utils import timezone
 
+from integrations.core import errors
+
 # Refresh this long before the token's stated expiry, so a call never starts with a token that
 # dies on the way.
 EXPIRY_MARGIN = timedelta(seconds=90)
@@ -40,9 +42,16 @@ class OAuthToken:
     ) -> OAuthToken:
         """Build from a standard OAuth2 token response (RFC 6749 §5.1)."""
         expires_in = payload.get("expires_in")
-        expires_at = (
-            timezone.now() + timedelta(seconds=int(expires_in)) if expires_in is not None else None
-        )
+        try:
+            expires_at = (
+                timezone.now() + timedelta(seconds=int(expires_in))
+                if expires_in is not None
+                else None
+            )
+        except (TypeError, ValueError, OverflowError) as exc:
+            raise errors.UnexpectedAnswer(
+                f"The token endpoint answered expires_in={str(expires_in)[:40]!r}, not seconds"
+            ) from exc
         known = {"access_token", "refresh_token", "expires_in", "scope", "token_type"}
         return cls(
             access_token=str(payload["access_token"]),

@@ -144,20 +144,35 @@ class VismaApi(ApiClient):
         return super().parse_error(response)
 
     # -- small helpers ---------------------------------------------------------------------
+    # Every answer is checked against what the spec promises; anything else (an HTML page, a
+    # cut-off body, the wrong shape) is an `UnexpectedAnswer` naming the endpoint, never a raw
+    # exception and never "nothing there".
+
+    def unexpected_answer(self, path: str, what: str) -> errors.UnexpectedAnswer:
+        return errors.UnexpectedAnswer(
+            f"Visma.net's answer to {path} {what}",
+            service=self.service,
+            url=self.url(path) if path.startswith("/") else "",
+        )
+
+    def _json(self, response: requests.Response, path: str) -> Any:
+        try:
+            # Decimal, not float: amounts must keep their exact cents.
+            return response.json(parse_float=Decimal)
+        except (ValueError, RecursionError) as exc:
+            raise self.unexpected_answer(
+                path, "is not JSON (an HTML page or a cut-off body)"
+            ) from exc
 
     def _get(self, path: str, params: dict[str, Any] | None = None) -> Any:
-        response = self.request("GET", path, params=params)
-        # Decimal, not float: amounts must keep their exact cents.
-        return response.json(parse_float=Decimal)
+        return self._json(self.request("GET", path, params=params), path)
 
     def _list(self, path: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         body = self._get(path, params)
         if not isinstance(body, list):
-            raise errors.PermanentError(
-                f"Visma.net answered {path} with {type(body).__name__}, not a list",
-                service=self.service,
-                url=self.url(path),
-            )
+            raise self.unexpected_answer(path, f"is {type(body).__name__}, not a list")
+        if not all(isinstance(row, dict) for row in body):
+            raise self.unexpected_answer(path, "is a list of something else than records")
         return body
 
     def _paged(self, path: str, params: dict[str, Any] | None = None) -> Iterator[dict[str, Any]]:
@@ -167,6 +182,16 @@ class VismaApi(ApiClient):
 
         return iter_page_numbers(fetch, page_size=self.page_size)
 
-    @staticmethod
-    def _parse(rows: list[dict[str, Any]] | Iterator[dict[str, Any]], cls: Any) -> list[Any]:
-        return [cls.from_api(row) for row in rows]
+    def _one(self, body: Any, cls: Any, path: str = "") -> Any:
+        """`cls.from_api(body)`, a reading failure turned into `UnexpectedAnswer`."""
+        try:
+            return cls.from_api(body)
+        except (ValueError, TypeError, KeyError, AttributeError, ArithmeticError) as exc:
+            raise self.unexpected_answer(
+                path or cls.__name__, f"is not what the API describes: {exc}"
+            ) from exc
+
+    def _parse(
+        self, rows: list[dict[str, Any]] | Iterator[dict[str, Any]], cls: Any, path: str = ""
+    ) -> list[Any]:
+        return [self._one(row, cls, path) for row in rows]

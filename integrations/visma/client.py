@@ -11,7 +11,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from integrations.core import errors
 from integrations.core.pagination import MAX_PAGES, PaginationError
 from integrations.visma.auth import VismaConnect
 from integrations.visma.base import location_id, modified_params, path_segment
@@ -44,51 +43,58 @@ class VismaClient(VismaDocuments):
 
     def accounts_list(self, *, modified_since: datetime | None = None) -> list[Account]:
         # Reference: GET /v1/account (Account_GetAll); no paging parameters.
-        return self._parse(self._list("/v1/account", modified_params(modified_since)), Account)
+        return self._parse(
+            self._list("/v1/account", modified_params(modified_since)), Account, "/v1/account"
+        )
 
     def vat_categories_list(self, *, modified_since: datetime | None = None) -> list[VatCategory]:
         # Reference: GET /v1/vatCategory (VatCategory_GetAllVatCategories); no paging.
         rows = self._list("/v1/vatCategory", modified_params(modified_since))
-        return self._parse(rows, VatCategory)
+        return self._parse(rows, VatCategory, "/v1/vatCategory")
 
     def vats_list(self) -> list[Vat]:
         # Reference: GET /v1/vat (Vat_GetAllVats); no paging.
-        return self._parse(self._list("/v1/vat"), Vat)
+        return self._parse(self._list("/v1/vat"), Vat, "/v1/vat")
 
     def vat_zones_list(self) -> list[VatZone]:
         # Reference: GET /v1/vatZone (VatZone_GetVatZones); paged.
-        return self._parse(self._paged("/v1/vatZone"), VatZone)
+        return self._parse(self._paged("/v1/vatZone"), VatZone, "/v1/vatZone")
 
     def dimensions_list(self) -> list[str]:
         # Reference: GET /v1/dimension (Dimension_GetDimensionList) → array of ids.
-        return [str(item) for item in self._list("/v1/dimension")]
+        body = self._get("/v1/dimension")
+        if not isinstance(body, list) or not all(isinstance(i, str | int) for i in body):
+            raise self.unexpected_answer("/v1/dimension", "is not a list of ids")
+        return [str(item) for item in body]
 
     def dimension_get(self, dimension_id: str) -> Dimension:
         # Reference: GET /v1/dimension/{dimensionId} (Dimension_GetDimensionBydimensionId)
-        body = self._get(
-            f"/v1/dimension/{path_segment(dimension_id)}", {"expandSegmentsValues": "true"}
-        )
-        return Dimension.from_api(body)
+        path = f"/v1/dimension/{path_segment(dimension_id)}"
+        return self._one(self._get(path, {"expandSegmentsValues": "true"}), Dimension, path)
 
     def branches_list(self) -> list[Branch]:
         # Reference: GET /v1/branch (Branch_GetAllBranches); expandCurrency for the currency.
-        return self._parse(self._list("/v1/branch", {"expandCurrency": "true"}), Branch)
+        return self._parse(
+            self._list("/v1/branch", {"expandCurrency": "true"}), Branch, "/v1/branch"
+        )
 
     def financial_periods_list(self) -> list[FinancialPeriod]:
         # Reference: GET /v1/financialPeriod (FinancialPeriod_GetAll)
-        return self._parse(self._list("/v1/financialPeriod"), FinancialPeriod)
+        return self._parse(
+            self._list("/v1/financialPeriod"), FinancialPeriod, "/v1/financialPeriod"
+        )
 
     def currencies_list(self) -> list[Currency]:
         # Reference: GET /v1/currency (Currency_GetAll)
-        return self._parse(self._list("/v1/currency"), Currency)
+        return self._parse(self._list("/v1/currency"), Currency, "/v1/currency")
 
     def cash_accounts_list(self) -> list[CashAccount]:
         # Reference: GET /v1/cashaccount (CashAccount_GetAll)
-        return self._parse(self._list("/v1/cashaccount"), CashAccount)
+        return self._parse(self._list("/v1/cashaccount"), CashAccount, "/v1/cashaccount")
 
     def payment_methods_list(self) -> list[PaymentMethod]:
         # Reference: GET /v1/paymentmethod (PaymentMethod_GetAllPaymentMethod)
-        return self._parse(self._list("/v1/paymentmethod"), PaymentMethod)
+        return self._parse(self._list("/v1/paymentmethod"), PaymentMethod, "/v1/paymentmethod")
 
     def credit_terms_list(self) -> list[CreditTerm]:
         # Reference: GET /v1/creditTerm (CreditTerm_GetCreditTerms) → BasePaginationDtoOf-
@@ -100,11 +106,8 @@ class VismaClient(VismaDocuments):
             )
             records = body.get("records") if isinstance(body, dict) else None
             if not isinstance(records, list):
-                raise errors.PermanentError(
-                    "Visma.net answered /v1/creditTerm without a records list",
-                    service=self.service,
-                )
-            terms.extend(CreditTerm.from_api(r) for r in records)
+                raise self.unexpected_answer("/v1/creditTerm", "has no records list")
+            terms.extend(self._parse(records, CreditTerm, "/v1/creditTerm"))
             total = body.get("totalCount")
             size = body.get("pageSize") or self.page_size
             if not records or len(records) < size:
@@ -131,11 +134,12 @@ class VismaClient(VismaDocuments):
             params["vatRegistrationId"] = vat_registration_id
         if corporate_id:
             params["corporateId"] = corporate_id
-        return self._parse(self._paged("/v1/supplier", params), Supplier)
+        return self._parse(self._paged("/v1/supplier", params), Supplier, "/v1/supplier")
 
     def supplier_get(self, number: str) -> Supplier:
         # Reference: GET /v1/supplier/{supplierCd} (Supplier_GetBysupplierCd)
-        return Supplier.from_api(self._get(f"/v1/supplier/{path_segment(number)}"))
+        path = f"/v1/supplier/{path_segment(number)}"
+        return self._one(self._get(path), Supplier, path)
 
     def supplier_create(self, supplier: SupplierInput) -> str:
         # Reference: POST /v1/supplier (Supplier_Post) → 201, number in Location.
@@ -152,4 +156,6 @@ class VismaClient(VismaDocuments):
 
     def supplier_classes_list(self) -> list[SupplierClass]:
         # Reference: GET /v1/supplier/supplierClass (Supplier_GetAllSupplierClasses)
-        return self._parse(self._list("/v1/supplier/supplierClass"), SupplierClass)
+        return self._parse(
+            self._list("/v1/supplier/supplierClass"), SupplierClass, "/v1/supplier/supplierClass"
+        )

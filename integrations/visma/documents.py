@@ -47,9 +47,8 @@ class VismaDocuments(VismaApi):
     def journal_transaction_get(self, number: str) -> JournalTransaction:
         # Reference: GET /v2/journaltransaction/{journalTransactionNumber}
         # (JournalTransactionV2_GetSpecificJournalTransactionsByjournalTransactionNumber)
-        return JournalTransaction.from_api(
-            self._get(f"/v2/journaltransaction/{path_segment(number)}")
-        )
+        path = f"/v2/journaltransaction/{path_segment(number)}"
+        return self._one(self._get(path), JournalTransaction, path)
 
     def journal_transactions_find(
         self,
@@ -74,8 +73,11 @@ class VismaDocuments(VismaApi):
         batches: dict[str, dict[str, Any]] = {}
         for row in self._line_pages("/v2/journaltransaction", params):
             number = row.get("batchNumber")
-            if not number:
-                raise ValueError("Visma journal transaction: field 'batchNumber' is missing")
+            if not number or not isinstance(number, str | int):
+                raise self.unexpected_answer(
+                    "/v2/journaltransaction", "has a journal transaction without batchNumber"
+                )
+            number = str(number)
             merged = batches.get(number)
             if merged is None:
                 batches[number] = {**row, "journalTransactionLines": _lines(row)}
@@ -90,7 +92,7 @@ class VismaDocuments(VismaApi):
                 line for line in _lines(row) if line.get("lineNumber") not in known
             )
             merged["journalTransactionLines"].sort(key=lambda line: line.get("lineNumber") or 0)
-        return [JournalTransaction.from_api(row) for row in batches.values()]
+        return self._parse(list(batches.values()), JournalTransaction, "/v2/journaltransaction")
 
     def _line_pages(self, path: str, params: dict[str, Any]) -> Iterator[dict[str, Any]]:
         # Page size and `totalCount` count journal lines, not batches (notes §2), so a page of a
@@ -105,7 +107,9 @@ class VismaDocuments(VismaApi):
             yield from rows
             if not rows:
                 return
-            metadata = rows[0].get("metadata") or {}
+            metadata = rows[0].get("metadata")
+            if not isinstance(metadata, dict):
+                metadata = {}
             max_size = metadata.get("maxPageSize")
             if isinstance(max_size, int) and 0 < max_size < page_size:
                 page_size = max_size
@@ -167,10 +171,8 @@ class VismaDocuments(VismaApi):
         # Reference: GET /v1/supplierInvoice/{documentType}/{invoiceNumber}
         # (SupplierInvoice_GetByTypeBydocumentTypeinvoiceNumber); the untyped path only finds
         # documents of type Invoice.
-        body = self._get(
-            f"/v1/supplierInvoice/{path_segment(document_type)}/{path_segment(number)}"
-        )
-        return SupplierInvoice.from_api(body)
+        path = f"/v1/supplierInvoice/{path_segment(document_type)}/{path_segment(number)}"
+        return self._one(self._get(path), SupplierInvoice, path)
 
     def supplier_invoices_find(
         self,
@@ -185,7 +187,9 @@ class VismaDocuments(VismaApi):
             params["supplier"] = supplier_number
         if document_type:
             params["documentType"] = document_type
-        return self._parse(self._paged("/v1/supplierInvoice", params), SupplierInvoice)
+        return self._parse(
+            self._paged("/v1/supplierInvoice", params), SupplierInvoice, "/v1/supplierInvoice"
+        )
 
     def supplier_invoice_release(self, document_type: str, number: str) -> ActionResult:
         # Reference: POST /v1/supplierInvoice/{documentType}/{invoiceNumber}/action/release
@@ -216,12 +220,21 @@ class VismaDocuments(VismaApi):
 
     def attachment_get(self, attachment_id: str) -> Attachment:
         # Reference: GET /v1/attachment/{attachmentId} (Attachment_GetByattachmentId)
-        return Attachment.from_api(self._get(f"/v1/attachment/{path_segment(attachment_id)}"))
+        path = f"/v1/attachment/{path_segment(attachment_id)}"
+        return self._one(self._get(path), Attachment, path)
 
 
 def _lines(row: dict[str, Any]) -> list[dict[str, Any]]:
     lines = row.get("journalTransactionLines")
-    return list(lines) if isinstance(lines, list) else []
+    if lines is None:
+        return []
+    if not isinstance(lines, list) or not all(isinstance(line, dict) for line in lines):
+        raise errors.UnexpectedAnswer(
+            "Visma.net's answer to /v2/journaltransaction has journalTransactionLines that are "
+            "not a list of lines",
+            service="visma",
+        )
+    return list(lines)
 
 
 def _action_result(response: requests.Response) -> ActionResult:
@@ -229,12 +242,11 @@ def _action_result(response: requests.Response) -> ActionResult:
         # A success without a body: the action was carried out while we waited.
         return ActionResult(action_id="", result="Done", error=None)
     try:
-        body = response.json()
-    except ValueError as exc:
-        raise errors.PermanentError(
-            f"Visma.net answered the release with something that is not JSON: {exc}",
+        return ActionResult.from_api(response.json())
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        raise errors.UnexpectedAnswer(
+            f"Visma.net answered the release with something the API does not describe: {exc}",
             service="visma",
             url=response.url,
             status=response.status_code,
         ) from exc
-    return ActionResult.from_api(body)

@@ -591,10 +591,12 @@ def test_message_body_and_plain_text_errors(client: VismaClient) -> None:
 
 
 @responses.activate
-def test_a_broken_record_is_a_clear_value_error(client: VismaClient) -> None:
+def test_a_broken_record_is_a_clear_typed_error(client: VismaClient) -> None:
     responses.get(f"{API}/v1/account", json=[{"accountID": 1}])
 
-    with pytest.raises(ValueError, match="Visma account: field 'accountCD' is missing"):
+    with pytest.raises(
+        errors.UnexpectedAnswer, match=r"/v1/account .*Visma account: field 'accountCD' is missing"
+    ):
         client.accounts_list()
 
 
