@@ -10,7 +10,7 @@ import responses
 from django.test import Client
 from django.urls import reverse
 
-from integrations.connections.models import Connection, ExportSettings
+from integrations.connections.models import AccountMapping, Connection, ExportSettings
 from integrations.core import errors
 from integrations.core.tokens import MemoryTokenStore
 from integrations.visma.auth import VismaConnect
@@ -23,6 +23,7 @@ from tests.connections.conftest import (
     subscription,
     visma_happy,
 )
+from tests.connections.test_pages import PAYMENT_METHODS
 
 pytestmark = pytest.mark.django_db
 
@@ -200,6 +201,31 @@ def test_export_settings_page_shows_why_payment_methods_are_missing(
     assert saved.status_code == 400
     assert "Visma.net did not list the payment methods" in saved.content.decode()
     assert ExportSettings.objects.get(connection=connected).invoice_payment_method == ""
+
+
+@pytest.mark.parametrize("name", list(GARBAGE))
+def test_export_settings_page_shows_why_the_cash_accounts_are_unknown(
+    connected: Connection, visma_garbage: responses.RequestsMock, finance_client: Client, name: str
+) -> None:
+    AccountMapping.objects.update_or_create(
+        connection=connected, defaults={"wallet_accounts": {"NOK": "1930"}}
+    )
+    visma_garbage.replace(responses.GET, f"{VISMA_API}/v1/paymentmethod", json=PAYMENT_METHODS)
+    visma_garbage.get(f"{VISMA_API}/v1/cashaccount", status=200, **GARBAGE[name])
+
+    response = finance_client.post(
+        reverse("connections:export_settings", args=[connected.pk]),
+        {
+            "transfer_attachments": "on",
+            "card_expenses_as_invoices": "on",
+            "invoice_payment_method": "PLEO",
+            "closed_period_policy": "fail",
+        },
+    )
+
+    assert response.status_code == 400
+    assert "Visma.net did not list the cash accounts" in response.content.decode()
+    assert not ExportSettings.objects.get(connection=connected).card_expenses_as_invoices
 
 
 def _run_check(client: Client, connection: Connection) -> Any:
