@@ -42,7 +42,7 @@ CAMPAIGN_ENV = {
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m reliability", description=__doc__)
     parser.add_argument("--jobs", type=int, default=30, help="export jobs (default 30)")
-    parser.add_argument("--items", type=int, default=4, help="items per job (default 4)")
+    parser.add_argument("--items", type=int, default=3, help="items per job (default 3)")
     parser.add_argument("--seed", type=int, default=None, help="default: a random one, printed")
     parser.add_argument(
         "--workers",
@@ -51,7 +51,7 @@ def _parser() -> argparse.ArgumentParser:
         help="worker processes (qcluster); default 3 on PostgreSQL, 1 on SQLite",
     )
     parser.add_argument(
-        "--minutes", type=float, default=3.0, help="longest time faults are injected (default 3)"
+        "--minutes", type=float, default=10.0, help="faults after each job until then (default 10)"
     )
     parser.add_argument(
         "--settle-minutes",
@@ -67,6 +67,11 @@ def _parser() -> argparse.ArgumentParser:
         type=float,
         default=0.04,
         help="chance that a worker is killed after a job is created (0.04)",
+    )
+    parser.add_argument(
+        "--kinds",
+        default="",
+        help="only these fault kinds, comma-separated, as the table names them (default: all)",
     )
     parser.add_argument("--port", type=int, default=0, help="web app port (default: a free one)")
     parser.add_argument("--keep", action="store_true", help="keep the logs directory")
@@ -89,6 +94,8 @@ def _command(args: argparse.Namespace) -> str:
     argv += ["--workers", args.workers, "--minutes", args.minutes]
     argv += ["--settle-minutes", args.settle_minutes, "--faults-per-job", args.faults_per_job]
     argv += ["--kill-probability", args.kill_probability]
+    if args.kinds:
+        argv += ["--kinds", shlex.quote(args.kinds)]
     return " ".join([*env, ".venv/bin/python -m reliability", *map(str, argv)])
 
 
@@ -125,6 +132,7 @@ def _run(args: argparse.Namespace, workdir: Path) -> int:
             read_timeout=READ_TIMEOUT,
             faults_per_job=args.faults_per_job,
             kill_probability=args.kill_probability,
+            kinds=tuple(k.strip() for k in args.kinds.split(",") if k.strip()),
         )
         context = [
             f"Database: {db.label}; broker: "

@@ -113,14 +113,15 @@ def _latest_pleo_items(pleo: Mapping[str, Any]) -> dict[str, tuple[dict[str, Any
     return {entry: (item, status) for entry, (_, item, status) in latest.items()}
 
 
-def _vat_documents(visma: Mapping[str, Any]) -> set[str] | None:
-    """Document numbers that reached the VAT report, or None when the service shows none."""
+def _vat_keys(visma: Mapping[str, Any]) -> set[str] | None:
+    """What the VAT report names (`vatTransactions`: each row's document number and reference),
+    or None when the service shows no VAT report."""
     rows = visma.get("vatTransactions")
     if rows is None:
         return None
     found: set[str] = set()
     for row in rows:
-        for key in ("batchNumber", "refNbr", "referenceNumber", "documentNumber", "number"):
+        for key in ("documentNumber", "referenceNumber"):
             if row.get(key):
                 found.add(str(row[key]))
     return found
@@ -153,8 +154,8 @@ def findings_compute(
         if not _balanced(kind, doc):
             findings.add("unbalanced documents", doc_id)
 
-    vat_documents = _vat_documents(visma)
-    findings.vat_report = vat_documents is not None
+    vat_keys = _vat_keys(visma)
+    findings.vat_report = vat_keys is not None
     pleo_items = _latest_pleo_items(pleo)
     for item in expected:
         reference = item_reference(item.entry_id)
@@ -198,7 +199,9 @@ def findings_compute(
                 f"{label}: {sorted(attachments[reference])}",
                 copies - item.receipts,
             )
-        reported = vat_documents is None or any(numbers[d] in vat_documents for d in docs)
+        reported = vat_keys is None or (
+            reference in vat_keys or any(numbers[d] in vat_keys for d in docs)
+        )
         if item.has_vat and docs and not reported:
             findings.add("VAT missing from the VAT report", f"{label}: {docs}")
 

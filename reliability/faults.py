@@ -69,25 +69,41 @@ KINDS: tuple[tuple[str, int], ...] = (
     ("malformed page: not JSON", 2),
     ("malformed page: truncated", 2),
     ("receipt links expired", 2),
-    ("worker killed (SIGKILL)", 2),
-    ("worker process killed (SIGKILL)", 2),
+    ("job expired by Pleo mid-run", 2),
+    ("access token revoked mid-run", 2),
+    ("duplicate webhook deliveries", 2),
+    ("webhooks held and delivered out of order", 2),
 )
+# Drawn apart from the others (`Options.kill_probability`).
+KILLS = ("worker killed (SIGKILL)", "worker process killed (SIGKILL)")
+# The Pleo sandbox's control endpoints a kind needs (a GET answers 405 where they exist).
+NEEDS: dict[str, str] = {
+    "job expired by Pleo mid-run": "export-jobs/probe/expire",
+    "access token revoked mid-run": "tokens/revoke",
+    "duplicate webhook deliveries": "deliveries/redeliver",
+    "webhooks held and delivered out of order": "deliveries/release",
+}
 
 
 class FaultPlan:
-    def __init__(self, seed: int, *, read_timeout: float, kinds: Sequence[str] = ()) -> None:
+    def __init__(self, seed: int, *, read_timeout: float, kinds: Sequence[str]) -> None:
         self.rng = random.Random(f"{seed}:faults")
         self.read_timeout = read_timeout
-        allowed = set(kinds) if kinds else {k for k, _ in KINDS}
+        allowed = set(kinds)
         self.kinds = [k for k, _ in KINDS if k in allowed]
         self.weights = [w for k, w in KINDS if k in allowed]
 
     def draw(self, mode: str) -> Fault:
         kind = self.rng.choices(self.kinds, weights=self.weights)[0]
-        if kind == "receipt links expired":
-            return Fault(kind, "pleo", seconds=self.rng.uniform(3, 8))
-        if kind.startswith("worker"):
-            return Fault(kind, seconds=self.rng.uniform(0, 2))
+        if kind in (
+            "receipt links expired",
+            "job expired by Pleo mid-run",
+            "access token revoked mid-run",
+            "duplicate webhook deliveries",
+        ):
+            return Fault(kind, "pleo", seconds=self.rng.uniform(0.3, 3))
+        if kind == "webhooks held and delivered out of order":
+            return Fault(kind, "pleo", seconds=float(self.rng.randint(1, 3)))
         if kind.startswith("malformed"):
             service = "pleo" if kind.endswith("no data") else self.rng.choice(("visma", "pleo"))
             method, path = self.rng.choice(PAGES[service])

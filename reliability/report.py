@@ -26,6 +26,7 @@ def _state_rows(outcome: Outcome) -> list[list[Cell]]:
     f = outcome.findings
     rows: list[list[Cell]] = [
         ["jobs", len(outcome.job_ids)],
+        ["  of which exporting again the items of a job Pleo expired", outcome.followup_jobs],
         ["items", len(outcome.expected)],
         ["items that must fail (unmapped category)", sum(1 for e in outcome.expected if e.failure_type)],
         ["documents", f.documents],

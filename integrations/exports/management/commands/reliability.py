@@ -23,22 +23,25 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--jobs", type=int, default=30)
-        parser.add_argument("--items", type=int, default=4, help="items per job")
+        parser.add_argument("--items", type=int, default=3, help="items per job")
         parser.add_argument("--seed", type=int, help="default: a random one, printed")
         parser.add_argument(
             "--workers", type=int, help="worker processes; default 3 on PostgreSQL, else 1"
         )
-        parser.add_argument("--minutes", type=float, default=3.0, help="faults at most this long")
+        parser.add_argument(
+            "--minutes", type=float, default=10.0, help="faults after each job until then"
+        )
         parser.add_argument("--settle-minutes", type=float, default=6.0)
         parser.add_argument("--faults-per-job", type=float, default=1.5)
         parser.add_argument("--kill-probability", type=float, default=0.04)
+        parser.add_argument("--kinds", help="only these fault kinds, comma-separated")
         parser.add_argument("--port", type=int, default=0, help="web app port; default a free one")
         parser.add_argument("--keep", action="store_true", help="keep the logs directory")
 
     def handle(self, *args: Any, **options: Any) -> None:
         argv = [sys.executable, "-m", "reliability"]
         for name in ("jobs", "items", "seed", "workers", "minutes", "settle_minutes",
-                     "faults_per_job", "kill_probability", "port"):  # fmt: skip
+                     "faults_per_job", "kill_probability", "kinds", "port"):  # fmt: skip
             if options[name] is not None:
                 argv += [f"--{name.replace('_', '-')}", str(options[name])]
         if options["keep"]:
