@@ -179,13 +179,16 @@ def _campaign(
             injector.before_job()
             job = _job_create(sandboxes, items, injector)
             if job is None:
-                outcome.jobs_not_created += 1
-                continue
+                # A job has held the company for the whole wait: later ones would wait too.
+                outcome.jobs_not_created = options.jobs - len(outcome.expected) // options.items
+                break
             outcome.job_ids.append(str(job["id"]))
             outcome.expected += expected
             outcome.jobs_by_mode[mode] += 1
             injector.after_job(mode, str(job["id"]), items, faults=time.monotonic() < faults_end)
         injector.stop()
+        if outcome.jobs_not_created:
+            break
     outcome.seconds_faults = time.monotonic() - started
     settle_started = time.monotonic()
     outcome.settled = _wait(
