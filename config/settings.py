@@ -253,6 +253,24 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 X_FRAME_OPTIONS = "DENY"
+# HTTPS only in production (`manage.py check --deploy --fail-level WARNING` passes with these).
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+# A load balancer's health probe may come over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
+# Behind a proxy that ends TLS, the header it sets to say the request came over HTTPS, as
+# "HEADER,value" (e.g. "HTTP_X_FORWARDED_PROTO,https"). Only set it when the proxy always sets
+# or overwrites that header: otherwise a client could claim HTTPS.
+_PROXY_SSL_HEADER = env.str("SECURE_PROXY_SSL_HEADER", default="")
+if _PROXY_SSL_HEADER:
+    _header, _, _value = _PROXY_SSL_HEADER.partition(",")
+    if not _header.strip() or not _value.strip():
+        raise ImproperlyConfigured(
+            'SECURE_PROXY_SSL_HEADER is "HEADER,value", e.g. "HTTP_X_FORWARDED_PROTO,https".'
+        )
+    SECURE_PROXY_SSL_HEADER = (_header.strip(), _value.strip())
 
 # Audited settings are changed on the setup pages, which validate them; never by a history revert.
 SIMPLE_HISTORY_REVERT_DISABLED = True

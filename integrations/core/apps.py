@@ -18,5 +18,7 @@ class CoreConfig(AppConfig):
     verbose_name = "Core"
 
     def ready(self) -> None:
+        from integrations.core import checks  # noqa: F401  (registers the system checks)
+
         # After every migrate the groups get the permissions of all installed models.
         post_migrate.connect(_sync_roles, dispatch_uid="core.sync_roles")
