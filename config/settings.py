@@ -296,9 +296,11 @@ else:
     Q_CLUSTER["poll"] = env.float("Q_POLL", default=0.5)
 
 REST_FRAMEWORK = {
+    # Token first: DRF answers 401 (with `WWW-Authenticate: Token`) only when the first class
+    # names a scheme; with the session first a bad or missing token would be a 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
