@@ -30,7 +30,7 @@ from django.conf import settings
 from integrations.core import errors
 from integrations.core.context import current_links
 from integrations.core.models import ApiCall
-from integrations.core.redaction import redact_body, redact_headers, redact_query
+from integrations.core.redaction import redact_body, redact_headers, redact_query, redact_text
 
 logger = logging.getLogger(__name__)
 
@@ -335,7 +335,8 @@ class ApiClient:
                 response_excerpt = redact_body(response.content, content_type)
         error = ""
         if failure is not None:
-            error = f"{type(failure).__name__}: {failure}"[:500]
+            # requests puts the address, query string included, into its messages.
+            error = redact_text(f"{type(failure).__name__}: {failure}")[:500]
         elif response is not None and response.status_code >= 400:
             error = f"HTTP {response.status_code}"
         call = ApiCall.objects.create(

@@ -67,6 +67,38 @@ def redact_value(value: Any) -> Any:
     return value
 
 
+# Credentials written as `Bearer …` / `Basic …` wherever they appear.
+_SCHEME_CREDENTIALS = re.compile(r"\b(Bearer|Basic|Token)\s+[^\s\"',;&\\]+", re.IGNORECASE)
+# A `key: value` or `key=value` pair in any text: JSON (also cut off, or escaped inside another
+# JSON string), form bodies, query strings, log-like text. The value is a quoted string (possibly
+# unterminated) or a bare word.
+_PAIR = re.compile(
+    r"""(?P<q>\\*["']?)(?P<key>[A-Za-z_][A-Za-z0-9_.\-]{0,80})(?P=q)\s*(?P<sep>[:=])\s*"""
+    r"""(?P<value>\\*"(?:[^"\\]|\\[^"])*|'[^']*|[^\s&,;}\]"'\\]+)"""
+)
+
+
+def redact_text(text: str) -> str:
+    """Redact secrets in text that is not (or not only) parseable JSON: truncated JSON, form
+    bodies, query strings, JSON or forms inside string values, error messages."""
+    text = _SCHEME_CREDENTIALS.sub(lambda m: f"{m.group(1)} {REDACTED}", text)
+    out: list[str] = []
+    position = 0
+    while (match := _PAIR.search(text, position)) is not None:
+        key, sep = match.group("key"), match.group("sep")
+        value_start = match.start("value")
+        out.append(text[position:value_start])
+        if is_secret_key(key) or (sep == "=" and key.lower() in FORM_SECRET_KEYS):
+            opening = re.match(r"""\\*["']""", match.group("value"))
+            out.append((opening.group(0) if opening else "") + REDACTED)
+            position = match.end("value")
+        else:
+            # Not a secret: look inside its value too (a form or JSON inside a string).
+            position = value_start
+    out.append(text[position:])
+    return "".join(out)
+
+
 def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
     return {k: (REDACTED if is_secret_key(k) else v) for k, v in headers.items()}
 
@@ -85,8 +117,14 @@ def redact_body(body: bytes | str | None, content_type: str = "") -> str:
         pairs = parse_qsl(text, keep_blank_values=True)
         text = redact_query(pairs)
     else:
-        with contextlib.suppress(ValueError, TypeError):
+        with contextlib.suppress(ValueError, TypeError, RecursionError):
             text = json.dumps(redact_value(json.loads(text)), ensure_ascii=False)
-    if len(text) > EXCERPT_LIMIT:
-        text = text[:EXCERPT_LIMIT] + f"… ({len(text) - EXCERPT_LIMIT} more characters)"
+    more = len(text) - EXCERPT_LIMIT
+    if more > 0:
+        text = text[:EXCERPT_LIMIT]
+    # Whatever the parse above could not reach: text that is not JSON (cut off, HTML, plain),
+    # secrets inside string values, and a value cut in two by the excerpt limit.
+    text = redact_text(text)
+    if more > 0:
+        text += f"… ({more} more characters)"
     return text
