@@ -35,6 +35,8 @@ class Command(BaseCommand):
             # so one request may wait for another: use threads.
             "--workers", "2", "--threads", "8", "--worker-class", "gthread",
             "--timeout", "120", "--access-logfile", "-",
+            # OAuth code and state (in callback addresses and referrers) stay out of the log.
+            "--logger-class", "integrations.core.access_log.RedactingAccessLogger",
         ]  # fmt: skip
         if not options["no_worker"] and "export_resume" in get_commands():
             # Jobs left running by a crash continue as soon as the worker is up.
