@@ -10,6 +10,13 @@ from __future__ import annotations
 from django.db import models
 from django.utils import timezone
 
+from integrations.connections.fixes import FIX_PAGE_CHOICES, FixTarget, fix_target_from
+from integrations.pleo.enums import FailureReason, JobFailureReason
+
+# Shown as Pleo's own codes: they are what support staff look up and what Pleo shows.
+ITEM_REASON_CHOICES = [(reason.value, reason.value) for reason in FailureReason]
+JOB_REASON_CHOICES = [(reason.value, reason.value) for reason in JobFailureReason]
+
 
 class ExportRun(models.Model):
     """One Pleo export job, processed by one worker at a time."""
@@ -50,7 +57,7 @@ class ExportRun(models.Model):
     items_total = models.PositiveIntegerField(default=0)
     items_done = models.PositiveIntegerField(default=0)
     items_failed = models.PositiveIntegerField(default=0)
-    failure_reason_type = models.CharField(max_length=60, blank=True)
+    failure_reason_type = models.CharField(max_length=60, blank=True, choices=JOB_REASON_CHOICES)
     failure_reason = models.TextField(blank=True)
     job_payload = models.JSONField(default=dict, blank=True)
     last_error = models.TextField(blank=True)
@@ -153,8 +160,11 @@ class ExportItem(models.Model):
     status = models.CharField(
         max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True
     )
-    failure_reason_type = models.CharField(max_length=60, blank=True)
-    failure_reason = models.TextField(blank=True)
+    failure_reason_type = models.CharField(max_length=60, blank=True, choices=ITEM_REASON_CHOICES)
+    failure_reason = models.TextField(blank=True)  # for people: no code reads it
+    # The setup page and form field that fix the failure (empty when no setting can).
+    fix_page = models.CharField(max_length=40, blank=True, choices=FIX_PAGE_CHOICES)
+    fix_field = models.CharField(max_length=120, blank=True)
     document = models.ForeignKey(
         ExportDocument, null=True, blank=True, on_delete=models.SET_NULL, related_name="items"
     )
@@ -189,6 +199,11 @@ class ExportItem(models.Model):
     def is_booked(self) -> bool:
         return bool(self.visma_number)
 
+    @property
+    def fix(self) -> FixTarget | None:
+        """The setup page and field that fix this item's failure, if a setting can."""
+        return fix_target_from(self.fix_page, self.fix_field) if self.fix_page else None
+
 
 class AttachmentUpload(models.Model):
     """One receipt file of an item, uploaded to its Visma.net document at most once."""
@@ -208,7 +223,7 @@ class AttachmentUpload(models.Model):
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
     visma_attachment_id = models.CharField(max_length=100, blank=True)
     line_number = models.PositiveIntegerField(null=True, blank=True)
-    failure_reason_type = models.CharField(max_length=60, blank=True)
+    failure_reason_type = models.CharField(max_length=60, blank=True, choices=ITEM_REASON_CHOICES)
     error = models.TextField(blank=True)
     attempts = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)

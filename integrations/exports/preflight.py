@@ -1,8 +1,8 @@
 """Preflight: check a plan against the mirrored Visma.net data before anything is sent.
 
 Pure, like the planner: `masterdata.selectors.mirror_snapshot_for_connection` builds the
-snapshot from the mirror tables. Each failure carries Pleo's item failureReasonType and a
-message naming the fix, using the plan's sources to name the setting behind each account,
+snapshot from the mirror tables. Each failure carries Pleo's item failureReasonType, the setup
+page and field that fix it, and a message naming the fix, using the plan's sources to name the setting behind each account,
 segment value or supplier.
 """
 
@@ -13,9 +13,11 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 
+from integrations.connections.fixes import FixPage, FixTarget
 from integrations.exports.planner.lines import ACCOUNTS_PAGE, EXPORT_SETTINGS_PAGE, TAGS_PAGE
 from integrations.exports.planner.text import header_description
 from integrations.exports.planner.types import InvoicePlan, JournalPlan, PlanFailure, PlanSources
+from integrations.pleo.enums import FailureReason
 from integrations.visma.types import SubaccountSegment
 
 CLOSED_PERIOD_POLICIES = ("fail", "first_open")
@@ -118,7 +120,7 @@ def _balance(plan: Plan) -> list[PlanFailure]:
         detail = f"total {total}"
     return [
         PlanFailure(
-            "unexpected_failure",
+            FailureReason.UNEXPECTED_FAILURE,
             f"The planned document does not balance ({detail}): nothing was posted; "
             "report this to support",
         )
@@ -130,8 +132,9 @@ def _account(number: str, snapshot: MirrorSnapshot, sources: PlanSources) -> lis
     if active:
         return []
     use = sources.account_use(number)
+    fix = use.fix if use is not None else FixTarget(FixPage.ACCOUNTS)
     remedy = (
-        f"map {use.what} to another account on the {use.page} page"
+        f"map {use.what} to another account on the {use.fix.page.heading} page"
         if use is not None
         else f"check the mappings on the {ACCOUNTS_PAGE} page"
     )
@@ -139,7 +142,7 @@ def _account(number: str, snapshot: MirrorSnapshot, sources: PlanSources) -> lis
         message = f"Account {number} does not exist in Visma.net: create it there or {remedy}"
     else:
         message = f"Account {number} is inactive in Visma.net: activate it or {remedy}"
-    return [PlanFailure("account_unknown", message)]
+    return [PlanFailure(FailureReason.ACCOUNT_UNKNOWN, message, fix)]
 
 
 def _vat_category(
@@ -153,10 +156,11 @@ def _vat_category(
     state = "does not exist" if active is None else "is inactive"
     return [
         PlanFailure(
-            "tax_code_unknown",
+            FailureReason.TAX_CODE_UNKNOWN,
             f"VAT category {category}{where} {state} in Visma.net: activate it there, or "
             "archive the tax code in Pleo and choose another default VAT category on the "
-            "Categories page",
+            f"{FixPage.CATEGORIES.heading} page",
+            FixTarget(FixPage.CATEGORIES),
         )
     ]
 
@@ -178,10 +182,11 @@ def _journal_vat(plan: JournalPlan, snapshot: MirrorSnapshot) -> list[PlanFailur
         where = f" (from {source})" if source else ""
         problems.append(
             PlanFailure(
-                "invalid_configuration",
+                FailureReason.INVALID_CONFIGURATION,
                 f"VAT category {category}{where} has no purchase VAT in Visma.net, so its VAT "
                 f"cannot reach the VAT report: add the purchase VAT to the category in "
                 f"{VAT_CATEGORIES_WINDOW} and sync tax codes, or choose another tax code",
+                FixTarget(FixPage.SYNC),
             )
         )
     used = dict.fromkeys(line.vat_id for line in plan.transaction.lines if line.vat_id)
@@ -194,9 +199,10 @@ def _journal_vat(plan: JournalPlan, snapshot: MirrorSnapshot) -> list[PlanFailur
         state = "does not exist" if usable is None else "is no longer valid"
         problems.append(
             PlanFailure(
-                "invalid_configuration",
+                FailureReason.INVALID_CONFIGURATION,
                 f"VAT {vat_id} {state} in Visma.net: correct the VAT category's VATs in "
                 f"{VAT_CATEGORIES_WINDOW} and sync tax codes",
+                FixTarget(FixPage.SYNC),
             )
         )
     return problems
@@ -217,10 +223,11 @@ def _segment(
     state = "does not exist" if active is None else "is inactive"
     return [
         PlanFailure(
-            "tag_unknown",
+            FailureReason.TAG_UNKNOWN,
             f"Value '{segment.value}' of subaccount segment {segment.segment_id}{where} {state} "
             f"in Visma.net: activate it there, or archive the tag in Pleo and sync tags on the "
             f"{TAGS_PAGE} page",
+            FixTarget(FixPage.TAGS, f"synced_{segment.segment_id}"),
         )
     ]
 
@@ -234,10 +241,11 @@ def _supplier(plan: InvoicePlan, snapshot: MirrorSnapshot) -> list[PlanFailure]:
     state = "does not exist" if active is None else "is inactive"
     return [
         PlanFailure(
-            "vendor_unknown",
+            FailureReason.VENDOR_UNKNOWN,
             f"Supplier {number} ({how}) {state} in Visma.net: activate the supplier there, or "
             f"link the vendor in Pleo to an active supplier or choose another default vendor "
             f"on the {ACCOUNTS_PAGE} page",
+            FixTarget(FixPage.VENDORS),
         )
     ]
 
@@ -267,7 +275,8 @@ def _cash_account(plan: InvoicePlan, snapshot: MirrorSnapshot) -> list[PlanFailu
         )
     else:
         return []
-    return [PlanFailure("invalid_configuration", message)]
+    wallet = FixTarget(FixPage.ACCOUNTS, f"wallet_{currency}")
+    return [PlanFailure(FailureReason.INVALID_CONFIGURATION, message, wallet)]
 
 
 # -- financial period ------------------------------------------------------------------------
@@ -297,28 +306,33 @@ def period_check(
     )
     label = _period_label(period_id)
     state = snapshot.periods.get(period_id)
+    # Each period failure links the closed-period policy, the one setting that bears on it.
+    policy = FixTarget(FixPage.EXPORT_SETTINGS, "closed_period_policy")
     if state is None:
         return PlanFailure(
-            "validation_failure",
+            FailureReason.VALIDATION_FAILURE,
             f"Period {label} does not exist in Visma.net: create the financial year there and "
             "sync again",
+            policy,
         )
     if _open(state, ledger=ledger):
         return plan
     why = "closed" if state.active else "inactive"
     if closed_period_policy == "fail":
         return PlanFailure(
-            "validation_failure",
+            FailureReason.VALIDATION_FAILURE,
             f"Period {label} is {why} in the {ledger_name}: reopen it in Visma.net or choose "
             f"'post in the first open period' in {EXPORT_SETTINGS_PAGE}",
+            policy,
         )
     later = sorted(p for p in snapshot.periods if p > period_id)
     target = next((p for p in later if _open(snapshot.periods[p], ledger=ledger)), None)
     if target is None:
         return PlanFailure(
-            "validation_failure",
+            FailureReason.VALIDATION_FAILURE,
             f"Period {label} is {why} in the {ledger_name} and no later period is open: open "
             "one in Visma.net",
+            policy,
         )
     start = snapshot.periods[target].start_date or date(int(target[:4]), int(target[4:]), 1)
     note = f"(period {label} {why}, moved to {_period_label(target)})"

@@ -12,6 +12,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from integrations.connections.clients import connection_pleo_client
+from integrations.connections.fixes import FixLink, fix_link
 from integrations.connections.models import Connection, ExportSettings
 from integrations.core.context import call_links
 from integrations.exports.planner import (
@@ -23,11 +24,12 @@ from integrations.exports.planner import (
     plan_item,
 )
 from integrations.exports.preflight import MirrorSnapshot, period_check, preflight_problems
-from integrations.exports.selectors import FixLink, expense_type_label, fix_link
+from integrations.exports.selectors import expense_type_label
 from integrations.masterdata.setup.selectors import (
     export_config_for_connection,
     mirror_snapshot_for_connection,
 )
+from integrations.pleo.enums import FailureReason
 from integrations.pleo.types import BrokenExportItem, ExportItem, ExportJob
 
 
@@ -149,11 +151,7 @@ def _problem(connection: Connection, failure: PlanFailure) -> Problem:
     return Problem(
         reason_type=failure.reason_type,
         message=failure.message,
-        fix=fix_link(
-            connection_id=connection.pk,
-            reason_type=failure.reason_type,
-            message=failure.message,
-        ),
+        fix=fix_link(connection_id=connection.pk, fix=failure.fix),
     )
 
 
@@ -167,7 +165,7 @@ def _item_preview(
 ) -> tuple[PreviewItem, JournalPlan | InvoicePlan | None]:
     if isinstance(raw, BrokenExportItem):
         failure = PlanFailure(
-            "validation_failure", f"Pleo sent an item that cannot be read: {raw.error}"
+            FailureReason.VALIDATION_FAILURE, f"Pleo sent an item that cannot be read: {raw.error}"
         )
         empty = PreviewItem(
             accounting_entry_id=raw.accounting_entry_id or "?",

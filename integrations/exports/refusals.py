@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from integrations.connections.fixes import FixPage, FixTarget
 from integrations.exports.planner.types import PlanFailure
+from integrations.pleo.enums import FailureReason
 from integrations.visma.refusals import RefusalKind, refusal_kind
 
 VAT_ENTRY_FROM_GL_FIX = (
@@ -16,9 +18,13 @@ def refusal_failure(message: str) -> PlanFailure:
     """`invalid_configuration` naming CS100000 when 'VAT entry from general ledger' is off
     (DESIGN §5); otherwise Visma.net's own words as `accounting_system_validation_failure`."""
     if refusal_kind(message) is RefusalKind.VAT_ENTRY_FROM_GL_DISABLED:
+        # The setup overview's permission check lists CS100000.
         return PlanFailure(
-            "invalid_configuration", f"{VAT_ENTRY_FROM_GL_FIX}. Visma.net said: {message}"
+            FailureReason.INVALID_CONFIGURATION,
+            f"{VAT_ENTRY_FROM_GL_FIX}. Visma.net said: {message}",
+            FixTarget(FixPage.OVERVIEW),
         )
     return PlanFailure(
-        "accounting_system_validation_failure", f"Visma.net refused the document: {message}"
+        FailureReason.ACCOUNTING_SYSTEM_VALIDATION_FAILURE,
+        f"Visma.net refused the document: {message}",
     )

@@ -3,7 +3,6 @@ by cause with the setup page that fixes them."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -12,21 +11,16 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Count, Q, QuerySet
-from django.urls import NoReverseMatch, reverse
 
 from integrations.connections.access import connections_for_user
+from integrations.connections.fixes import FixLink, fix_link
 from integrations.connections.models import Connection
 from integrations.exports.models import ExportItem, ExportRun
+from integrations.pleo.enums import FailureReason
 from integrations.pleo.types import ExportItem as PleoExportItem
 
 RUNS_PER_PAGE = 50
 RUNS_PER_CONNECTION = 5
-
-# Reason types that mean the connection itself must be repaired (signed in again).
-AUTH_REASONS = frozenset({"accounting_system_authentication_failure", "authorization_failure"})
-# Words of a missing_configuration message that point at the Accounts page (DESIGN §5: wallet,
-# out-of-pocket, tax and output VAT accounts, default vendor).
-ACCOUNTS_WORDS = ("wallet", "out-of-pocket", "tax account", "output vat", "default vendor")
 
 
 # -- runs ------------------------------------------------------------------------------------
@@ -203,16 +197,11 @@ def run_item_rows(*, run: ExportRun) -> list[ItemRow]:
 # -- failures and their fixes ----------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class FixLink:
-    label: str
-    url: str
-
-
 @dataclass
 class FailureGroup:
+    """Failed items with the same reason and the same fixing page: one fix repairs them all."""
+
     reason_type: str
-    cause: str  # the normalized message
     fix: FixLink | None
     items: list[ExportItem] = field(default_factory=list)
     messages: list[str] = field(default_factory=list)  # distinct original messages
@@ -222,99 +211,26 @@ class FailureGroup:
         return [item.pk for item in self.items]
 
 
-_UUID = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", re.I)
-_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
-_NUMBER = re.compile(r"\b[A-Z]*\d[\w.,-]*")
-
-
-def failure_cause(message: str) -> str:
-    """The message without what differs between items failing for the same reason: ids,
-    quoted names, numbers (account 7140 and account 6540 inactive are one cause)."""
-    text = _UUID.sub("…", message.strip())
-    text = _QUOTED.sub("'…'", text)
-    text = _NUMBER.sub("#", text)
-    return re.sub(r"\s+", " ", text)
-
-
-def _url(name: str, pk: int) -> str | None:
-    for kwargs in ({"connection_id": pk}, {"pk": pk}):
-        try:
-            return reverse(name, kwargs=kwargs)
-        except NoReverseMatch:
-            continue
-    return None
-
-
-# (url name, label) of the pages that fix failures.
-CATEGORIES = ("masterdata:setup_categories", "Categories page")
-TAGS = ("masterdata:setup_tags", "Tags page")
-ACCOUNTS = ("masterdata:setup_accounts", "Accounts page")
-VENDORS = ("masterdata:vendors", "Vendors page")
-EXPORT_SETTINGS = ("connections:export_settings", "Export settings")
-CONNECTION = ("connections:detail", "Connection page")
-OVERVIEW = ("masterdata:setup_overview", "Setup overview")
-
-
-def _fix_page(reason_type: str, message: str) -> tuple[str, str] | None:
-    text = message.lower()
-    if reason_type in AUTH_REASONS:
-        return CONNECTION
-    if text.startswith("period ") or (" period " in text and ("closed" in text or "open" in text)):
-        return EXPORT_SETTINGS
-    if reason_type == "vendor_unknown":
-        return VENDORS
-    if reason_type == "tag_unknown":
-        return TAGS
-    if reason_type in ("account_unknown", "tax_code_unknown"):
-        # A wallet, out-of-pocket or tax account is set on the Accounts page, not per category.
-        return ACCOUNTS if "accounts page" in text else CATEGORIES
-    if reason_type in ("missing_configuration", "invalid_configuration"):
-        if "categories page" in text:
-            return CATEGORIES
-        if "tags page" in text or "segment" in text:
-            return TAGS
-        if "export settings" in text or "payment method" in text:
-            return EXPORT_SETTINGS
-        if "accounts page" in text or any(word in text for word in ACCOUNTS_WORDS):
-            return ACCOUNTS
-        return OVERVIEW
-    return None
-
-
-def fix_link(*, connection_id: int, reason_type: str, message: str) -> FixLink | None:
-    """The setup page that fixes a failure, or None when no setting can (a receipt that could
-    not be read, an invoice that is not exported)."""
-    page = _fix_page(reason_type, message)
-    if page is None:
-        return None
-    url = _url(page[0], connection_id)
-    return FixLink(label=page[1], url=url) if url else None
-
-
 def failure_groups(items: Iterable[ExportItem]) -> list[FailureGroup]:
-    """Failed items grouped by reason type and normalized message, largest group first."""
+    """Failed items grouped by reason type and the page that fixes them, largest group first.
+    Both are stored on the item as data; the messages are only shown."""
     groups: dict[tuple[str, str], FailureGroup] = {}
     for item in items:
         if item.status != ExportItem.Status.FAILED:
             continue
-        reason_type = item.failure_reason_type or "unexpected_failure"
-        cause = failure_cause(item.failure_reason or "")
-        group = groups.get((reason_type, cause))
+        reason_type = item.failure_reason_type or FailureReason.UNEXPECTED_FAILURE
+        key = (reason_type, item.fix_page)
+        group = groups.get(key)
         if group is None:
             group = FailureGroup(
                 reason_type=reason_type,
-                cause=cause,
-                fix=fix_link(
-                    connection_id=item.connection_id,
-                    reason_type=reason_type,
-                    message=item.failure_reason,
-                ),
+                fix=fix_link(connection_id=item.connection_id, fix=item.fix),
             )
-            groups[(reason_type, cause)] = group
+            groups[key] = group
         group.items.append(item)
         if item.failure_reason and item.failure_reason not in group.messages:
             group.messages.append(item.failure_reason)
-    return sorted(groups.values(), key=lambda g: (-len(g.items), g.reason_type, g.cause))
+    return sorted(groups.values(), key=lambda g: (-len(g.items), g.reason_type, g.item_ids))
 
 
 def run_failure_groups(*, run: ExportRun) -> list[FailureGroup]:

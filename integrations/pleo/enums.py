@@ -2,24 +2,61 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 EXPORT_JOB_STATUSES = ("pending", "in_progress", "failed", "completed", "completed_with_errors")
 EXPORT_JOB_EVENTS = ("started", "failed", "completed", "completed_with_errors")
-EXPORT_JOB_FAILURE_REASON_TYPES = (
-    "invalid_configuration", "missing_configuration", "authentication_failure",
-    "accounting_system_authentication_failure", "pleo_rate_limit", "accounting_system_rate_limit",
-    "service_unreachable", "accounting_system_unreachable", "validation_failure",
-    "authorization_failure", "integration_unusable", "job_expired", "service_timeout",
-    "accounting_system_timeout", "canceled_by_user",
-)  # fmt: skip
 EXPORT_ITEM_STATUSES = ("pending", "in_progress", "failed", "successful", "abandoned")
-EXPORT_ITEM_FAILURE_REASON_TYPES = (
-    "receipt_upload_failure", "receipt_download_failure", "receipt_file_size_limit_exceeded",
-    "receipt_conversion_failure", "unexpected_failure", "invalid_configuration",
-    "missing_configuration", "accounting_system_authentication_failure",
-    "accounting_system_rate_limit", "accounting_system_unreachable", "validation_failure",
-    "accounting_system_validation_failure", "authorization_failure", "accounting_system_timeout",
-    "vendor_unknown", "account_unknown", "tax_code_unknown", "tag_unknown",
-)  # fmt: skip
+
+
+class FailureReason(StrEnum):
+    """Pleo's export item `failureReasonType` (pleo-export-openapi.yml, `ExportJobItemFailureReasonType`).
+
+    A `StrEnum`, so a member equals its string: stored values and JSON bodies stay plain text.
+    """
+
+    RECEIPT_UPLOAD_FAILURE = "receipt_upload_failure"
+    RECEIPT_DOWNLOAD_FAILURE = "receipt_download_failure"
+    RECEIPT_FILE_SIZE_LIMIT_EXCEEDED = "receipt_file_size_limit_exceeded"
+    RECEIPT_CONVERSION_FAILURE = "receipt_conversion_failure"
+    UNEXPECTED_FAILURE = "unexpected_failure"
+    INVALID_CONFIGURATION = "invalid_configuration"
+    MISSING_CONFIGURATION = "missing_configuration"
+    ACCOUNTING_SYSTEM_AUTHENTICATION_FAILURE = "accounting_system_authentication_failure"
+    ACCOUNTING_SYSTEM_RATE_LIMIT = "accounting_system_rate_limit"
+    ACCOUNTING_SYSTEM_UNREACHABLE = "accounting_system_unreachable"
+    VALIDATION_FAILURE = "validation_failure"
+    ACCOUNTING_SYSTEM_VALIDATION_FAILURE = "accounting_system_validation_failure"
+    AUTHORIZATION_FAILURE = "authorization_failure"
+    ACCOUNTING_SYSTEM_TIMEOUT = "accounting_system_timeout"
+    VENDOR_UNKNOWN = "vendor_unknown"
+    ACCOUNT_UNKNOWN = "account_unknown"
+    TAX_CODE_UNKNOWN = "tax_code_unknown"
+    TAG_UNKNOWN = "tag_unknown"
+
+
+class JobFailureReason(StrEnum):
+    """Pleo's export job `failureReasonType` (pleo-export-openapi.yml, `ExportJobFailureReasonType`)."""
+
+    INVALID_CONFIGURATION = "invalid_configuration"
+    MISSING_CONFIGURATION = "missing_configuration"
+    AUTHENTICATION_FAILURE = "authentication_failure"
+    ACCOUNTING_SYSTEM_AUTHENTICATION_FAILURE = "accounting_system_authentication_failure"
+    PLEO_RATE_LIMIT = "pleo_rate_limit"
+    ACCOUNTING_SYSTEM_RATE_LIMIT = "accounting_system_rate_limit"
+    SERVICE_UNREACHABLE = "service_unreachable"
+    ACCOUNTING_SYSTEM_UNREACHABLE = "accounting_system_unreachable"
+    VALIDATION_FAILURE = "validation_failure"
+    AUTHORIZATION_FAILURE = "authorization_failure"
+    INTEGRATION_UNUSABLE = "integration_unusable"
+    JOB_EXPIRED = "job_expired"
+    SERVICE_TIMEOUT = "service_timeout"
+    ACCOUNTING_SYSTEM_TIMEOUT = "accounting_system_timeout"
+    CANCELED_BY_USER = "canceled_by_user"
+
+
+EXPORT_JOB_FAILURE_REASON_TYPES = tuple(JobFailureReason)
+EXPORT_ITEM_FAILURE_REASON_TYPES = tuple(FailureReason)
 EXPORT_ITEM_TYPES = (
     "card_purchase", "card_invoice", "out_of_pocket", "mileage", "per_diem",
     "external_reimbursement", "direct_reimbursement", "invoice", "invoice_payment", "chargeback",

@@ -11,6 +11,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
+from integrations.connections.fixes import FixPage, FixTarget
 from integrations.exports.models import ExportRun
 from tests.exports import ui_factories as f
 
@@ -69,6 +70,7 @@ def test_run_page_shows_live_progress_then_results(live_server: Any, page: Any) 
         reason_type="account_unknown",
         reason="Account 6999 is inactive in Visma.net: activate it or map category 'Old' to "
         "another account on the Categories page",
+        fix=FixTarget(FixPage.CATEGORIES, "account_cat-old"),
         supplier="Gammel Butikk",
     )
     _login(page, live_server.url)

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from integrations.connections.fixes import FixPage, FixTarget
 from integrations.exports.planner import PlanFailure, plan_item
 from integrations.exports.planner.journal import JournalBuilder
 from integrations.exports.planner.types import AccountUse, PlanError
@@ -22,6 +23,7 @@ class Failing:
     reason: str
     message: str
     config: dict[str, Any] = field(default_factory=dict)
+    fix: FixTarget | None = None  # the setup page and field that fix it
 
 
 INVOICES = "Invoices are not exported by this integration: book this invoice in Visma.net "
@@ -48,12 +50,14 @@ FAILURES = [
         dict(lines=[line("100.00", currency="SEK")], currency="SEK"),
         "missing_configuration",
         "No Pleo Wallet account for SEK: set it on the Accounts page",
+        fix=FixTarget(FixPage.ACCOUNTS, "wallet_SEK"),
     ),
     Failing(
         "no wallet account for a refund",
         dict(type="refund"),
         "missing_configuration",
         "No Pleo Wallet account for NOK: set it on the Accounts page",
+        fix=FixTarget(FixPage.ACCOUNTS, "wallet_NOK"),
         config=dict(wallet_accounts={"ISK": "1926"}),
     ),
     Failing(
@@ -61,6 +65,7 @@ FAILURES = [
         dict(type="wallet_topup", lines=[line("100.00", "bank")]),
         "missing_configuration",
         "No Pleo Wallet account for NOK: set it on the Accounts page",
+        fix=FixTarget(FixPage.ACCOUNTS, "wallet_NOK"),
         config=dict(wallet_accounts={}),
     ),
     Failing(
@@ -68,6 +73,7 @@ FAILURES = [
         dict(type="direct_reimbursement", lines=[line("100.00", None)]),
         "missing_configuration",
         "No Pleo Wallet account for NOK: set it on the Accounts page",
+        fix=FixTarget(FixPage.ACCOUNTS, "wallet_NOK"),
         config=dict(wallet_accounts={}),
     ),
     *[
@@ -76,6 +82,7 @@ FAILURES = [
             dict(type=kind, lines=[line("100.00", "per-diem")]),
             "missing_configuration",
             "No out-of-pocket account for employee expenses: set it on the Accounts page",
+            fix=FixTarget(FixPage.ACCOUNTS, "out_of_pocket_account"),
             config=dict(out_of_pocket_account=None),
         )
         for kind in ("out_of_pocket", "mileage", "per_diem", "external_reimbursement")
@@ -85,6 +92,7 @@ FAILURES = [
         dict(),
         "missing_configuration",
         "No tax account for input VAT: set it on the Accounts page",
+        fix=FixTarget(FixPage.ACCOUNTS, "tax_account"),
         config=dict(tax_account=None),
     ),
     Failing(
@@ -92,6 +100,7 @@ FAILURES = [
         dict(lines=[line("700.00", tax_=tax("86", "0.25", type="reverse"))]),
         "missing_configuration",
         "No output VAT account for reverse-charge VAT: set it on the Accounts page",
+        fix=FixTarget(FixPage.ACCOUNTS, "output_vat_account"),
         config=dict(output_vat_account=None),
     ),
     Failing(
@@ -99,18 +108,21 @@ FAILURES = [
         dict(lines=[line("100.00", "software")]),
         "account_unknown",
         "Category 'Software' has no Visma account: map it on the Categories page",
+        fix=FixTarget(FixPage.CATEGORIES, "account_cat-software"),
     ),
     Failing(
         "line without a category",
         dict(lines=[line("100.00", None)]),
         "account_unknown",
         "Category is missing on this expense: choose one in Pleo and export again",
+        fix=FixTarget(FixPage.CATEGORIES),
     ),
     Failing(
         "top-up without a source account",
         dict(type="wallet_topup", lines=[line("100.00", None)]),
         "account_unknown",
         "Account is missing on this expense: choose one in Pleo and export again",
+        fix=FixTarget(FixPage.CATEGORIES),
     ),
     Failing(
         "external reimbursement from an unmapped contra account",
@@ -121,18 +133,21 @@ FAILURES = [
         ),
         "account_unknown",
         "Contra account 'Savings' has no Visma account: map it on the Categories page",
+        fix=FixTarget(FixPage.CATEGORIES, "account_x"),
     ),
     Failing(
         "unknown tax code and no default VAT category",
         dict(lines=[line("100.00", "personal", tax_=tax("99", "0.25"))]),
         "tax_code_unknown",
         UNKNOWN_TAX_CODE_99,
+        fix=FixTarget(FixPage.SYNC),
     ),
     Failing(
         "unknown tax code on a category with a default VAT category: the code chosen stands",
         dict(lines=[line("250.00", "office", tax_=tax("99", "0.10", amount="22.73"))]),
         "tax_code_unknown",
         UNKNOWN_TAX_CODE_99,
+        fix=FixTarget(FixPage.SYNC),
     ),
     Failing(
         "default VAT category unknown and nothing to compute from",
@@ -141,6 +156,7 @@ FAILURES = [
         "VAT category '1' (the default VAT category of category 'Office supplies') does not "
         "exist in Visma.net: choose another default VAT category for category 'Office "
         "supplies' on the Categories page",
+        fix=FixTarget(FixPage.CATEGORIES, "vat_cat-office"),
         config=dict(vat_rates={}),
     ),
     Failing(
@@ -149,6 +165,7 @@ FAILURES = [
         "tag_unknown",
         "Tag '99' of group 'DEPARTMENT' does not exist in Visma.net (segment 1): sync tags on "
         "the Tags page or correct the tag in Pleo",
+        fix=FixTarget(FixPage.TAGS, "synced_1"),
     ),
     Failing(
         "segment without tag and without default",
@@ -156,6 +173,7 @@ FAILURES = [
         "missing_configuration",
         "Subaccount segment 2 has no tag on this expense and no default value: choose a "
         "default value on the Tags page",
+        fix=FixTarget(FixPage.TAGS, "default_2"),
         config=dict(segment_defaults={1: "00"}),
     ),
     Failing(
@@ -185,14 +203,18 @@ FAILURES = [
 def test_failures(case: Failing) -> None:
     result = plan_item(item(**case.kwargs), demo_config(**case.config))
 
-    assert result == PlanFailure(case.reason, case.message)
+    assert result == PlanFailure(case.reason, case.message, case.fix)
     assert case.reason in EXPORT_ITEM_FAILURE_REASON_TYPES
 
 
 def test_an_unbalanced_journal_is_refused_as_unexpected() -> None:
     builder = JournalBuilder(reference="PLEO-1", description="x", currency="NOK")
-    wallet = AccountUse("1925", "the Pleo Wallet account for NOK", "Accounts")
-    expense = AccountUse("6540", "category 'Equipment'", "Categories")
+    wallet = AccountUse(
+        "1925", "the Pleo Wallet account for NOK", FixTarget(FixPage.ACCOUNTS, "wallet_NOK")
+    )
+    expense = AccountUse(
+        "6540", "category 'Equipment'", FixTarget(FixPage.CATEGORIES, "account_cat-equipment")
+    )
     builder.add(expense, Decimal("10.00"), debit=True)
     builder.add(wallet, Decimal("9.99"), debit=False)
 

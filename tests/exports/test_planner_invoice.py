@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from integrations.connections.fixes import FixPage, FixTarget
 from integrations.exports.planner import InvoicePlan, JournalPlan, PlanFailure, plan_item
 from tests.exports.planner_factories import REFERENCE, demo_config, item, line, tax
 
@@ -166,6 +167,7 @@ def test_invoice_mode_without_payment_method_fails() -> None:
     assert result == PlanFailure(
         "missing_configuration",
         "No payment method for purchase invoices: choose one in Export settings",
+        FixTarget(FixPage.EXPORT_SETTINGS, "invoice_payment_method"),
     )
 
 
@@ -178,6 +180,7 @@ def test_invoice_mode_without_match_or_default_vendor_fails_with_vendor_unknown(
         "vendor_unknown",
         "Vendor 'Unknown shop' has no active supplier in Visma.net and no default vendor is "
         "set: choose a default vendor on the Accounts page or create the supplier in Visma.net",
+        FixTarget(FixPage.VENDORS),
     )
 
 
@@ -185,7 +188,9 @@ def test_invoice_mode_without_wallet_account_fails() -> None:
     result = plan_item(item(vendor=ADOBE), invoice_config(wallet_accounts={}))
 
     assert result == PlanFailure(
-        "missing_configuration", "No Pleo Wallet account for NOK: set it on the Accounts page"
+        "missing_configuration",
+        "No Pleo Wallet account for NOK: set it on the Accounts page",
+        FixTarget(FixPage.ACCOUNTS, "wallet_NOK"),
     )
 
 

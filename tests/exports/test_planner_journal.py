@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from integrations.connections.fixes import FixPage, FixTarget
 from integrations.exports.planner import JournalPlan, plan_item
 from tests.exports.planner_factories import (
     REFERENCE,
@@ -432,7 +433,10 @@ def test_plan_names_the_settings_behind_its_accounts_and_segments() -> None:
 
     assert isinstance(plan, JournalPlan)
     use = plan.sources.account_use("6999")
-    assert use is not None and (use.what, use.page) == ("category 'Old expenses'", "Categories")
+    assert use is not None and (use.what, use.fix) == (
+        "category 'Old expenses'",
+        FixTarget(FixPage.CATEGORIES, "account_cat-old"),
+    )
     wallet = plan.sources.account_use("1925")
     assert wallet is not None and wallet.what == "the Pleo Wallet account for NOK"
     segment = plan.sources.segment_use(1, "10")

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from integrations.connections.fixes import FixPage, FixTarget
 from integrations.exports.planner import InvoicePlan, JournalPlan, PlanFailure, plan_item
 from integrations.exports.preflight import (
     CashAccountState,
@@ -19,6 +20,8 @@ from integrations.exports.preflight import (
 from tests.exports.planner_factories import REFERENCE, demo_config, demo_snapshot, item, line
 
 ADOBE = {"name": "Adobe", "code": "ADOBE"}
+
+POLICY = FixTarget(FixPage.EXPORT_SETTINGS, "closed_period_policy")
 
 
 def journal(**kwargs: Any) -> JournalPlan:
@@ -59,6 +62,7 @@ def test_inactive_account_names_the_category_to_remap() -> None:
         "account_unknown",
         "Account 6999 is inactive in Visma.net: activate it or map category 'Old expenses' "
         "to another account on the Categories page",
+        FixTarget(FixPage.CATEGORIES, "account_cat-old"),
     )
 
 
@@ -71,6 +75,7 @@ def test_missing_wallet_account_names_the_accounts_page() -> None:
         "account_unknown",
         "Account 1925 does not exist in Visma.net: create it there or map the Pleo Wallet "
         "account for NOK to another account on the Accounts page",
+        FixTarget(FixPage.ACCOUNTS, "wallet_NOK"),
     )
 
 
@@ -96,6 +101,7 @@ def test_inactive_vat_category() -> None:
         "VAT category 5 (from Pleo tax code '5') is inactive in Visma.net: activate it there, "
         "or archive the tax code in Pleo and choose another default VAT category on the "
         "Categories page",
+        FixTarget(FixPage.CATEGORIES),
     )
 
 
@@ -114,6 +120,7 @@ def test_inactive_segment_value_names_the_tag() -> None:
         "tag_unknown",
         "Value '200' of subaccount segment 2 (tag '200' of group 'PROJECT') is inactive in "
         "Visma.net: activate it there, or archive the tag in Pleo and sync tags on the Tags page",
+        FixTarget(FixPage.TAGS, "synced_2"),
     )
 
 
@@ -154,6 +161,7 @@ def test_inactive_supplier_of_an_invoice() -> None:
         "Supplier 50099 (the default vendor) is inactive in Visma.net: activate the supplier "
         "there, or link the vendor in Pleo to an active supplier or choose another default "
         "vendor on the Accounts page",
+        FixTarget(FixPage.VENDORS),
     )
 
 
@@ -200,6 +208,7 @@ def test_closed_period_fails_by_default() -> None:
         "validation_failure",
         "Period 2026-01 is closed in the general ledger: reopen it in Visma.net or choose "
         "'post in the first open period' in Export settings",
+        POLICY,
     )
 
 
@@ -229,6 +238,7 @@ def test_invoices_need_the_period_open_in_the_supplier_ledger() -> None:
         "validation_failure",
         "Period 2026-02 is closed in the supplier ledger: reopen it in Visma.net or choose "
         "'post in the first open period' in Export settings",
+        POLICY,
     )
     assert isinstance(moved, InvoicePlan)
     assert (moved.invoice.financial_period, moved.invoice.date) == ("202603", date(2026, 3, 1))
@@ -262,6 +272,7 @@ def test_inactive_period_counts_as_closed() -> None:
         "validation_failure",
         "Period 2026-05 is inactive in the general ledger: reopen it in Visma.net or choose "
         "'post in the first open period' in Export settings",
+        POLICY,
     )
 
 
@@ -272,6 +283,7 @@ def test_no_later_open_period() -> None:
         "validation_failure",
         "Period 2026-05 is inactive in the general ledger and no later period is open: open "
         "one in Visma.net",
+        POLICY,
     )
 
 
@@ -282,6 +294,7 @@ def test_missing_period() -> None:
         "validation_failure",
         "Period 2027-01 does not exist in Visma.net: create the financial year there and sync "
         "again",
+        POLICY,
     )
 
 
@@ -309,6 +322,7 @@ def test_a_vat_journal_whose_category_has_no_purchase_vat_fails_naming_the_fix()
         "VAT category 1 (from Pleo tax code '1') has no purchase VAT in Visma.net, so its VAT "
         "cannot reach the VAT report: add the purchase VAT to the category in VAT categories "
         "(TX205500) and sync tax codes, or choose another tax code",
+        FixTarget(FixPage.SYNC),
     )
 
 
@@ -329,6 +343,7 @@ def test_a_vat_id_visma_no_longer_knows_fails_the_item() -> None:
         "invalid_configuration",
         "VAT IN25 does not exist in Visma.net: correct the VAT category's VATs in VAT "
         "categories (TX205500) and sync tax codes",
+        FixTarget(FixPage.SYNC),
     )
     assert isinstance(expired, PlanFailure)
     assert expired.message.startswith("VAT IN25 is no longer valid in Visma.net")
@@ -347,6 +362,7 @@ def test_invoice_cash_account_must_be_a_visma_cash_account() -> None:
         "Cash account 1925 does not exist in Visma.net: create cash account 1925 for the Pleo "
         "Wallet in Visma.net (Cash accounts, CA202000) and sync reference data, or choose a "
         "Pleo Wallet account for NOK that is a cash account on the Accounts page",
+        FixTarget(FixPage.ACCOUNTS, "wallet_NOK"),
     )
     assert isinstance(gone, PlanFailure) and gone.reason_type == "invalid_configuration"
     assert gone.message.startswith("Cash account 1925 is no longer in Visma.net")
@@ -354,6 +370,7 @@ def test_invoice_cash_account_must_be_a_visma_cash_account() -> None:
         "invalid_configuration",
         "Cash account 1925 is in EUR, but this expense was paid in NOK: choose the Pleo Wallet "
         "account for NOK on the Accounts page",
+        FixTarget(FixPage.ACCOUNTS, "wallet_NOK"),
     )
 
 

@@ -9,6 +9,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 
+from integrations.connections.fixes import FixPage, FixTarget
 from integrations.connections.models import Connection
 from integrations.exports import services as export_services
 from integrations.exports.models import ExportItem, ExportRun
@@ -49,11 +50,15 @@ def run(connection: Connection) -> ExportRun:
         supplier="Clas Ohlson",
         user="Jane Doe",
     )
-    f.item_make(run, "e-f1", status="failed", reason_type="account_unknown", reason=INACTIVE_7140)
-    f.item_make(run, "e-f2", status="failed", reason_type="account_unknown", reason=INACTIVE_6540)
+    # As the poster stores them: the reason and the fixing page as data, the message for people.
+    f.item_make(run, "e-f1", status="failed", reason_type="account_unknown", reason=INACTIVE_7140,
+                fix=FixTarget(FixPage.CATEGORIES, "account_cat-travel"))  # fmt: skip
+    f.item_make(run, "e-f2", status="failed", reason_type="account_unknown", reason=INACTIVE_6540,
+                fix=FixTarget(FixPage.CATEGORIES, "account_cat-1"))  # fmt: skip
     f.item_make(
-        run, "e-f3", status="failed", reason_type="missing_configuration", reason=WALLET_MISSING
-    )
+        run, "e-f3", status="failed", reason_type="missing_configuration", reason=WALLET_MISSING,
+        fix=FixTarget(FixPage.ACCOUNTS, "wallet_EUR"),
+    )  # fmt: skip
     f.item_make(run, "e-pending", status="pending")
     return run
 

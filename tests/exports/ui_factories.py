@@ -8,6 +8,7 @@ from typing import Any
 
 from django.contrib.auth.models import Group, User
 
+from integrations.connections.fixes import FixTarget
 from integrations.connections.models import Connection
 from integrations.core.models import ApiCall
 from integrations.core.roles import FINANCE, SUPPORT, roles_sync
@@ -89,6 +90,7 @@ def item_make(
     reason: str = "",
     visma_number: str = "",
     visma_document_type: str = "",
+    fix: FixTarget | None = None,
     **payload_kwargs: Any,
 ) -> ExportItem:
     return ExportItem.objects.create(
@@ -100,6 +102,8 @@ def item_make(
         status=status,
         failure_reason_type=reason_type,
         failure_reason=reason,
+        fix_page=fix.page if fix else "",
+        fix_field=fix.field if fix else "",
         visma_number=visma_number,
         visma_document_type=visma_document_type,
         visma_url=(

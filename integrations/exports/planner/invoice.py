@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from integrations.connections.fixes import FixPage, FixTarget
 from integrations.exports.planner.lines import (
     ACCOUNTS_PAGE,
     EXPORT_SETTINGS_PAGE,
@@ -22,6 +23,7 @@ from integrations.exports.planner.types import (
     SegmentUse,
     VendorRef,
 )
+from integrations.pleo.enums import FailureReason
 from integrations.pleo.types import ExportItem
 from integrations.visma.types import InvoiceLineInput
 
@@ -76,17 +78,19 @@ def match_vendor(item: ExportItem, config: ExportConfig) -> tuple[str, str]:
     if inactive is not None:
         how, match = inactive
         raise PlanError(
-            "vendor_unknown",
+            FailureReason.VENDOR_UNKNOWN,
             f"Vendor '{name}' matches supplier {match.number} (by {how}), which is inactive in "
             "Visma.net: reactivate the supplier in Visma.net or change the vendor on the "
             "expense in Pleo",
+            FixTarget(FixPage.VENDORS),
         )
     if config.default_vendor_number:
         return config.default_vendor_number, "the default vendor"
     raise PlanError(
-        "vendor_unknown",
+        FailureReason.VENDOR_UNKNOWN,
         f"Vendor '{name}' has no active supplier in Visma.net and no default vendor is set: "
         f"choose a default vendor on the {ACCOUNTS_PAGE} page or create the supplier in Visma.net",
+        FixTarget(FixPage.VENDORS),
     )
 
 
@@ -100,8 +104,9 @@ def invoice_parts(
     if not config.invoice_payment_method:
         # Without our payment method Visma.net would pay the invoice a second time.
         raise PlanError(
-            "missing_configuration",
+            FailureReason.MISSING_CONFIGURATION,
             f"No payment method for purchase invoices: choose one in {EXPORT_SETTINGS_PAGE}",
+            FixTarget(FixPage.EXPORT_SETTINGS, "invoice_payment_method"),
         )
     supplier_number, how = match_vendor(item, config)
     accounts: dict[str, AccountUse] = {cash.account_number: cash}
@@ -129,7 +134,7 @@ def invoice_parts(
         )
     if sum(line.amount for line in lines) != amounts.total:
         raise PlanError(
-            "unexpected_failure",
+            FailureReason.UNEXPECTED_FAILURE,
             "The planned invoice lines do not add up to the expense amount: nothing was "
             "posted; report this to support",
         )

@@ -26,6 +26,7 @@ from integrations.exports.planner.types import (
     PlanSources,
     SegmentUse,
 )
+from integrations.pleo.enums import FailureReason
 from integrations.pleo.types import ExportItem
 from integrations.visma.types import JournalLineInput, SubaccountSegment
 
@@ -105,7 +106,7 @@ def assert_balanced(lines: list[JournalLineInput] | tuple[JournalLineInput, ...]
     if not lines or debit != credit:
         # Every path above balances by construction; reaching this is a bug, never a setup gap.
         raise PlanError(
-            "unexpected_failure",
+            FailureReason.UNEXPECTED_FAILURE,
             f"The planned journal does not balance (debit {debit}, credit {credit}): "
             "nothing was posted; report this to support",
         )
@@ -128,7 +129,7 @@ def journal_lines(item: ExportItem, config: ExportConfig, builder: JournalBuilde
         _wallet_transfer(item, config, builder, into_wallet=False)
     else:
         raise PlanError(
-            "validation_failure",
+            FailureReason.VALIDATION_FAILURE,
             f"Pleo expense type '{kind}' is not supported by this integration",
         )
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from integrations.connections.fixes import FixPage, FixTarget
 from integrations.core.money import balance_remainder, quantize, quantum
 from integrations.exports.planner.types import (
     AccountUse,
@@ -13,13 +14,14 @@ from integrations.exports.planner.types import (
     PlanError,
     SegmentUse,
 )
+from integrations.pleo.enums import FailureReason
 from integrations.pleo.types import ExportAccountRef, ExportItem, ExportItemLine, ExportItemTag
 from integrations.visma.types import SubaccountSegment
 
-ACCOUNTS_PAGE = "Accounts"
-CATEGORIES_PAGE = "Categories"
-TAGS_PAGE = "Tags"
-EXPORT_SETTINGS_PAGE = "Export settings"
+ACCOUNTS_PAGE = FixPage.ACCOUNTS.heading
+CATEGORIES_PAGE = FixPage.CATEGORIES.heading
+TAGS_PAGE = FixPage.TAGS.heading
+EXPORT_SETTINGS_PAGE = FixPage.EXPORT_SETTINGS.heading
 
 
 # -- amounts ---------------------------------------------------------------------------------
@@ -44,7 +46,7 @@ def item_amounts(item: ExportItem) -> ItemAmounts:
     for line in item.lines:
         if line.line_amount.in_wallet.currency != currency:
             raise PlanError(
-                "validation_failure",
+                FailureReason.VALIDATION_FAILURE,
                 f"Line {line.line_id} is in {line.line_amount.in_wallet.currency} but the "
                 f"expense was paid in {currency}: correct the expense in Pleo",
             )
@@ -56,7 +58,7 @@ def item_amounts(item: ExportItem) -> ItemAmounts:
     values = [sign * v for v in values]
     if total == 0 and not any(values):
         raise PlanError(
-            "validation_failure", "The expense amount is zero: there is nothing to book"
+            FailureReason.VALIDATION_FAILURE, "The expense amount is zero: there is nothing to book"
         )
     # Pleo converts each line to the wallet currency on its own, so their sum can miss the
     # amount that left the wallet by a minor unit per line. The wallet line must match the bank
@@ -64,7 +66,7 @@ def item_amounts(item: ExportItem) -> ItemAmounts:
     difference = total - sum(values, Decimal(0))
     if abs(difference) > quantum(currency) * len(values):
         raise PlanError(
-            "validation_failure",
+            FailureReason.VALIDATION_FAILURE,
             f"The lines of this expense add up to {currency} {sum(values, Decimal(0))} but the "
             f"expense amount is {currency} {total}: correct the split in Pleo",
         )
@@ -80,6 +82,7 @@ class ResolvedAccount:
     number: str
     default_vat_category: str | None
     use: AccountUse
+    vat_fix: FixTarget | None = None  # where its default VAT category is chosen
 
 
 def account_label(ref: ExportAccountRef | None) -> str:
@@ -94,63 +97,76 @@ def resolve_account(
     """Pleo category (or any Pleo account) → Visma account: mapping first, then the code."""
     if ref is None:
         raise PlanError(
-            "account_unknown",
+            FailureReason.ACCOUNT_UNKNOWN,
             f"{kind} is missing on this expense: choose one in Pleo and export again",
+            FixTarget(FixPage.CATEGORIES),
         )
     label = account_label(ref)
     what = f"{kind.lower()} '{label}'"
+    # The Categories page names its fields by the Pleo account id.
+    fix = FixTarget(FixPage.CATEGORIES, f"account_{ref.id}" if ref.id else "")
+    vat_fix = FixTarget(FixPage.CATEGORIES, f"vat_{ref.id}" if ref.id else "")
     for key in (ref.id, ref.code, ref.identifier):
         target = config.categories.get(key) if key else None
         if target is not None:
-            use = AccountUse(target.account_number, what, CATEGORIES_PAGE)
-            return ResolvedAccount(target.account_number, target.default_vat_category, use)
+            use = AccountUse(target.account_number, what, fix)
+            return ResolvedAccount(target.account_number, target.default_vat_category, use, vat_fix)
     # Pleo's chart is pushed from Visma.net with the account number as code, so an unmapped
     # category can still name a real Visma account; its own default VAT category then applies.
     for key in (ref.code, ref.identifier):
         if key and key in config.visma_accounts:
-            use = AccountUse(key, what, CATEGORIES_PAGE)
-            return ResolvedAccount(key, config.visma_accounts[key], use)
+            use = AccountUse(key, what, fix)
+            return ResolvedAccount(key, config.visma_accounts[key], use, vat_fix)
     raise PlanError(
-        "account_unknown",
+        FailureReason.ACCOUNT_UNKNOWN,
         f"{kind} '{label}' has no Visma account: map it on the {CATEGORIES_PAGE} page",
+        fix,
     )
 
 
 def wallet_account(config: ExportConfig, currency: str) -> AccountUse:
     number = config.wallet_accounts.get(currency)
+    fix = FixTarget(FixPage.ACCOUNTS, f"wallet_{currency}")
     if not number:
         raise PlanError(
-            "missing_configuration",
+            FailureReason.MISSING_CONFIGURATION,
             f"No Pleo Wallet account for {currency}: set it on the {ACCOUNTS_PAGE} page",
+            fix,
         )
-    return AccountUse(number, f"the Pleo Wallet account for {currency}", ACCOUNTS_PAGE)
+    return AccountUse(number, f"the Pleo Wallet account for {currency}", fix)
 
 
 def out_of_pocket_account(config: ExportConfig) -> AccountUse:
+    fix = FixTarget(FixPage.ACCOUNTS, "out_of_pocket_account")
     if not config.out_of_pocket_account:
         raise PlanError(
-            "missing_configuration",
+            FailureReason.MISSING_CONFIGURATION,
             f"No out-of-pocket account for employee expenses: set it on the {ACCOUNTS_PAGE} page",
+            fix,
         )
-    return AccountUse(config.out_of_pocket_account, "the out-of-pocket account", ACCOUNTS_PAGE)
+    return AccountUse(config.out_of_pocket_account, "the out-of-pocket account", fix)
 
 
 def tax_account(config: ExportConfig) -> AccountUse:
+    fix = FixTarget(FixPage.ACCOUNTS, "tax_account")
     if not config.tax_account:
         raise PlanError(
-            "missing_configuration",
+            FailureReason.MISSING_CONFIGURATION,
             f"No tax account for input VAT: set it on the {ACCOUNTS_PAGE} page",
+            fix,
         )
-    return AccountUse(config.tax_account, "the tax account", ACCOUNTS_PAGE)
+    return AccountUse(config.tax_account, "the tax account", fix)
 
 
 def output_vat_account(config: ExportConfig) -> AccountUse:
+    fix = FixTarget(FixPage.ACCOUNTS, "output_vat_account")
     if not config.output_vat_account:
         raise PlanError(
-            "missing_configuration",
+            FailureReason.MISSING_CONFIGURATION,
             f"No output VAT account for reverse-charge VAT: set it on the {ACCOUNTS_PAGE} page",
+            fix,
         )
-    return AccountUse(config.output_vat_account, "the output VAT account", ACCOUNTS_PAGE)
+    return AccountUse(config.output_vat_account, "the output VAT account", fix)
 
 
 # -- VAT -------------------------------------------------------------------------------------
@@ -179,10 +195,11 @@ def line_vat(
     if code:
         if code not in config.vat_rates:
             raise PlanError(
-                "tax_code_unknown",
+                FailureReason.TAX_CODE_UNKNOWN,
                 f"Tax code '{code}' on this expense does not exist in Visma.net: choose another "
                 "tax code on the expense in Pleo, or create the VAT category in Visma.net and "
-                "sync tax codes on the Master data sync page",
+                f"sync tax codes on the {FixPage.SYNC.heading} page",
+                FixTarget(FixPage.SYNC),
             )
         category, source = code, f"Pleo tax code '{code}'"
     elif account.default_vat_category:
@@ -198,7 +215,7 @@ def line_vat(
     if from_pleo and tax is not None and tax.amount is not None:
         if tax.amount.in_wallet.currency != currency:
             raise PlanError(
-                "validation_failure",
+                FailureReason.VALIDATION_FAILURE,
                 f"The VAT of line {line.line_id} is in {tax.amount.in_wallet.currency}, not "
                 f"{currency}: correct the expense in Pleo",
             )
@@ -211,9 +228,10 @@ def line_vat(
         rate = info.rate / 100  # Visma.net: a percentage
     else:
         raise PlanError(
-            "tax_code_unknown",
+            FailureReason.TAX_CODE_UNKNOWN,
             f"VAT category '{category}' ({source}) does not exist in Visma.net: choose another "
             f"default VAT category for {account.use.what} on the {CATEGORIES_PAGE} page",
+            account.vat_fix,
         )
     # Card amounts include VAT; reverse-charge VAT comes on top of what was paid.
     amount = gross * rate if reverse else gross * rate / (1 + rate)
@@ -236,10 +254,11 @@ def line_subaccount(
         known = config.segment_values.get(segment)
         if known is not None and tag.code not in known:
             raise PlanError(
-                "tag_unknown",
+                FailureReason.TAG_UNKNOWN,
                 f"Tag '{tag.code}' of group '{tag.group_code}' does not exist in Visma.net "
                 f"(segment {segment}): sync tags on the {TAGS_PAGE} page or correct the tag "
                 "in Pleo",
+                FixTarget(FixPage.TAGS, f"synced_{segment}"),
             )
         chosen[segment] = SegmentUse(
             segment, tag.code, f"tag '{tag.code}' of group '{tag.group_code}'"
@@ -250,9 +269,10 @@ def line_subaccount(
         default = config.segment_defaults.get(segment)
         if not default:
             raise PlanError(
-                "missing_configuration",
+                FailureReason.MISSING_CONFIGURATION,
                 f"Subaccount segment {segment} has no tag on this expense and no default "
                 f"value: choose a default value on the {TAGS_PAGE} page",
+                FixTarget(FixPage.TAGS, f"default_{segment}"),
             )
         chosen[segment] = SegmentUse(segment, default, f"the default value of segment {segment}")
     uses = tuple(chosen[s] for s in config.segment_ids)

@@ -15,6 +15,7 @@ from integrations.exports.planner.types import (
     PlanError,
     PlanFailure,
 )
+from integrations.pleo.enums import FailureReason
 from integrations.pleo.types import ExportItem
 from integrations.visma.types import JournalTransactionInput, SupplierInvoiceInput
 
@@ -41,12 +42,12 @@ def plan_item(item: ExportItem, config: ExportConfig) -> JournalPlan | InvoicePl
     except PlanError as exc:
         return exc.failure()
     except CurrencyError as exc:
-        return PlanFailure("validation_failure", f"{exc}: correct the expense in Pleo")
+        return PlanFailure(FailureReason.VALIDATION_FAILURE, f"{exc}: correct the expense in Pleo")
 
 
 def _plan(item: ExportItem, config: ExportConfig) -> JournalPlan | InvoicePlan:
     if item.type in UNSUPPORTED_TYPES:
-        raise PlanError("validation_failure", UNSUPPORTED_MESSAGE)
+        raise PlanError(FailureReason.VALIDATION_FAILURE, UNSUPPORTED_MESSAGE)
     reference = item_reference(item.accounting_entry_id)
     text = item_description(item)
     day = item.date.date()

@@ -10,6 +10,8 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from integrations.connections.fixes import FixTarget
+from integrations.pleo.enums import FailureReason
 from integrations.pleo.types import ExportFile
 from integrations.visma.types import JournalTransactionInput, SupplierInvoiceInput
 
@@ -87,7 +89,7 @@ class AccountUse:
 
     account_number: str
     what: str  # "category 'Travel'", "the Pleo Wallet account for NOK", …
-    page: str  # the setup page where that setting lives
+    fix: FixTarget  # the setup page and field where that setting lives
 
 
 @dataclass(frozen=True)
@@ -136,17 +138,21 @@ class InvoicePlan:
 
 @dataclass(frozen=True)
 class PlanFailure:
-    reason_type: str  # a Pleo export item failureReasonType
-    message: str  # names the fix
+    reason_type: FailureReason
+    message: str  # for people only: no code reads it
+    fix: FixTarget | None = None  # the setting that fixes it; None when no setting can
 
 
 class PlanError(Exception):
     """Raised inside the planner; `plan_item` turns it into a `PlanFailure`."""
 
-    def __init__(self, reason_type: str, message: str) -> None:
+    def __init__(
+        self, reason_type: FailureReason, message: str, fix: FixTarget | None = None
+    ) -> None:
         super().__init__(message)
         self.reason_type = reason_type
         self.message = message
+        self.fix = fix
 
     def failure(self) -> PlanFailure:
-        return PlanFailure(self.reason_type, self.message)
+        return PlanFailure(self.reason_type, self.message, self.fix)

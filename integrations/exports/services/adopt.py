@@ -14,14 +14,16 @@ from collections.abc import Callable, Iterable
 from datetime import date
 from decimal import Decimal
 
+from integrations.connections.fixes import FixTarget
 from integrations.exports.services.context import RunContext
+from integrations.pleo.enums import FailureReason
 from integrations.visma.types import (
     JournalTransaction,
     JournalTransactionInput,
     SupplierInvoiceInput,
 )
 
-VALIDATION = "accounting_system_validation_failure"
+VALIDATION = FailureReason.ACCOUNTING_SYSTEM_VALIDATION_FAILURE
 
 Finder = Callable[[], str | None]
 
@@ -29,10 +31,13 @@ Finder = Callable[[], str | None]
 class CreateRefused(Exception):
     """The document cannot be created (Visma.net refused it, or a conflicting one exists)."""
 
-    def __init__(self, reason_type: str, message: str) -> None:
+    def __init__(
+        self, reason_type: FailureReason, message: str, fix: FixTarget | None = None
+    ) -> None:
         super().__init__(message)
         self.reason_type = reason_type
         self.message = message
+        self.fix = fix
 
 
 def _sums(lines: Iterable[tuple[Decimal, Decimal]]) -> tuple[Decimal, Decimal]:

@@ -29,13 +29,14 @@ from integrations.exports.services.context import (
     RunContext,
     RunDeferred,
 )
+from integrations.pleo.enums import FailureReason
 from integrations.pleo.types import ExportFile
 from integrations.pleo.types import ExportItem as PleoItem
 
 
 @dataclass(frozen=True)
 class ReceiptFailure:
-    reason_type: str  # receipt_download_failure | receipt_upload_failure | receipt_file_size_…
+    reason_type: FailureReason  # one of the receipt_* reasons
     message: str
 
 
@@ -91,7 +92,7 @@ def item_attachments_transfer(ctx: RunContext, item: ExportItem) -> ReceiptFailu
             if content is None:
                 failure = _record(
                     upload,
-                    "receipt_download_failure",
+                    FailureReason.RECEIPT_DOWNLOAD_FAILURE,
                     f"Receipt {index} could not be downloaded from Pleo: the link has expired "
                     "and no fresh link was given",
                     item,
@@ -127,23 +128,23 @@ def _fresh_file(ctx: RunContext, item: ExportItem, key: str, index: int) -> Expo
 def _download_failed(
     item: ExportItem, upload: AttachmentUpload, index: int, exc: errors.ApiError
 ) -> ReceiptFailure:
-    if exc.code == "receipt_file_size_limit_exceeded":
+    if exc.code == FailureReason.RECEIPT_FILE_SIZE_LIMIT_EXCEEDED:
         return _record(
             upload,
-            "receipt_file_size_limit_exceeded",
+            FailureReason.RECEIPT_FILE_SIZE_LIMIT_EXCEEDED,
             f"Receipt {index} is too large to attach: {exc.message}",
             item,
         )
     return _record(
         upload,
-        "receipt_download_failure",
+        FailureReason.RECEIPT_DOWNLOAD_FAILURE,
         f"Receipt {index} could not be downloaded from Pleo: {exc.message}",
         item,
     )
 
 
 def _record(
-    upload: AttachmentUpload, reason_type: str, error: str, item: ExportItem
+    upload: AttachmentUpload, reason_type: FailureReason, error: str, item: ExportItem
 ) -> ReceiptFailure:
     upload.status = AttachmentUpload.Status.FAILED
     upload.failure_reason_type = reason_type
@@ -204,7 +205,7 @@ def _upload(
     except errors.ApiError as exc:
         return _record(
             upload,
-            "receipt_upload_failure",
+            FailureReason.RECEIPT_UPLOAD_FAILURE,
             f"Receipt {index} ({filename}) could not be uploaded to Visma.net: {exc.message}",
             item,
         )

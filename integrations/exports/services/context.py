@@ -25,6 +25,7 @@ from integrations.masterdata.setup.selectors import (
     mirror_snapshot_for_connection,
 )
 from integrations.pleo.client import PleoClient
+from integrations.pleo.enums import JobFailureReason
 from integrations.visma.client import VismaClient
 
 # A run whose heartbeat is older than this lost its worker and may be taken over. Every remote
@@ -56,7 +57,7 @@ class FetchIncomplete(Exception):
 class JobFailed(Exception):
     """The whole job cannot be exported (e.g. Visma.net refuses our credentials)."""
 
-    def __init__(self, reason_type: str, message: str) -> None:
+    def __init__(self, reason_type: JobFailureReason, message: str) -> None:
         super().__init__(message)
         self.reason_type = reason_type
         self.message = message
@@ -122,8 +123,16 @@ def run_context_build(*, run: ExportRun, worker: str) -> RunContext:
     return RunContext(run=run, worker=worker, pleo=pleo, visma=visma, export_settings=settings)
 
 
-def auth_failure_type(exc: errors.ApiError) -> str:
+def auth_failure_type(exc: errors.ApiError) -> JobFailureReason:
     """Pleo's job failureReasonType for a refused credential, by the service that refused."""
     if exc.service.startswith("visma"):
-        return "accounting_system_authentication_failure"
-    return "authentication_failure"
+        return JobFailureReason.ACCOUNTING_SYSTEM_AUTHENTICATION_FAILURE
+    return JobFailureReason.AUTHENTICATION_FAILURE
+
+
+def job_failure_reason(value: str | None) -> JobFailureReason:
+    """Pleo's own reason for a job it ended; an expired job when it gives none we know."""
+    try:
+        return JobFailureReason(value or JobFailureReason.JOB_EXPIRED)
+    except ValueError:
+        return JobFailureReason.JOB_EXPIRED

@@ -38,6 +38,7 @@ from integrations.exports.services.context import (
 from integrations.exports.services.progress import item_fail, run_counts_update
 from integrations.exports.services.release import invoice_release
 from integrations.exports.services.reporting import export_run_report_due
+from integrations.pleo.enums import FailureReason
 from integrations.pleo.types import ExportItem as PleoItem
 
 logger = logging.getLogger(__name__)
@@ -86,11 +87,15 @@ def export_item_plan(ctx: RunContext, item: ExportItem) -> bool:
     try:
         parsed = PleoItem.from_api(item.payload)
     except ValueError as exc:
-        item_fail(item, "validation_failure", f"Pleo sent an expense that cannot be read: {exc}")
+        item_fail(
+            item,
+            FailureReason.VALIDATION_FAILURE,
+            f"Pleo sent an expense that cannot be read: {exc}",
+        )
         return False
     plan = plan_item(parsed, ctx.config)
     if isinstance(plan, PlanFailure):
-        item_fail(item, plan.reason_type, plan.message)
+        item_fail(item, plan.reason_type, plan.message, plan.fix)
         return False
     checked = preflight_check(
         plan, ctx.snapshot, closed_period_policy=ctx.export_settings.closed_period_policy
@@ -98,7 +103,7 @@ def export_item_plan(ctx: RunContext, item: ExportItem) -> bool:
     item.plan = plan_json(plan if isinstance(checked, PlanFailure) else checked)
     if isinstance(checked, PlanFailure):
         item.save(update_fields=["plan", "updated_at"])
-        item_fail(item, checked.reason_type, checked.message)
+        item_fail(item, checked.reason_type, checked.message, checked.fix)
         return False
     item.reference = checked.reference
     if isinstance(checked, JournalPlan):
@@ -136,7 +141,7 @@ def refused_by_visma(message: str) -> CreateRefused:
     """Visma.net's refusal as the item's failure: its own words, or the setting that fixes it
     when the refusal is one we recognise (DESIGN §5: 'VAT entry from general ledger')."""
     failure = refusal_failure(message)
-    return CreateRefused(failure.reason_type, failure.message)
+    return CreateRefused(failure.reason_type, failure.message, failure.fix)
 
 
 def create_once(
@@ -156,7 +161,7 @@ def create_once(
     # Refused sends reset the step to `planned`, so only unresolved ones count towards the cap.
     if unit.step in (Step.SENDING, Step.UNKNOWN) and unit.attempts >= MAX_SEND_ATTEMPTS:
         raise CreateRefused(
-            "accounting_system_timeout",
+            FailureReason.ACCOUNTING_SYSTEM_TIMEOUT,
             f"Visma.net did not confirm the document {unit.reference} after {unit.attempts} "
             f"attempts and it cannot be found there. Check Visma.net for a document with "
             f"reference {unit.reference} before exporting the expense again.",
@@ -210,7 +215,7 @@ def _item_post(ctx: RunContext, item: ExportItem) -> None:
     try:
         number = create_once(ctx, item, send=send, find=find)
     except CreateRefused as refused:
-        item_fail(item, refused.reason_type, refused.message)
+        item_fail(item, refused.reason_type, refused.message, refused.fix)
         return
     _save(
         item,
@@ -293,7 +298,7 @@ def _document_post(ctx: RunContext, document: ExportDocument) -> None:
         except CreateRefused as refused:
             _save(document, last_error=refused.message)
             for item in document.items.filter(status__in=OPEN):
-                item_fail(item, refused.reason_type, refused.message)
+                item_fail(item, refused.reason_type, refused.message, refused.fix)
             return
     _save(
         document,

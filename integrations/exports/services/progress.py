@@ -4,19 +4,31 @@ from __future__ import annotations
 
 from django.db.models import Count, Q
 
+from integrations.connections.fixes import FixTarget
 from integrations.exports.models import ExportItem, ExportRun
+from integrations.pleo.enums import FailureReason
 
 # Pleo shows failureReason to finance staff; long Visma.net error bodies are cut to this.
 REASON_MAX = 1000
 
 
-def item_fail(item: ExportItem, reason_type: str, message: str) -> None:
+def item_fail(
+    item: ExportItem, reason_type: FailureReason, message: str, fix: FixTarget | None = None
+) -> None:
     """The item failed; the others carry on. Its step stays where it got to, so a document that
-    exists is remembered and never created again."""
+    exists is remembered and never created again. The reason and the fix are stored as data,
+    the message for people."""
     item.status = ExportItem.Status.FAILED
     item.failure_reason_type = reason_type
     item.failure_reason = message[:REASON_MAX]
-    item.save(update_fields=["status", "failure_reason_type", "failure_reason", "updated_at"])
+    item.fix_page = fix.page if fix is not None else ""
+    item.fix_field = fix.field if fix is not None else ""
+    item.save(
+        update_fields=[
+            "status", "failure_reason_type", "failure_reason", "fix_page", "fix_field",
+            "updated_at",
+        ]
+    )  # fmt: skip
 
 
 def run_counts_update(run: ExportRun) -> None:

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from integrations.core import errors
 from integrations.exports.models import ExportItem, ExportRun, Step
-from integrations.exports.services.context import JobFailed, RunContext
+from integrations.exports.services.context import JobFailed, RunContext, job_failure_reason
 from integrations.exports.services.progress import run_counts_update
 from integrations.pleo.client import ITEM_UPDATE_BATCH
 from integrations.pleo.types import ItemUpdate
@@ -115,7 +115,7 @@ def _job_refusal_check(ctx: RunContext, exc: errors.ApiError) -> None:
     if job.status in ("pending", "in_progress"):
         return
     raise JobFailed(
-        job.failure_reason_type or "job_expired",
+        job_failure_reason(job.failure_reason_type),
         f"Pleo no longer takes updates for this job: it is {job.status}"
         + (f" ({job.failure_reason})" if job.failure_reason else "")
         + f". Pleo answered: {exc.message}",
@@ -149,7 +149,7 @@ def job_event_send(
         if job.status == "failed" and event != "failed":
             # Expired or cancelled before we could end it: the run closes with Pleo's reason.
             raise JobFailed(
-                job.failure_reason_type or "job_expired",
+                job_failure_reason(job.failure_reason_type),
                 "Pleo ended the job as failed before it was completed"
                 + (f": {job.failure_reason}" if job.failure_reason else ""),
             ) from None

@@ -35,9 +35,11 @@ from integrations.exports.services.context import (
     RunLost,
     auth_failure_type,
     clients_for,
+    job_failure_reason,
     run_context_build,
     worker_name,
 )
+from integrations.pleo.enums import FailureReason, JobFailureReason
 from integrations.pleo.types import BrokenExportItem, ExportJob
 
 logger = logging.getLogger(__name__)
@@ -272,7 +274,7 @@ def _attempt_failed(ctx: RunContext, exc: Exception) -> bool:
     logger.error("Export run %s parked: %s", run.pk, reason)
     _fail_job(
         ctx,
-        "validation_failure" if remote else "integration_unusable",
+        JobFailureReason.VALIDATION_FAILURE if remote else JobFailureReason.INTEGRATION_UNUSABLE,
         reason,
         status=Status.PARKED,
     )
@@ -326,7 +328,7 @@ def _defer(ctx: RunContext, seconds: float, reason: str) -> None:
 
 
 def _fail_job(
-    ctx: RunContext, reason_type: str, message: str, *, status: str = Status.FAILED
+    ctx: RunContext, reason_type: JobFailureReason, message: str, *, status: str = Status.FAILED
 ) -> None:
     """Tell Pleo the job failed (its items become abandoned) and close the run."""
     from integrations.exports.services.reporting import job_event_send
@@ -368,7 +370,7 @@ def export_run_start(ctx: RunContext) -> None:
                 raise
     elif job.status != "in_progress":
         raise JobFailed(
-            job.failure_reason_type or "job_expired",
+            job_failure_reason(job.failure_reason_type),
             f"Pleo reports the job as {job.status}"
             + (f": {job.failure_reason}" if job.failure_reason else ""),
         )
@@ -428,8 +430,10 @@ def _broken_item_store(run: ExportRun, entry: BrokenExportItem) -> None:
     if item.status == ExportItem.Status.PENDING and not item.visma_number:
         ExportItem.objects.filter(id=item.pk).update(
             status=ExportItem.Status.FAILED,
-            failure_reason_type="validation_failure",
+            failure_reason_type=FailureReason.VALIDATION_FAILURE,
             failure_reason=f"Pleo sent this expense in a form that cannot be read: {entry.error}",
+            fix_page="",
+            fix_field="",
         )
 
 
@@ -457,6 +461,8 @@ def export_item_upsert(*, run: ExportRun, payload: dict[str, Any], item_type: st
             item.reported_status = ""
             item.failure_reason_type = ""
             item.failure_reason = ""
+            item.fix_page = ""
+            item.fix_field = ""
             if item.visma_number:
                 # Booked earlier: finish what is missing (receipts, release), report again.
                 item.step = Step.CREATED
