@@ -16,6 +16,7 @@ from integrations.connections.access import connections_for_user
 from integrations.connections.fixes import FixLink, fix_link
 from integrations.connections.models import Connection
 from integrations.exports.models import ExportItem, ExportRun
+from integrations.exports.planner.spend_types import spend_type_label
 from integrations.pleo.enums import FailureReason
 from integrations.pleo.types import ExportItem as PleoExportItem
 
@@ -101,30 +102,9 @@ def run_status(*, run: ExportRun) -> dict[str, Any]:
 # -- items -----------------------------------------------------------------------------------
 
 
-# Pleo's spend types as a finance user names them.
-EXPENSE_TYPE_LABELS = {
-    "card_purchase": "Card purchase",
-    "card_invoice": "Card invoice",
-    "out_of_pocket": "Out of pocket",
-    "mileage": "Mileage",
-    "per_diem": "Per diem",
-    "external_reimbursement": "Reimbursement (external)",
-    "direct_reimbursement": "Reimbursement",
-    "invoice": "Invoice",
-    "invoice_payment": "Invoice payment",
-    "chargeback": "Chargeback",
-    "refund": "Refund",
-    "cashback": "Cashback",
-    "atm_withdrawal": "ATM withdrawal",
-    "wallet_topup": "Wallet top-up",
-    "wallet_unload": "Wallet unload",
-    "personal_spend": "Personal spend",
-    "fee": "Fee",
-}
-
-
 def expense_type_label(expense_type: str) -> str:
-    return EXPENSE_TYPE_LABELS.get(expense_type, expense_type.replace("_", " ").capitalize())
+    """Pleo's spend type as a finance user names it (one row of the spend-type table)."""
+    return spend_type_label(expense_type)
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from integrations.exports.planner.lines import (
     resolve_account,
     wallet_account,
 )
+from integrations.exports.planner.spend_types import exported_spend_type
 from integrations.exports.planner.text import INVOICE_LINE_DESCRIPTION_MAX, truncate
 from integrations.exports.planner.types import (
     AccountUse,
@@ -26,9 +27,6 @@ from integrations.exports.planner.types import (
 from integrations.pleo.enums import FailureReason
 from integrations.pleo.types import ExportItem
 from integrations.visma.types import InvoiceLineInput
-
-# DESIGN §5: card purchases become `Invoice`; money the merchant gives back becomes `CreditAdj`.
-INVOICE_DOCUMENT_TYPES = {"card_purchase": "Invoice", "refund": "CreditAdj", "chargeback": "CreditAdj"}  # fmt: skip
 
 
 def _norm(value: str | None) -> str:
@@ -98,7 +96,8 @@ def invoice_parts(
     item: ExportItem, config: ExportConfig, *, description: str
 ) -> tuple[str, str, AccountUse, tuple[InvoiceLineInput, ...], PlanSources]:
     """Document type, supplier, cash account, gross lines and sources of one invoice."""
-    document_type = INVOICE_DOCUMENT_TYPES[item.type]
+    document_type = exported_spend_type(item.type).invoice_document_type
+    assert document_type is not None  # plan_item sends only types with one here
     amounts = item_amounts(item)
     cash = wallet_account(config, amounts.currency)
     if not config.invoice_payment_method:

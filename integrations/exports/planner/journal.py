@@ -18,6 +18,7 @@ from integrations.exports.planner.lines import (
     tax_account,
     wallet_account,
 )
+from integrations.exports.planner.spend_types import Booking, exported_spend_type
 from integrations.exports.planner.text import JOURNAL_LINE_DESCRIPTION_MAX, truncate
 from integrations.exports.planner.types import (
     AccountUse,
@@ -30,11 +31,6 @@ from integrations.pleo.enums import FailureReason
 from integrations.pleo.types import ExportItem
 from integrations.visma.types import JournalLineInput, SubaccountSegment
 
-# Types whose lines are spending booked on the categories' accounts.
-SPEND_FROM_WALLET = frozenset({"card_purchase", "fee", "atm_withdrawal", "personal_spend"})
-SPEND_RETURNED = frozenset({"refund", "chargeback", "cashback"})
-SPEND_BY_EMPLOYEE = frozenset({"out_of_pocket", "mileage", "per_diem"})
-REIMBURSEMENTS = frozenset({"external_reimbursement", "direct_reimbursement"})
 TO_COMPANY_SUB_TYPES = frozenset({"reimbursement_to_company", "reimbursement_to_employee_refund"})
 
 
@@ -114,24 +110,19 @@ def assert_balanced(lines: list[JournalLineInput] | tuple[JournalLineInput, ...]
 
 def journal_lines(item: ExportItem, config: ExportConfig, builder: JournalBuilder) -> None:
     """Fill `builder` with the lines the item's type calls for."""
-    kind = item.type
-    if kind in SPEND_FROM_WALLET:
+    booking = exported_spend_type(item.type).booking
+    if booking is Booking.SPEND_FROM_WALLET:
         _spend(item, config, builder, wallet_account(config, builder.currency), expense_debit=True)
-    elif kind in SPEND_RETURNED:
+    elif booking is Booking.RETURNED_TO_WALLET:
         _spend(item, config, builder, wallet_account(config, builder.currency), expense_debit=False)
-    elif kind in SPEND_BY_EMPLOYEE:
+    elif booking is Booking.SPEND_BY_EMPLOYEE:
         _spend(item, config, builder, out_of_pocket_account(config), expense_debit=True)
-    elif kind in REIMBURSEMENTS:
+    elif booking is Booking.REIMBURSEMENT:
         _reimbursement(item, config, builder)
-    elif kind == "wallet_topup":
+    elif booking is Booking.WALLET_TOPUP:
         _wallet_transfer(item, config, builder, into_wallet=True)
-    elif kind == "wallet_unload":
+    elif booking is Booking.WALLET_UNLOAD:
         _wallet_transfer(item, config, builder, into_wallet=False)
-    else:
-        raise PlanError(
-            FailureReason.VALIDATION_FAILURE,
-            f"Pleo expense type '{kind}' is not supported by this integration",
-        )
 
 
 def _spend(

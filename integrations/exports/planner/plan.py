@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import date
 
 from integrations.core.money import CurrencyError
-from integrations.exports.planner.invoice import INVOICE_DOCUMENT_TYPES, invoice_parts
+from integrations.exports.planner.invoice import invoice_parts
 from integrations.exports.planner.journal import JournalBuilder, journal_lines
+from integrations.exports.planner.spend_types import exported_spend_type
 from integrations.exports.planner.text import header_description, item_description, item_reference
 from integrations.exports.planner.types import (
     ExportConfig,
@@ -18,17 +19,6 @@ from integrations.exports.planner.types import (
 from integrations.pleo.enums import FailureReason
 from integrations.pleo.types import ExportItem
 from integrations.visma.types import JournalTransactionInput, SupplierInvoiceInput
-
-# Pleo invoices (bills) and their payments belong to Pleo's own accounts-payable flow, which
-# this integration does not cover. The item failureReasonType enum has no "unsupported" value:
-# `validation_failure` fits best because the item itself is what cannot be exported, whereas
-# `invalid_configuration`/`missing_configuration` would send finance staff looking for a setting
-# that does not exist.
-UNSUPPORTED_TYPES = frozenset({"invoice", "invoice_payment", "card_invoice"})
-UNSUPPORTED_MESSAGE = (
-    "Invoices are not exported by this integration: book this invoice in Visma.net directly "
-    "and mark it as exported in Pleo"
-)
 
 
 def financial_period(day: date) -> str:
@@ -46,14 +36,13 @@ def plan_item(item: ExportItem, config: ExportConfig) -> JournalPlan | InvoicePl
 
 
 def _plan(item: ExportItem, config: ExportConfig) -> JournalPlan | InvoicePlan:
-    if item.type in UNSUPPORTED_TYPES:
-        raise PlanError(FailureReason.VALIDATION_FAILURE, UNSUPPORTED_MESSAGE)
+    spend = exported_spend_type(item.type)  # or the item fails: not a type we export
     reference = item_reference(item.accounting_entry_id)
     text = item_description(item)
     day = item.date.date()
     files = item.files if config.transfer_attachments else ()
 
-    if config.card_expenses_as_invoices and item.type in INVOICE_DOCUMENT_TYPES:
+    if config.card_expenses_as_invoices and spend.invoice_document_type:
         document_type, supplier, cash, lines, sources = invoice_parts(
             item, config, description=text
         )
