@@ -166,6 +166,14 @@ class ConnectionScopedAdmin(admin.ModelAdmin[Any]):
                 scoped.append(entry)
         return scoped
 
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        # A select of connections, runs or items offers only the user's (the history's form
+        # and any editable form would list every company's otherwise).
+        related = self.admin_site._registry.get(db_field.related_model)
+        if isinstance(related, ConnectionScopedAdmin) and "queryset" not in kwargs:
+            kwargs["queryset"] = related.get_queryset(request)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
     def _visible_or_404(self, request: HttpRequest, object_id: str) -> None:
         if not self.get_queryset(request).filter(pk=object_id).exists():
             raise Http404("No such object.")
