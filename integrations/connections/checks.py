@@ -3,8 +3,10 @@ line saying what to change, in words a finance user can follow."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import requests
@@ -101,9 +103,41 @@ def connection_permission_check(
         else f"All {len(checked)} lines passed."
     )
     connection_event_record(
-        connection=connection, kind=PERMISSION_CHECK_EVENT, ok=not failed, by=by, detail=detail
+        connection=connection,
+        kind=PERMISSION_CHECK_EVENT,
+        ok=not failed,
+        by=by,
+        detail=detail,
+        lines=[dataclasses.asdict(line) for line in lines],
     )
     return lines
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """The last permission check, as recorded: shown on GET without running it again."""
+
+    at: datetime
+    by: str
+    lines: list[CheckLine]
+
+
+def permission_check_last(*, connection: Connection) -> CheckResult | None:
+    event = (
+        connection.events.filter(kind=PERMISSION_CHECK_EVENT)
+        .select_related("by")
+        .order_by("-at", "-id")
+        .first()
+    )
+    if event is None or not event.lines:
+        return None
+    known = {field.name for field in dataclasses.fields(CheckLine)}
+    lines = [
+        CheckLine(**{k: v for k, v in row.items() if k in known})
+        for row in event.lines
+        if isinstance(row, dict) and "name" in row and "ok" in row
+    ]
+    return CheckResult(at=event.at, by=event.by.get_username() if event.by else "", lines=lines)
 
 
 def _pleo_lines(connection: Connection, session: requests.Session | None) -> list[CheckLine]:

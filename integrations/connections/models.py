@@ -139,6 +139,8 @@ class ConnectionEvent(models.Model):
     kind = models.CharField(max_length=60)
     ok = models.BooleanField(default=True)
     detail = models.TextField(blank=True)
+    # The permission check's lines, so the page can show the last result without running it.
+    lines = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["-at", "-id"]

@@ -13,7 +13,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from integrations.connections.access import connection_member_add
-from integrations.connections.checks import CheckLine, connection_permission_check
+from integrations.connections.checks import (
+    CheckLine,
+    connection_permission_check,
+    permission_check_last,
+)
 from integrations.connections.clients import (
     connection_pleo_client,
     connection_visma_client,
@@ -60,6 +64,7 @@ __all__ = [
     "export_settings_update",
     "payment_methods_for_connection",
     "pending_oauth_claim",
+    "permission_check_last",
     "pleo_connect_finish",
     "pleo_connect_start",
     "pleo_webhook_ensure",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Any, cast
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 
@@ -23,9 +23,15 @@ def connection_event_record(
     ok: bool = True,
     by: AbstractBaseUser | AnonymousUser | None = None,
     detail: str = "",
+    lines: list[dict[str, Any]] | None = None,
 ) -> ConnectionEvent:
     return ConnectionEvent.objects.create(
-        connection=connection, kind=kind, ok=ok, by=user_or_none(by), detail=detail[:4000]
+        connection=connection,
+        kind=kind,
+        ok=ok,
+        by=user_or_none(by),
+        detail=detail[:4000],
+        lines=lines or [],
     )
 
 

@@ -81,9 +81,13 @@ def _detail(
     **forms: object,
 ) -> HttpResponse:
     branches = _branches(request, connection) if "branch_form" not in forms else []
+    last_check = (
+        None if checks is not None else services.permission_check_last(connection=connection)
+    )
     context = {
         "connection": connection,
-        "checks": checks,
+        "checks": checks if checks is not None else (last_check.lines if last_check else None),
+        "last_check": last_check,
         "pleo_form": forms.get("pleo_form")
         or PleoConnectForm(initial={"company_id": connection.pleo_company_id}),
         "visma_form": forms.get("visma_form")
@@ -105,9 +109,13 @@ def connection_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @connection_member_required
 @finance_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def connection_check_view(request: HttpRequest, pk: int) -> HttpResponse:
+    # The check calls both services and records its outcome: only a POST runs it; a GET shows
+    # the last result.
     connection = get_object_or_404(Connection, pk=pk)
+    if request.method != "POST":
+        return _detail(request, connection)
     checks = services.connection_permission_check(connection=connection, by=request.user)
     return _detail(request, connection, checks=checks)
 

@@ -51,7 +51,7 @@ def _connect(page: Any) -> int:
     page.get_by_role("button", name="Save branch").click()
     _message(page, "Branch saved.")
 
-    page.get_by_role("link", name="Run the permission check").click()
+    page.get_by_role("button", name="Run the permission check").click()
     checklist = page.locator("table.checklist")
     checklist.wait_for()
     assert checklist.locator("td.state-broken").count() == 0, checklist.inner_text()

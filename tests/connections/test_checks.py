@@ -217,7 +217,49 @@ def test_check_page_records_the_user(
 ) -> None:
     pleo_happy(mocked)
     visma_happy(mocked)
-    answer = finance_client.get(f"/connections/{connected.pk}/check/")
+    answer = finance_client.post(f"/connections/{connected.pk}/check/")
     assert answer.status_code == 200
     event = connected.events.get(kind="permission_check")
     assert event.ok and event.by is not None and event.by.username == "fiona"
+
+
+def _check_calls(rsps: responses.RequestsMock) -> list[str]:
+    # The page itself lists the branches for its form; anything else is the check running.
+    return [c.request.url for c in rsps.calls if "/v1/branch" not in c.request.url]
+
+
+def test_a_get_shows_the_last_result_and_runs_nothing(
+    connected: Connection, mocked: responses.RequestsMock, finance_client: Any
+) -> None:
+    url = f"/connections/{connected.pk}/check/"
+    pleo_happy(mocked)
+    visma_happy(mocked, branches=[branch(number="2")])
+
+    before = finance_client.get(url)
+    assert before.status_code == 200 and "checklist" not in before.content.decode()
+    assert _check_calls(mocked) == []
+    assert not connected.events.filter(kind="permission_check").exists()
+
+    ran = finance_client.post(url)
+    assert "Branch 1 does not exist in this company" in ran.content.decode()
+    calls_after_run = len(_check_calls(mocked))
+    assert calls_after_run > 0
+
+    mocked.replace(responses.GET, f"{VISMA_API}/v1/branch", json=[branch()])
+    shown = finance_client.get(url)
+
+    page = shown.content.decode()
+    # The last result as recorded, with when and by whom; nothing ran again.
+    assert "Branch 1 does not exist in this company" in page
+    assert "Last run" in page and "fiona" in page
+    assert connected.events.filter(kind="permission_check").count() == 1
+    assert len(_check_calls(mocked)) == calls_after_run
+
+
+def test_support_staff_may_look_at_the_check_but_not_run_it(
+    connected: Connection, mocked: responses.RequestsMock, support_client: Any
+) -> None:
+    url = f"/connections/{connected.pk}/check/"
+    assert support_client.get(url).status_code in (200, 404)
+    assert support_client.post(url).status_code in (403, 404)
+    assert not connected.events.filter(kind="permission_check").exists()

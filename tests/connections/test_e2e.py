@@ -111,7 +111,7 @@ def test_finance_user_connects_both_systems(sandbox_urls: str, finance_user: Use
     )
     assert "Branch saved" in chosen.text
 
-    checked = browser.get(f"{base}/connections/{connection.pk}/check/", timeout=60)
+    checked = _post(browser, f"{base}/connections/{connection.pk}/check/", {}, timeout=60)
     assert checked.text.count('<td class="state-done">✓</td>') == 6, checked.text
     assert "✗" not in checked.text
     connection.refresh_from_db()

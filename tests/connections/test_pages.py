@@ -239,7 +239,7 @@ def test_check_page_shows_marks_and_fixes(
 ) -> None:
     pleo_happy(mocked)
     visma_happy(mocked, branches=[branch("2")])
-    html = finance_client.get(_urls(connected.pk)["check"]).content.decode()
+    html = finance_client.post(_urls(connected.pk)["check"]).content.decode()
     assert html.count("✓") >= 5 and "✗" in html
     assert "Choose one of the company&#x27;s branches above." in html
     assert (

@@ -229,7 +229,7 @@ def test_export_settings_page_shows_why_the_cash_accounts_are_unknown(
 
 
 def _run_check(client: Client, connection: Connection) -> Any:
-    return client.get(reverse("connections:check", args=[connection.pk]))
+    return client.post(reverse("connections:check", args=[connection.pk]))
 
 
 def test_the_fixtures_answer_normally_without_garbage(
