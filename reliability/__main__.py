@@ -24,19 +24,23 @@ from pathlib import Path
 from benchmarks.environment import WebServer, bench_environment, free_port, temporary_database
 
 # Short remote timeouts, so a delay fault outlasts them quickly, and a stale-run takeover well
-# above the longest quiet stretch they allow a live worker (5 attempts x 3 s + backoff).
+# above the longest quiet stretch they allow a live worker (5 attempts x the read timeout, plus
+# backoff). A busy machine answers long look-ups slowly: give it `--read-timeout`.
 READ_TIMEOUT = 3.0
-CAMPAIGN_ENV = {
-    "REMOTE_CONNECT_TIMEOUT": "2",
-    "REMOTE_READ_TIMEOUT": str(READ_TIMEOUT),
-    "REMOTE_MAX_RETRY_WAIT": "10",
-    "EXPORT_STALE_AFTER_SECONDS": "30",
-    # One task worker per cluster: each cluster stands for a worker machine.
-    "Q_WORKERS": "1",
-    "Q_TIMEOUT": "600",
-    "Q_RETRY": "660",
-    "Q_POLL": "0.2",
-}
+
+
+def campaign_env(read_timeout: float) -> dict[str, str]:
+    return {
+        "REMOTE_CONNECT_TIMEOUT": "2",
+        "REMOTE_READ_TIMEOUT": f"{read_timeout:g}",
+        "REMOTE_MAX_RETRY_WAIT": "10",
+        "EXPORT_STALE_AFTER_SECONDS": str(int(6 * read_timeout + 12)),
+        # One task worker per cluster: each cluster stands for a worker machine.
+        "Q_WORKERS": "1",
+        "Q_TIMEOUT": "600",
+        "Q_RETRY": "660",
+        "Q_POLL": "0.2",
+    }
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -73,6 +77,12 @@ def _parser() -> argparse.ArgumentParser:
         default="",
         help="only these fault kinds, comma-separated, as the table names them (default: all)",
     )
+    parser.add_argument(
+        "--read-timeout",
+        type=float,
+        default=READ_TIMEOUT,
+        help=f"remote read timeout in seconds (default {READ_TIMEOUT:g})",
+    )
     parser.add_argument("--port", type=int, default=0, help="web app port (default: a free one)")
     parser.add_argument("--keep", action="store_true", help="keep the logs directory")
     return parser
@@ -93,7 +103,7 @@ def _command(args: argparse.Namespace) -> str:
     argv = ["--jobs", args.jobs, "--items", args.items, "--seed", args.seed]
     argv += ["--workers", args.workers, "--minutes", args.minutes]
     argv += ["--settle-minutes", args.settle_minutes, "--faults-per-job", args.faults_per_job]
-    argv += ["--kill-probability", args.kill_probability]
+    argv += ["--kill-probability", args.kill_probability, "--read-timeout", args.read_timeout]
     if args.kinds:
         argv += ["--kinds", shlex.quote(args.kinds)]
     return " ".join([*env, ".venv/bin/python -m reliability", *map(str, argv)])
@@ -108,7 +118,10 @@ def _run(args: argparse.Namespace, workdir: Path) -> int:
     command = _command(args)
     with temporary_database(workdir=workdir, given_url=given_url, prefix="reliability") as db:
         port = args.port or free_port()
-        env = {**bench_environment(port=port, database_url=db.url), **CAMPAIGN_ENV}
+        env = {
+            **bench_environment(port=port, database_url=db.url),
+            **campaign_env(args.read_timeout),
+        }
         os.environ.update(env)
         django.setup()
         from django.core.management import call_command
@@ -129,7 +142,7 @@ def _run(args: argparse.Namespace, workdir: Path) -> int:
             workers=args.workers,
             minutes=args.minutes,
             settle_minutes=args.settle_minutes,
-            read_timeout=READ_TIMEOUT,
+            read_timeout=args.read_timeout,
             faults_per_job=args.faults_per_job,
             kill_probability=args.kill_probability,
             kinds=tuple(k.strip() for k in args.kinds.split(",") if k.strip()),

@@ -35,13 +35,14 @@ class Command(BaseCommand):
         parser.add_argument("--faults-per-job", type=float, default=1.5)
         parser.add_argument("--kill-probability", type=float, default=0.04)
         parser.add_argument("--kinds", help="only these fault kinds, comma-separated")
+        parser.add_argument("--read-timeout", type=float, help="remote read timeout (3 s)")
         parser.add_argument("--port", type=int, default=0, help="web app port; default a free one")
         parser.add_argument("--keep", action="store_true", help="keep the logs directory")
 
     def handle(self, *args: Any, **options: Any) -> None:
         argv = [sys.executable, "-m", "reliability"]
         for name in ("jobs", "items", "seed", "workers", "minutes", "settle_minutes",
-                     "faults_per_job", "kill_probability", "kinds", "port"):  # fmt: skip
+                     "faults_per_job", "kill_probability", "kinds", "read_timeout", "port"):  # fmt: skip
             if options[name] is not None:
                 argv += [f"--{name.replace('_', '-')}", str(options[name])]
         if options["keep"]:
