@@ -23,7 +23,7 @@ DEMO_ENV := DEBUG=1 SANDBOX_ENABLED=1 PORT=$(PORT) \
 help:
 	@echo "make demo   install into .venv, prepare the demo and run web app + worker on PORT=$(PORT)"
 	@echo "make test   install into .venv and run the whole test suite"
-	@echo "make lint   ruff check, ruff format --check, mypy"
+	@echo "make lint   ruff check, ruff format --check, mypy, import contracts (lint-imports)"
 	@echo "make bench  run the benchmarks and print figures"
 	@echo "make reliability  the fault campaign (RELIABILITY_ARGS='--jobs 500 --seed 7 ...')"
 
@@ -60,6 +60,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy config integrations benchmarks reliability
+	$(BIN)/lint-imports --no-cache
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix .

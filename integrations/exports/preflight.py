@@ -1,6 +1,6 @@
 """Preflight: check a plan against the mirrored Visma.net data before anything is sent.
 
-Pure, like the planner: `masterdata.selectors.mirror_snapshot_for_connection` builds the
+Pure, like the planner: `exports.config.mirror_snapshot_for_connection` builds the
 snapshot from the mirror tables. Each failure carries Pleo's item failureReasonType, the setup
 page and field that fix it, and a message naming the fix, using the plan's sources to name the setting behind each account,
 segment value or supplier.

@@ -15,6 +15,10 @@ from integrations.connections.clients import connection_pleo_client
 from integrations.connections.fixes import FixLink, fix_link
 from integrations.connections.models import Connection, ExportSettings
 from integrations.core.context import call_links
+from integrations.exports.config import (
+    export_config_for_connection,
+    mirror_snapshot_for_connection,
+)
 from integrations.exports.planner import (
     ExportConfig,
     InvoicePlan,
@@ -25,10 +29,6 @@ from integrations.exports.planner import (
 )
 from integrations.exports.preflight import MirrorSnapshot, period_check, preflight_problems
 from integrations.exports.selectors import expense_type_label
-from integrations.masterdata.setup.selectors import (
-    export_config_for_connection,
-    mirror_snapshot_for_connection,
-)
 from integrations.pleo.enums import FailureReason
 from integrations.pleo.types import BrokenExportItem, ExportItem, ExportJob
 

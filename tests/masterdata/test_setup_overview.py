@@ -11,6 +11,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from integrations.connections.models import AccountMapping, Connection, ExportSettings
+from integrations.exports.config import (
+    export_config_for_connection,
+    mirror_snapshot_for_connection,
+)
 from integrations.masterdata.models import (
     CategoryMapping,
     SegmentSetting,
@@ -20,8 +24,6 @@ from integrations.masterdata.models import (
     VismaSegmentValue,
 )
 from integrations.masterdata.setup.selectors import (
-    export_config_for_connection,
-    mirror_snapshot_for_connection,
     setup_overview,
 )
 from tests.masterdata.setup_support import (

@@ -12,6 +12,10 @@ import requests
 
 from integrations.connections.models import Connection
 from integrations.core.tokens import MemoryTokenStore
+from integrations.exports.config import (
+    export_config_for_connection,
+    mirror_snapshot_for_connection,
+)
 from integrations.masterdata.models import (
     CategoryMapping,
     SegmentSetting,
@@ -20,10 +24,6 @@ from integrations.masterdata.models import (
     VismaSupplier,
     VismaVat,
     VismaVatCategory,
-)
-from integrations.masterdata.setup.selectors import (
-    export_config_for_connection,
-    mirror_snapshot_for_connection,
 )
 from integrations.masterdata.sync import masterdata_sync
 from integrations.masterdata.vendors import vendor_from_pleo

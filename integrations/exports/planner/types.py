@@ -1,6 +1,6 @@
 """What the planner reads (the connection's mappings and settings) and what it produces (plans).
 
-Plain frozen dataclasses, built by `masterdata.selectors.export_config_for_connection` from the
+Plain frozen dataclasses, built by `exports.config.export_config_for_connection` from the
 database, so the planner itself never touches Django models or the network.
 """
 

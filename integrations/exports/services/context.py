@@ -17,13 +17,13 @@ from django.utils import timezone
 from integrations.connections.clients import connection_pleo_client, connection_visma_client
 from integrations.connections.models import Connection, ExportSettings
 from integrations.core import errors
-from integrations.exports.models import ExportRun
-from integrations.exports.planner import ExportConfig
-from integrations.exports.preflight import MirrorSnapshot
-from integrations.masterdata.setup.selectors import (
+from integrations.exports.config import (
     export_config_for_connection,
     mirror_snapshot_for_connection,
 )
+from integrations.exports.models import ExportRun
+from integrations.exports.planner import ExportConfig
+from integrations.exports.preflight import MirrorSnapshot
 from integrations.pleo.client import PleoClient
 from integrations.pleo.enums import JobFailureReason
 from integrations.visma.client import VismaClient
