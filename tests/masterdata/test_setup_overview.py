@@ -20,6 +20,7 @@ from integrations.masterdata.models import (
     SegmentSetting,
     SyncRun,
     VismaAccount,
+    VismaCashAccount,
     VismaFinancialPeriod,
     VismaSegmentValue,
 )
@@ -148,6 +149,30 @@ def test_purchase_invoices_need_a_default_vendor() -> None:
         card_expenses_as_invoices=True, invoice_payment_method="PLEO"
     )
     assert _states(mirror.connection)["Accounts mapped"] == "missing"
+
+
+def test_purchase_invoices_need_the_wallet_to_be_a_mirrored_cash_account() -> None:
+    mirror = mirror_seed(connection_connected())
+    _configure(mirror)
+    connection = mirror.connection
+    ExportSettings.objects.filter(connection=connection).update(
+        card_expenses_as_invoices=True, invoice_payment_method="PLEO"
+    )
+    VismaCashAccount.objects.filter(connection=connection).delete()
+    # Not synced yet: nothing to judge by, so nothing is claimed.
+    assert _states(connection)["Export settings saved"] == "done"
+
+    VismaCashAccount.objects.create(connection=connection, number="1925", currency="NOK")
+
+    step = next(
+        s for s in setup_overview(connection=connection) if s.name == "Export settings saved"
+    )
+    assert step.state == "broken"
+    assert step.detail.startswith(
+        "The Pleo Wallet account for EUR, 1926, is not a cash account in Visma.net"
+    )
+    VismaCashAccount.objects.create(connection=connection, number="1926", currency="EUR")
+    assert _states(connection)["Export settings saved"] == "done"
 
 
 def test_overview_page_lists_steps_with_links_for_support_too() -> None:

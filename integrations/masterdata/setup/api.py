@@ -27,7 +27,6 @@ from integrations.masterdata.models import (
     CategoryMapping,
     SegmentSetting,
     SyncRun,
-    VismaCashAccount,
     VismaPaymentMethod,
 )
 from integrations.masterdata.setup import selectors, services
@@ -45,7 +44,6 @@ from integrations.masterdata.setup.serializers import (
     TagSettingsSerializer,
 )
 from integrations.masterdata.setup.sync_bridge import sync_queue
-from integrations.visma.types import CashAccount
 
 TAG = "configuration"
 FORBIDDEN = OpenApiResponse(description="Not finance (writes) or finance/support (reads).")
@@ -93,18 +91,6 @@ def _mirrored_payment_methods(connection: Connection) -> list[PaymentMethodChoic
     ]
 
 
-def _mirrored_cash_accounts(connection: Connection) -> list[CashAccount] | None:
-    """The cash accounts from the mirror, like the payment methods; None (ask Visma.net) when
-    they are not synced yet."""
-    rows = list(VismaCashAccount.objects.filter(connection=connection, active=True))
-    if not rows:
-        return None
-    return [
-        CashAccount(number=r.number, description=r.description, currency=r.currency or None)
-        for r in rows
-    ]
-
-
 class ExportSettingsAPI(ConnectionAPIView):
     @extend_schema(tags=[TAG], responses={200: ExportSettingsSerializer, 403: FORBIDDEN})
     def get(self, request: Request, connection_id: int) -> Response:
@@ -130,7 +116,7 @@ class ExportSettingsAPI(ConnectionAPIView):
                 connection=connection,
                 by=_user(request),
                 payment_methods=_mirrored_payment_methods(connection),
-                cash_accounts=_mirrored_cash_accounts(connection),
+                cash_accounts=selectors.mirrored_cash_accounts(connection=connection),
                 **serializer.validated_data,
             )
         except DjangoValidationError as exc:

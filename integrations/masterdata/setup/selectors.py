@@ -9,6 +9,7 @@ from typing import Literal
 
 from django.urls import NoReverseMatch, reverse
 
+from integrations.connections.export_settings import wallet_cash_account_problems
 from integrations.connections.models import AccountMapping, Connection, ExportSettings
 from integrations.masterdata.models import (
     CategoryMapping,
@@ -16,12 +17,14 @@ from integrations.masterdata.models import (
     SyncRun,
     VismaAccount,
     VismaBranch,
+    VismaCashAccount,
     VismaCurrency,
     VismaVat,
     VismaVatCategory,
 )
 from integrations.masterdata.setup import validation as v
 from integrations.masterdata.vat import VatFacts
+from integrations.visma.types import CashAccount
 
 State = Literal["done", "missing", "broken"]
 
@@ -272,6 +275,18 @@ def _categories_step(connection: Connection) -> SetupStep:
     return SetupStep("Categories mapped", "done", f"{len(mappings)} categories mapped.", url)
 
 
+def mirrored_cash_accounts(*, connection: Connection) -> list[CashAccount] | None:
+    """Visma.net's cash accounts from the mirror; None when they are not synced yet (the caller
+    then asks Visma.net, or says nothing)."""
+    rows = list(VismaCashAccount.objects.filter(connection=connection, active=True))
+    if not rows:
+        return None
+    return [
+        CashAccount(number=r.number, description=r.description, currency=r.currency or None)
+        for r in rows
+    ]
+
+
 def _export_settings_step(connection: Connection, settings: ExportSettings | None) -> SetupStep:
     url = _url("connections:export_settings", connection) or _connection_url(connection)
     if settings is None:
@@ -282,6 +297,12 @@ def _export_settings_step(connection: Connection, settings: ExportSettings | Non
         )
         if problem:
             return SetupStep("Export settings saved", "broken", problem, url)
+    cash_accounts = mirrored_cash_accounts(connection=connection)
+    if settings.card_expenses_as_invoices and cash_accounts is not None:
+        # The same rule as the export settings page and API.
+        problems = wallet_cash_account_problems(connection=connection, cash_accounts=cash_accounts)
+        if problems:
+            return SetupStep("Export settings saved", "broken", problems[0], url)
     mode = "purchase invoices" if settings.card_expenses_as_invoices else "journal transactions"
     return SetupStep("Export settings saved", "done", f"Card expenses are booked as {mode}.", url)
 
