@@ -18,6 +18,7 @@ from django.utils.safestring import SafeString
 
 from integrations.core import errors
 from integrations.core.access import ConnectionScopedAdmin
+from integrations.core.links import https_url
 from integrations.core.models import ApiCall
 from integrations.exports import services as export_services
 from integrations.exports.models import AttachmentUpload, ExportDocument, ExportItem, ExportRun
@@ -269,14 +270,16 @@ class ExportItemAdmin(ReadOnlyAdmin):
     @admin.display(description="Pleo and Visma.net")
     def links(self, obj: ExportItem) -> SafeString:
         parts: list[SafeString] = []
-        pleo = pleo_web_url(obj.payload)
+        # Both addresses come from remote data: shown as links only when https.
+        pleo = https_url(pleo_web_url(obj.payload))
         if pleo:
             parts.append(format_html('<a href="{}" rel="noopener">Open in Pleo</a>', pleo))
-        if obj.visma_url:
+        visma = https_url(obj.visma_url)
+        if visma:
             parts.append(
                 format_html(
                     '<a href="{}" rel="noopener">Open {} in Visma.net</a>',
-                    obj.visma_url,
+                    visma,
                     obj.visma_number or "the document",
                 )
             )

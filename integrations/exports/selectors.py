@@ -15,6 +15,7 @@ from django.db.models import Count, Q, QuerySet
 from integrations.connections.access import connections_for_user
 from integrations.connections.fixes import FixLink, fix_link
 from integrations.connections.models import Connection
+from integrations.core.links import https_url
 from integrations.exports.models import ExportItem, ExportRun
 from integrations.exports.planner.spend_types import spend_type_label
 from integrations.pleo.enums import FailureReason
@@ -167,7 +168,8 @@ def pleo_web_url(payload: Any) -> str | None:
     if not isinstance(web, dict):
         return None
     url = web.get("exportItem") or next(iter(web.values()), None)
-    return str(url) if url else None
+    # Remote data: only an https address is ever offered as a link.
+    return https_url(url) or None
 
 
 def run_item_rows(*, run: ExportRun) -> list[ItemRow]:
