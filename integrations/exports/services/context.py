@@ -24,6 +24,7 @@ from integrations.exports.config import (
 from integrations.exports.models import ExportRun
 from integrations.exports.planner import ExportConfig
 from integrations.exports.preflight import MirrorSnapshot
+from integrations.exports.services.progress import run_counts_update
 from integrations.pleo.client import PleoClient
 from integrations.pleo.enums import JobFailureReason
 from integrations.visma.client import VismaClient
@@ -33,6 +34,8 @@ from integrations.visma.client import VismaClient
 # (120 s), and the heartbeat is touched between items, so a live worker is never this quiet
 # (10 minutes by default; EXPORT_STALE_AFTER_SECONDS, shorter where the timeouts are shorter).
 STALE_AFTER = timedelta(seconds=settings.EXPORT_STALE_AFTER_SECONDS)
+# Between items, the heartbeat and the run's progress counters are written at most this often.
+TICK_SECONDS = 5.0
 # How long a run waits before it is tried again after Visma.net or Pleo could not be reached.
 UNREACHABLE_RETRY_SECONDS = 60
 
@@ -85,6 +88,9 @@ class RunContext:
     # Finished outcomes not yet reported, and when the last report went (monotonic seconds).
     unreported: int = 0
     reported_at: float = field(default_factory=time.monotonic)
+    # When our heartbeat (and the run's counters) were last written (monotonic seconds).
+    beaten_at: float = field(default_factory=time.monotonic)
+    counted_at: float = field(default_factory=time.monotonic)
 
     @cached_property
     def config(self) -> ExportConfig:
@@ -107,6 +113,18 @@ class RunContext:
         if not alive:
             raise RunLost(f"Run {self.run.pk} was taken over by another worker")
         self.run.heartbeat_at = now
+        self.beaten_at = time.monotonic()
+
+    def tick(self) -> None:
+        """Between items: the heartbeat and the progress counters, written at most every
+        TICK_SECONDS rather than per item. Nothing is sent between two ticks without `guard`,
+        and a takeover needs a heartbeat STALE_AFTER old, so the claim stays as safe."""
+        now = time.monotonic()
+        if now - self.beaten_at >= TICK_SECONDS:
+            self.beat()
+        if now - self.counted_at >= TICK_SECONDS:
+            run_counts_update(self.run)
+            self.counted_at = now
 
     def guard(self) -> None:
         """Called right before every remote call that changes something (create, upload,

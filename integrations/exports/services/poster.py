@@ -59,13 +59,13 @@ def export_run_post(ctx: RunContext) -> None:
     for item in run.items.filter(status=ExportItem.Status.PENDING, step=Step.FETCHED):
         with call_links(export_item_id=item.pk):
             planned = export_item_plan(ctx, item)
-        ctx.beat()
+        ctx.tick()
         export_run_report_due(ctx, finished=0 if planned else 1)
     if ctx.export_settings.one_journal_per_export:
         _documents_build(ctx)
         for document in run.documents.exclude(step=Step.CREATED).order_by("id"):
             _document_post(ctx, document)
-            ctx.beat()
+            ctx.tick()
         _documents_propagate(ctx)
     for item in run.items.filter(status__in=OPEN).order_by("id"):
         with call_links(export_item_id=item.pk):
@@ -73,8 +73,7 @@ def export_run_post(ctx: RunContext) -> None:
                 _item_post(ctx, item)
             if item.status in OPEN and item.step in (Step.CREATED, Step.ATTACHED, Step.RELEASING):
                 export_item_complete(ctx, item)
-        run_counts_update(run)
-        ctx.beat()
+        ctx.tick()
         export_run_report_due(ctx, finished=0 if item.status in OPEN else 1)
     run_counts_update(run)
 
