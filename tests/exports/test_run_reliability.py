@@ -59,7 +59,7 @@ def test_outcomes_are_reported_in_full_batches_while_the_run_posts(
     sandbox: Sandbox, demo: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(reporting, "ITEM_UPDATE_BATCH", 2)
-    items = [card_payload(f"{100 + n}.00", "20.00") for n in range(5)]
+    items = [card_payload(f"{125 * (n + 1)}.00", f"{25 * (n + 1)}.00") for n in range(5)]
 
     job = sandbox.job_create(items)
 

@@ -331,6 +331,10 @@ def export_item_complete(ctx: RunContext, item: ExportItem) -> None:
         if failure is not None:
             item_fail(item, failure.reason_type, failure.message)
             return
+        if not _release_wanted(ctx, item):
+            # Nothing more to do in Visma.net: one write for the step and the outcome.
+            _save(item, step=Step.ATTACHED, status=ExportItem.Status.POSTED)
+            return
         _save(item, step=Step.ATTACHED)
     if item.step == Step.RELEASING or (item.step == Step.ATTACHED and _release_wanted(ctx, item)):
         problem = invoice_release(ctx, item)

@@ -72,22 +72,40 @@ def export_run_report(ctx: RunContext, *, full_batches_only: bool = False) -> No
         except errors.ApiError as exc:
             _job_refusal_check(ctx, exc)
             raise
-        refused = {entry_id: f"{kind}: {message}" for entry_id, kind, message in result.errors}
-        now = timezone.now()
-        for item, update in zip(batch, updates, strict=True):
-            changes: dict[str, object] = {"pleo_reported_at": now, "reported_status": update.status}
-            if item.accounting_entry_id in refused:
-                # Pleo will not take this status however often it is sent: keep its answer.
-                changes["last_error"] = (
-                    f"Pleo refused the status: {refused[item.accounting_entry_id]}"
-                )
-            elif update.status == "successful":
-                changes["status"] = ExportItem.Status.SUCCESSFUL
-                changes["step"] = Step.REPORTED
-            ExportItem.objects.filter(id=item.pk).update(**changes)
+        _batch_record(batch, updates, result.errors)
         ctx.beat()
     ctx.reported_at = time.monotonic()
     run_counts_update(run)
+
+
+def _batch_record(
+    batch: list[ExportItem], updates: list[ItemUpdate], refusals: list[tuple[str, str, str]]
+) -> None:
+    """What Pleo took, in one update per outcome (not one per item); a status Pleo refused is
+    kept on its item with Pleo's answer, since sending it again would be refused again."""
+    refused = {entry_id: f"{kind}: {message}" for entry_id, kind, message in refusals}
+    now = timezone.now()
+    taken: dict[str, list[int]] = {"successful": [], "failed": []}
+    for item, update in zip(batch, updates, strict=True):
+        if item.accounting_entry_id in refused:
+            ExportItem.objects.filter(id=item.pk).update(
+                pleo_reported_at=now,
+                reported_status=update.status,
+                last_error=f"Pleo refused the status: {refused[item.accounting_entry_id]}",
+            )
+        else:
+            taken[update.status].append(item.pk)
+    if taken["successful"]:
+        ExportItem.objects.filter(id__in=taken["successful"]).update(
+            pleo_reported_at=now,
+            reported_status="successful",
+            status=ExportItem.Status.SUCCESSFUL,
+            step=Step.REPORTED,
+        )
+    if taken["failed"]:
+        ExportItem.objects.filter(id__in=taken["failed"]).update(
+            pleo_reported_at=now, reported_status="failed"
+        )
 
 
 def export_run_report_due(ctx: RunContext, *, finished: int) -> None:
