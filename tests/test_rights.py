@@ -179,7 +179,7 @@ def _company(name: str, marker: str) -> dict[str, Model]:
             item=item, file_key=f"{marker}-file", filename=f"{marker}-receipt.pdf"
         ),
         "syncrun": SyncRun.objects.create(
-            connection=connection, kind=SyncRun.Kind.ALL, triggered_by=f"{marker}-sync"
+            connection=connection, kind="all", triggered_by=f"{marker}-sync"
         ),
         "apicall": ApiCall.objects.create(
             service="pleo",

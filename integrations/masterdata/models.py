@@ -10,6 +10,8 @@ from __future__ import annotations
 from django.db import models
 from simple_history.models import HistoricalRecords
 
+from integrations.masterdata.sync_kinds import SYNC_KIND_CHOICES
+
 
 class MirrorRecord(models.Model):
     """What every mirrored Visma.net record carries."""
@@ -349,14 +351,6 @@ class SyncCursor(models.Model):
 class SyncRun(models.Model):
     """One run of the master data sync: what it read and what it did in Pleo."""
 
-    class Kind(models.TextChoices):
-        ACCOUNTS = "accounts", "Accounts"
-        TAX_CODES = "tax_codes", "Tax codes"
-        TAGS = "tags", "Tags"
-        VENDORS = "vendors", "Vendors"
-        REFERENCE = "reference", "Reference data"
-        ALL = "all", "Everything"
-
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"
         RUNNING = "running", "Running"
@@ -367,7 +361,7 @@ class SyncRun(models.Model):
     connection = models.ForeignKey(
         "connections.Connection", on_delete=models.CASCADE, related_name="sync_runs"
     )
-    kind = models.CharField(max_length=20, choices=Kind.choices, db_index=True)
+    kind = models.CharField(max_length=20, choices=SYNC_KIND_CHOICES, db_index=True)
     kinds = models.JSONField(default=list, blank=True, help_text="The record kinds this run syncs.")
     full = models.BooleanField(default=False, help_text="Full reconcile instead of incremental.")
     status = models.CharField(

@@ -13,6 +13,7 @@ from integrations.core.access import connection_member_required
 from integrations.core.roles import finance_required
 from integrations.masterdata.models import SyncRun
 from integrations.masterdata.sync.start import sync_start
+from integrations.masterdata.sync_kinds import ALL, SYNC_KIND_CHOICES
 
 RUNS_PER_KIND = 3
 
@@ -23,8 +24,8 @@ RUNS_PER_KIND = 3
 def sync_page(request: HttpRequest, connection_id: int) -> HttpResponse:
     connection = get_object_or_404(Connection, pk=connection_id)
     if request.method == "POST":
-        kind = request.POST.get("kind", SyncRun.Kind.ALL)
-        if kind not in SyncRun.Kind.values:
+        kind = request.POST.get("kind", ALL)
+        if kind not in dict(SYNC_KIND_CHOICES):
             messages.error(request, f"Unknown kind of sync: {kind!r}.")
             return redirect("masterdata:sync", connection_id=connection.pk)
         run = sync_start(
@@ -39,7 +40,7 @@ def sync_page(request: HttpRequest, connection_id: int) -> HttpResponse:
     runs = SyncRun.objects.filter(connection=connection)
     by_kind = [
         (label, list(runs.filter(kind=value).order_by("-queued_at", "-id")[:RUNS_PER_KIND]))
-        for value, label in SyncRun.Kind.choices
+        for value, label in SYNC_KIND_CHOICES
     ]
     active = runs.filter(status__in=[SyncRun.Status.QUEUED, SyncRun.Status.RUNNING]).first()
     return render(
@@ -49,7 +50,7 @@ def sync_page(request: HttpRequest, connection_id: int) -> HttpResponse:
             "connection": connection,
             "by_kind": by_kind,
             "active": active,
-            "kinds": SyncRun.Kind.choices,
+            "kinds": SYNC_KIND_CHOICES,
         },
     )
 

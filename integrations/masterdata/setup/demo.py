@@ -33,6 +33,7 @@ from integrations.masterdata.setup.services import (
 )
 from integrations.masterdata.setup.validation import subaccount_segments
 from integrations.masterdata.sync import kinds_expand, masterdata_sync
+from integrations.masterdata.sync_kinds import sync_kind_for
 from integrations.pleo.client import PleoClient
 from integrations.visma.client import VismaClient
 
@@ -84,7 +85,7 @@ def _sync(
     expanded = kinds_expand(kinds)
     run = SyncRun.objects.create(
         connection=connection,
-        kind=expanded[0] if len(expanded) == 1 else SyncRun.Kind.ALL,
+        kind=sync_kind_for(expanded),
         kinds=expanded,
         full=True,
         status=SyncRun.Status.RUNNING,

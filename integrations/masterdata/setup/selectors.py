@@ -23,18 +23,11 @@ from integrations.masterdata.models import (
     VismaVatCategory,
 )
 from integrations.masterdata.setup import validation as v
+from integrations.masterdata.sync_kinds import ALL, OVERVIEW_KINDS
 from integrations.masterdata.vat import VatFacts
 from integrations.visma.types import CashAccount
 
 State = Literal["done", "missing", "broken"]
-
-# The record kinds a complete master data sync covers, in the order the overview lists them.
-SYNC_KINDS: tuple[str, ...] = (
-    SyncRun.Kind.ACCOUNTS,
-    SyncRun.Kind.TAX_CODES,
-    SyncRun.Kind.TAGS,
-    SyncRun.Kind.VENDORS,
-)
 
 
 @dataclass(frozen=True)
@@ -98,7 +91,7 @@ def wallet_currencies_for_connection(*, connection: Connection) -> list[str]:
 
 def _last_run(runs: Sequence[SyncRun], kind: str) -> SyncRun | None:
     for run in runs:
-        if run.kind == kind or kind in (run.kinds or []) or run.kind == SyncRun.Kind.ALL:
+        if run.kind == kind or kind in (run.kinds or []) or run.kind == ALL:
             return run
     return None
 
@@ -109,8 +102,8 @@ def _sync_step(connection: Connection) -> SetupStep:
     never: list[str] = []
     failed: list[str] = []
     parts: list[str] = []
-    for kind in SYNC_KINDS:
-        label = SyncRun.Kind(kind).label
+    for sync_kind in OVERVIEW_KINDS:
+        kind, label = sync_kind.name, sync_kind.label
         finished = [r for r in runs if r.finished]
         run = _last_run(finished, kind)
         if run is None:

@@ -7,6 +7,7 @@ from rest_framework import serializers
 
 from integrations.connections.models import ExportSettings
 from integrations.masterdata.models import SyncRun
+from integrations.masterdata.sync_kinds import SYNC_KIND_CHOICES
 
 
 class ExportSettingsSerializer(serializers.Serializer):
@@ -89,7 +90,7 @@ class CategoryMappingsResultSerializer(CategoryMappingsSerializer):
     )
 
 
-SYNC_KINDS = ("all", "reference", "accounts", "tax_codes", "tags", "vendors")
+SYNC_KINDS = tuple(name for name, _ in SYNC_KIND_CHOICES)
 
 
 class SyncStartSerializer(serializers.Serializer):

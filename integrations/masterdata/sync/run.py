@@ -8,7 +8,7 @@ mirror write and counter update commits on its own.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.utils import timezone
@@ -16,18 +16,14 @@ from django.utils import timezone
 from integrations.connections.models import Connection
 from integrations.connections.services import connection_pleo_client, connection_visma_client
 from integrations.core.context import call_links
-from integrations.masterdata.models import SyncRun, VismaCurrency
-from integrations.masterdata.sync import pleo_push, read
+from integrations.masterdata.models import SyncRun
 from integrations.masterdata.sync.push import error_reason
 from integrations.masterdata.sync.tally import Tally
+from integrations.masterdata.sync_kinds import SYNC_KIND_BY_NAME, kinds_expand
 from integrations.pleo.client import PleoClient
 from integrations.visma.client import VismaClient
 
 logger = logging.getLogger(__name__)
-
-# Tax codes before accounts: an account names its default tax code by external id.
-KIND_ORDER = ("reference", "tax_codes", "accounts", "tags", "vendors")
-KINDS = frozenset(KIND_ORDER)
 
 
 @dataclass(frozen=True)
@@ -35,42 +31,6 @@ class SyncResult:
     status: str
     counts: dict[str, int]
     failures: list[dict[str, str]]
-
-
-def kinds_expand(kinds: Iterable[str]) -> list[str]:
-    wanted = set(kinds)
-    if "all" in wanted:
-        return list(KIND_ORDER)
-    unknown = wanted - KINDS
-    if unknown:
-        raise ValueError(f"unknown sync kinds: {sorted(unknown)}")
-    return [k for k in KIND_ORDER if k in wanted]
-
-
-def _read(kind: str, *, visma: VismaClient, connection: Connection, full: bool) -> None:
-    if kind == "reference":
-        read.reference_read(client=visma, connection=connection)
-    elif kind == "tax_codes":
-        read.vat_categories_read(client=visma, connection=connection, full=full)
-    elif kind == "accounts":
-        read.accounts_read(client=visma, connection=connection, full=full)
-    elif kind == "tags":
-        read.segments_read(client=visma, connection=connection, full=full)
-    elif kind == "vendors":
-        if not VismaCurrency.objects.filter(connection=connection).exists():
-            # The vendor's default currency falls back to the company's base currency.
-            read.currencies_read(client=visma, connection=connection)
-        read.suppliers_read(client=visma, connection=connection, full=full)
-
-
-PUSHERS: dict[str, Callable[..., None]] = {
-    "tax_codes": pleo_push.tax_codes_push,
-    "accounts": pleo_push.accounts_push,
-    "tags": pleo_push.tags_push,
-    "vendors": pleo_push.vendors_push,
-}
-
-KIND_LABELS = dict(SyncRun.Kind.choices)
 
 
 def masterdata_sync(
@@ -91,22 +51,22 @@ def masterdata_sync(
     with call_links(connection_id=connection_id, sync_run_id=sync_run_id):
         visma = visma or connection_visma_client(connection=connection)
         pleo = pleo or connection_pleo_client(connection=connection)
-        for kind in todo:
-            label = KIND_LABELS.get(kind, kind)
+        for name in todo:
+            kind = SYNC_KIND_BY_NAME[name]
+            label = kind.label
             try:
-                _read(kind, visma=visma, connection=connection, full=full)
+                kind.read(client=visma, connection=connection, full=full)
             except Exception as exc:
-                logger.warning("Reading %s from Visma.net failed: %s", kind, exc)
+                logger.warning("Reading %s from Visma.net failed: %s", name, exc)
                 tally.fail(f"{label}: read from Visma.net", error_reason(exc), progress=False)
                 broken_kinds += 1
                 continue
-            pusher = PUSHERS.get(kind)
-            if pusher is None:
+            if kind.pusher is None:
                 continue
             try:
-                pusher(pleo=pleo, connection=connection, tally=tally, full=full)
+                kind.push(pleo=pleo, connection=connection, tally=tally, full=full)
             except Exception as exc:
-                logger.warning("Pushing %s to Pleo failed: %s", kind, exc)
+                logger.warning("Pushing %s to Pleo failed: %s", name, exc)
                 tally.fail(f"{label}: write to Pleo", error_reason(exc), progress=False)
                 broken_kinds += 1
     if broken_kinds and broken_kinds == len(todo):

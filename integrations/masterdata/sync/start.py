@@ -11,17 +11,12 @@ from django_q.tasks import async_task
 
 from integrations.connections.models import Connection
 from integrations.masterdata.models import SyncRun
-from integrations.masterdata.sync.run import kinds_expand
+from integrations.masterdata.sync_kinds import kinds_expand, sync_kind_for
 
 TASK = "integrations.masterdata.tasks.sync_run"
 # A run still "running" after this long lost its worker (django-q2 `retry` is 30 minutes):
 # it no longer blocks a new one.
 STALE_AFTER = timedelta(hours=1)
-
-
-def sync_kind_for(kinds: Iterable[str]) -> str:
-    expanded = kinds_expand(kinds)
-    return expanded[0] if len(expanded) == 1 else SyncRun.Kind.ALL
 
 
 def sync_run_active(*, connection: Connection, kind: str) -> SyncRun | None:

@@ -1,0 +1,85 @@
+"""The kinds of master data the sync covers: one row each, read by the model's choices, the sync
+order, the serializers, the sync page, the setup overview and the demo.
+
+Adding a kind: its client call and type, its mirror model and migration, its reader (and pusher,
+if Pleo gets it), and one row here. The reader and pusher are named by their dotted path, so
+this table can be read by `models.py` without importing the sync code (which imports the models).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils.module_loading import import_string
+
+ALL = "all"
+ALL_LABEL = "Everything"
+
+
+@dataclass(frozen=True)
+class SyncKind:
+    name: str  # stored on SyncRun.kind
+    label: str
+    order: int  # position in a sync of several kinds
+    reader: str  # (*, client, connection, full) -> int: Visma.net into the mirror
+    pusher: str | None = None  # (*, pleo, connection, tally, full) -> None: the mirror to Pleo
+    in_overview: bool = True  # the setup overview asks for it to have been synced
+
+    def read(self, **kwargs: Any) -> None:
+        reader: Callable[..., Any] = import_string(self.reader)
+        reader(**kwargs)
+
+    def push(self, **kwargs: Any) -> None:
+        if self.pusher is not None:
+            pusher: Callable[..., Any] = import_string(self.pusher)
+            pusher(**kwargs)
+
+
+_READ = "integrations.masterdata.sync.read"
+_PUSH = "integrations.masterdata.sync.pleo_push"
+
+# Listed in the order the pages show them; `order` is the order a sync runs them in. Tax codes
+# before accounts: an account names its default tax code by external id.
+SYNC_KINDS: tuple[SyncKind, ...] = (
+    SyncKind("accounts", "Accounts", 3, f"{_READ}.accounts_read", f"{_PUSH}.accounts_push"),
+    SyncKind("tax_codes", "Tax codes", 2, f"{_READ}.vat_categories_read",
+             f"{_PUSH}.tax_codes_push"),
+    SyncKind("tags", "Tags", 4, f"{_READ}.segments_read", f"{_PUSH}.tags_push"),
+    SyncKind("vendors", "Vendors", 5, "integrations.masterdata.sync.readers.vendors_read",
+             f"{_PUSH}.vendors_push"),
+    SyncKind("reference", "Reference data", 1,
+             "integrations.masterdata.sync.readers.reference_read", in_overview=False),
+)  # fmt: skip
+SYNC_KIND_BY_NAME = {kind.name: kind for kind in SYNC_KINDS}
+KIND_ORDER: tuple[str, ...] = tuple(k.name for k in sorted(SYNC_KINDS, key=lambda k: k.order))
+# For SyncRun.kind and the forms: every kind, then "all".
+SYNC_KIND_CHOICES: list[tuple[str, str]] = [(k.name, k.label) for k in SYNC_KINDS] + [
+    (ALL, ALL_LABEL)
+]
+OVERVIEW_KINDS: tuple[SyncKind, ...] = tuple(k for k in SYNC_KINDS if k.in_overview)
+
+
+def sync_kind_label(name: str) -> str:
+    if name == ALL:
+        return ALL_LABEL
+    kind = SYNC_KIND_BY_NAME.get(name)
+    return kind.label if kind is not None else name
+
+
+def kinds_expand(kinds: Iterable[str]) -> list[str]:
+    """The kinds asked for ("all" is every kind), in sync order."""
+    wanted = set(kinds)
+    if ALL in wanted:
+        return list(KIND_ORDER)
+    unknown = wanted - set(KIND_ORDER)
+    if unknown:
+        raise ValueError(f"unknown sync kinds: {sorted(unknown)}")
+    return [k for k in KIND_ORDER if k in wanted]
+
+
+def sync_kind_for(kinds: Iterable[str]) -> str:
+    """What a run of these kinds is stored as: the one kind, or "all"."""
+    expanded = kinds_expand(kinds)
+    return expanded[0] if len(expanded) == 1 else ALL
