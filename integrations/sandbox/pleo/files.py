@@ -89,4 +89,13 @@ def file_store(*, name: str, content_type: str, content: bytes) -> dict[str, Any
     stored = StoredFile.objects.create(
         name=name, content_type=content_type, content=content, size=len(content)
     )
-    return {"fileId": str(stored.id), "name": name, "type": content_type, "size": len(content)}
+    return file_entry(stored)
+
+
+def file_entry(stored: StoredFile) -> dict[str, Any]:
+    return {
+        "fileId": str(stored.id),
+        "name": stored.name,
+        "type": stored.content_type,
+        "size": stored.size,
+    }

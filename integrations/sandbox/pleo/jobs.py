@@ -15,13 +15,13 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.dateparse import parse_datetime
 
 from integrations.sandbox.pleo import clock
 from integrations.sandbox.pleo.api import ApiError
-from integrations.sandbox.pleo.files import file_store
-from integrations.sandbox.pleo.models import Company, ExportJob, ExportJobItem
+from integrations.sandbox.pleo.files import file_entry, file_store
+from integrations.sandbox.pleo.models import Company, ExportJob, ExportJobItem, StoredFile
 from integrations.sandbox.pleo.shapes import job_shape
 from integrations.sandbox.pleo.webhooks import webhook_emit
 
@@ -154,9 +154,17 @@ def export_item_prepare(*, company: Company, raw: Any, index: int) -> dict[str, 
 def _file_prepare(entry: Any, index: int) -> dict[str, Any]:
     if not isinstance(entry, dict):
         raise ValueError(f"items[{index}].files entries must be objects.")
+    if entry.get("fileId") and "content_base64" not in entry:
+        # A receipt stored once (`_control/files`) and shared by many items: large jobs
+        # without sending the same bytes thousands of times.
+        key = _uuid_or_none(entry["fileId"])
+        stored = StoredFile.objects.filter(pk=key).first() if key else None
+        if stored is None:
+            raise ValueError(f"items[{index}].files: no stored file {entry['fileId']!r}.")
+        return file_entry(stored)
     if "content_base64" not in entry:
         if not entry.get("url"):
-            raise ValueError(f"items[{index}].files entries need url or content_base64.")
+            raise ValueError(f"items[{index}].files entries need url, fileId or content_base64.")
         return entry
     try:
         content = base64.b64decode(str(entry["content_base64"]), validate=True)
@@ -167,6 +175,13 @@ def _file_prepare(entry: Any, index: int) -> dict[str, Any]:
         content_type=str(entry.get("type") or "application/octet-stream"),
         content=content,
     )
+
+
+def _uuid_or_none(value: Any) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
 
 
 def job_create(
@@ -200,16 +215,21 @@ def job_create(
             is_interactive=is_interactive,
             vendor_based_bookkeeping=vendor_based_bookkeeping,
             expires_in=JOB_EXPIRES_IN,
+            number_of_items=len(items),
         )
         seen: set[str] = set()
+        rows: list[ExportJobItem] = []
         for position, payload in enumerate(items):
             entry_id = payload["accountingEntryId"]
             if entry_id in seen:
                 raise ValueError(f"accountingEntryId {entry_id} appears twice in the job.")
             seen.add(entry_id)
-            ExportJobItem.objects.create(
-                job=job, position=position, accounting_entry_id=entry_id, payload=payload
+            rows.append(
+                ExportJobItem(
+                    job=job, position=position, accounting_entry_id=entry_id, payload=payload
+                )
             )
+        ExportJobItem.objects.bulk_create(rows, batch_size=500)
         webhook_emit(company=company, event_type="v1.export-job.created", data=job_shape(job))
     return job
 
@@ -315,11 +335,19 @@ def job_items_update(
         locked = ExportJob.objects.select_for_update().get(pk=job.pk)
         if locked.status not in RUNNING:
             raise ApiError(422, "EXPORT_JOB_STATUS_UNPROCESSABLE", "Export job is finished.")
+        # One read of the batch's items (the (job, accountingEntryId) index), one bulk write.
+        keys = {str(u["accountingEntryId"]): _uuid_or_none(u["accountingEntryId"]) for u in updates}
+        found = {
+            str(item.accounting_entry_id): item
+            for item in ExportJobItem.objects.filter(
+                job=locked, accounting_entry_id__in=[k for k in keys.values() if k]
+            )
+        }
         for update in updates:
             entry_id = str(update["accountingEntryId"])
-            try:
-                item = locked.items.get(accounting_entry_id=uuid.UUID(entry_id))
-            except (ValueError, ExportJobItem.DoesNotExist):
+            key = keys[entry_id]
+            item = found.get(str(key)) if key else None
+            if item is None:
                 errors.append(
                     {
                         "accountingEntryId": entry_id,
@@ -345,9 +373,41 @@ def job_items_update(
             item.external_url = update.get("externalUrl")
             item.failure_reason = update.get("failureReason")
             item.failure_reason_type = update.get("failureReasonType")
-            item.save()
             updated.append(item)
-        # Progressive item updates keep the job alive.
+        _items_store(list({item.pk: item for item in updated}.values()))
+        # Progressive item updates keep the job alive (ExportJobV3.expiresIn, lastUpdatedAt).
         locked.last_updated_at = clock.now()
         locked.save(update_fields=["last_updated_at"])
     return updated, errors
+
+
+STORED_FIELDS = (
+    "status",
+    "exported_at",
+    "external_id",
+    "external_url",
+    "failure_reason",
+    "failure_reason_type",
+)
+
+
+def _items_store(items: Sequence[ExportJobItem]) -> None:
+    """Write a batch's outcomes with one prepared UPDATE run per item (`executemany`):
+    `bulk_update` builds a CASE per field and row, which costs far more than the writes."""
+    if not items:
+        return
+    meta = ExportJobItem._meta
+    columns = [f for f in meta.concrete_fields if f.name in STORED_FIELDS]
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(str(f.column))} = %s" for f in columns)
+    # Only the model's own table and column names go into the text; values are parameters.
+    sql = (
+        f"UPDATE {quote(meta.db_table)} SET {assignments} "  # noqa: S608
+        f"WHERE {quote(str(meta.pk.column if meta.pk else 'id'))} = %s"
+    )
+    rows = [
+        [f.get_db_prep_save(getattr(item, f.attname), connection) for f in columns] + [item.pk]
+        for item in items
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)

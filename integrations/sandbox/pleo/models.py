@@ -165,6 +165,8 @@ class ExportJob(models.Model):
     is_interactive = models.BooleanField(default=True)
     vendor_based_bookkeeping = models.BooleanField(default=False)
     expires_in = models.PositiveIntegerField(default=3600)
+    # Fixed at creation (a job's entries never change): read without counting its items.
+    number_of_items = models.PositiveIntegerField(default=0)
     last_updated_at = models.DateTimeField()
     started_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
@@ -174,6 +176,10 @@ class ExportJob(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(fields=["company", "created_at", "id"], name="sbx_pleo_job_list"),
+            models.Index(fields=["status"], name="sbx_pleo_job_status"),
+        ]
 
     def __str__(self) -> str:
         return f"export job {self.pk} ({self.status})"
@@ -203,6 +209,8 @@ class ExportJobItem(models.Model):
 
     class Meta:
         ordering = ["job", "position"]
+        # Pages of a job's items are read in position order.
+        indexes = [models.Index(fields=["job", "position"], name="sbx_pleo_item_position")]
         constraints = [
             models.UniqueConstraint(
                 fields=["job", "accounting_entry_id"], name="sbx_pleo_item_uniq"
@@ -329,6 +337,12 @@ class Vendor(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
+        # Pages in list order, and the look-ups vendors:search and creates make.
+        indexes = [
+            models.Index(fields=["company", "created_at", "id"], name="sbx_pleo_vendor_list"),
+            models.Index(fields=["company", "external_id"], name="sbx_pleo_vendor_ext"),
+            models.Index(fields=["company", "code"], name="sbx_pleo_vendor_code"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.state})"

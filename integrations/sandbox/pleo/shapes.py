@@ -8,7 +8,6 @@ SubscriptionModel (subscriptions).
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from django.http import HttpRequest
@@ -38,7 +37,7 @@ def job_shape(job: ExportJob) -> dict[str, Any]:
         "expiresIn": job.expires_in,
         "isInteractive": job.is_interactive,
         "vendorBasedBookkeeping": job.vendor_based_bookkeeping,
-        "numberOfItems": job.items.count(),
+        "numberOfItems": job.number_of_items,
         "lastUpdatedAt": iso(job.last_updated_at),
         "startedAt": iso(job.started_at),
         "completedAt": iso(job.completed_at),
@@ -68,7 +67,8 @@ def job_item_shape(item: ExportJobItem) -> dict[str, Any]:
 
 def export_item_shape(item: ExportJobItem, request: HttpRequest) -> dict[str, Any]:
     """The ExportItemV3, with stored receipts behind freshly signed links."""
-    data = copy.deepcopy(item.payload)
+    # Shallow: only `files` is replaced, and the payload is the row's own freshly read copy.
+    data = dict(item.payload)
     files = data.get("files")
     if isinstance(files, list):
         data["files"] = [_file_shape(f, request) for f in files]

@@ -75,6 +75,7 @@ urlpatterns: list[URLPattern] = [
     # Control API
     path("_control/export-jobs", control.export_jobs_create),
     path("_control/vendors", control.vendors_create),
+    path("_control/files", control.files_create),
     path("_control/state", control.state),
     path("_control/reset", control.reset),
     path("_control/seed", control.seed),

@@ -189,7 +189,7 @@ def chart_accounts_search(request: HttpRequest, company: Company) -> HttpRespons
         rows = rows.filter(pk__in=ids)
     if data.get("name"):
         rows = rows.filter(name__icontains=data["name"])
-    return respond(paginate(request, list(rows), account_shape))
+    return respond(paginate(request, rows, account_shape))
 
 
 # ---- tax codes -----------------------------------------------------------------------------
@@ -282,4 +282,4 @@ def tax_codes_search(request: HttpRequest, company: Company) -> HttpResponse:
             except ValueError:
                 continue
         rows = rows.filter(pk__in=ids)
-    return respond(paginate(request, list(rows), tax_code_shape))
+    return respond(paginate(request, rows, tax_code_shape))

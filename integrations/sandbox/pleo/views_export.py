@@ -54,7 +54,7 @@ def _jobs_list(request: HttpRequest, company: Company) -> HttpResponse:
     statuses = _statuses(request)
     if statuses:
         rows = rows.filter(status__in=statuses)
-    return respond(paginate(request, list(rows), job_shape))
+    return respond(paginate(request, rows, job_shape))
 
 
 def _jobs_create(request: HttpRequest, company: Company) -> HttpResponse:
@@ -115,7 +115,7 @@ def _job_items_list(request: HttpRequest, company: Company, job_id: str) -> Http
         if status not in ExportJobItem.Status.values:
             raise ApiError(400, "VALIDATION_FAILED", f"Unknown status {status!r}.")
         rows = rows.filter(status=status)
-    return respond(paginate(request, list(rows), job_item_shape))
+    return respond(paginate(request, rows, job_item_shape))
 
 
 def _job_items_update(request: HttpRequest, company: Company, job_id: str) -> HttpResponse:
@@ -147,4 +147,4 @@ def export_items(request: HttpRequest, company: Company) -> HttpResponse:
     def shape(item: ExportJobItem) -> dict[str, Any]:
         return export_item_shape(item, request)
 
-    return respond(paginate(request, list(job.items.all()), shape))
+    return respond(paginate(request, job.items.all(), shape))

@@ -138,7 +138,7 @@ def _tags_list(request: HttpRequest, company: Company, group_id: str) -> HttpRes
     rows = group.tags.all()
     if not query_bool(request, "include_archived"):
         rows = rows.filter(archived=False)
-    return respond(paginate(request, list(rows), tag_shape))
+    return respond(paginate(request, rows, tag_shape))
 
 
 def _tags_create(request: HttpRequest, company: Company, group_id: str) -> HttpResponse:

@@ -187,7 +187,7 @@ def vendors_search(request: HttpRequest, company: Company) -> HttpResponse:
         rows = rows.filter(pk__in=ids)
     if data.get("name"):
         rows = rows.filter(name__icontains=data["name"])
-    return respond(paginate(request, list(rows), vendor_shape))
+    return respond(paginate(request, rows, vendor_shape))
 
 
 # ---- subscriptions -------------------------------------------------------------------------

@@ -101,3 +101,32 @@ def test_file_link_expiry_is_settable(api: Api) -> None:
     # Link expiry has one-second resolution: a zero lifetime expires within the second.
     expires = int(url.split("expires=")[1].split("&")[0])
     assert expires <= int(clock.now().timestamp())
+
+
+def test_a_receipt_stored_once_serves_many_items(
+    api: Api, make_job: Callable[..., Any], settings: Any
+) -> None:
+    # Large jobs come in one body, past Django's upload limit, and share one stored receipt.
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    stored = control(
+        api.client,
+        "files",
+        {"name": "r.pdf", "type": "application/pdf", "content_base64": "JVBERi0xLjQ="},
+    )
+    assert stored.status_code == 201
+    file_id = stored.json()["fileId"]
+    assert stored.json()["size"] == 8
+    job = make_job(items=[export_item(1000 + n, files=[{"fileId": file_id}]) for n in range(20)])
+    page = api.get("/v3/export-items", {"job_id": job["id"], "limit": 20}).json()["data"]
+    links = {item["files"][0]["url"] for item in page}
+    assert len(page) == 20 and len(links) == 1
+    assert {(i["files"][0]["type"], i["files"][0]["size"]) for i in page} == {
+        ("application/pdf", 8)
+    }
+    assert api.client.get(links.pop()).content == b"%PDF-1.4"
+    unknown = control(
+        api.client,
+        "export-jobs",
+        {"items": [export_item(files=[{"fileId": "00000000-0000-4000-8000-000000000000"}])]},
+    )
+    assert unknown.status_code == 400 and "no stored file" in unknown.json()["error"]
