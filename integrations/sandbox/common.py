@@ -38,7 +38,6 @@ from integrations.sandbox.models import FaultRule, ReceivedRequest, ServiceSetti
 View = Callable[..., HttpResponse]
 ErrorBody = Callable[[int, str], Any]
 
-RATE_LIMIT_WINDOW = timedelta(hours=1)
 FAULT_PATTERN = re.compile(
     r"^(status:[1-5]\d\d|delay:\d+|reset|lose_response|malformed:(no_data|not_json|truncated))$"
 )
@@ -120,22 +119,32 @@ def settings_for(service: str) -> ServiceSettings:
     return obj
 
 
-def _rate_limit_take(service: str) -> tuple[dict[str, str], int | None]:
-    """Count this request against the hourly budget (a fixed window, like Visma.net's).
+def _window_reset(obj: ServiceSettings, now: Any) -> int:
+    """Whole seconds until the budget's window ends (at least 1)."""
+    if obj.window_start is None:
+        return obj.window_seconds
+    elapsed = (now - obj.window_start).total_seconds()
+    return max(1, math.ceil(obj.window_seconds - elapsed))
 
-    Returns the X-RateLimit-* headers and, when the budget is spent, the seconds to wait.
+
+def _rate_limit_take(service: str) -> tuple[dict[str, str], int | None, ServiceSettings]:
+    """Count this request against the budget (a fixed window, like Visma.net's
+    "4-fixed-window" policy: docs.vismasoftware.no …/api-reference/rate-limits).
+
+    Returns the X-RateLimit-* headers, the seconds to wait when the budget is spent (else
+    None) and the service's settings row.
     """
     now = timezone.now()
     with transaction.atomic():
-        settings_for(service)
-        obj = ServiceSettings.objects.select_for_update().get(service=service)
+        found = ServiceSettings.objects.select_for_update().filter(service=service).first()
+        obj = found if found is not None else settings_for(service)
         if obj.hourly_budget is None:
-            return {}, None
-        if obj.window_start is None or now - obj.window_start >= RATE_LIMIT_WINDOW:
+            return {}, None, obj
+        window = timedelta(seconds=obj.window_seconds)
+        if obj.window_start is None or now - obj.window_start >= window:
             obj.window_start = now
             obj.window_count = 0
-        elapsed = (now - obj.window_start).total_seconds()
-        reset = max(1, math.ceil(RATE_LIMIT_WINDOW.total_seconds() - elapsed))
+        reset = _window_reset(obj, now)
         blocked = obj.window_count >= obj.hourly_budget
         if not blocked:
             obj.window_count += 1
@@ -144,9 +153,9 @@ def _rate_limit_take(service: str) -> tuple[dict[str, str], int | None]:
             "X-RateLimit-Limit": str(obj.hourly_budget),
             "X-RateLimit-Remaining": str(max(0, obj.hourly_budget - obj.window_count)),
             "X-RateLimit-Reset": str(reset),
-            "X-RateLimit-Policy": f"{obj.hourly_budget};w={int(RATE_LIMIT_WINDOW.total_seconds())}",
+            "X-RateLimit-Policy": f"{obj.hourly_budget};w={obj.window_seconds}",
         }
-    return headers, (reset if blocked else None)
+    return headers, (reset if blocked else None), obj
 
 
 def fault_take(service: str, *, method: str, path: str) -> FaultRule | None:
@@ -261,13 +270,19 @@ def sandbox_endpoint(
         @csrf_exempt
         @wraps(view)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            started = time.perf_counter()
             record = request_record(request, service)
             # A view that crashes is recorded as the 500 the client will see.
             record.status = 500
+            # Seconds spent sleeping on purpose (latency, delay faults): not service time.
+            record.slept = 0.0  # type: ignore[attr-defined]
             try:
                 return _handle(request, record, view, args, kwargs)
             finally:
-                ReceivedRequest.objects.filter(pk=record.pk).update(status=record.status)
+                spent = time.perf_counter() - started - record.slept  # type: ignore[attr-defined]
+                ReceivedRequest.objects.filter(pk=record.pk).update(
+                    status=record.status, service_ms=round(spent * 1000, 3)
+                )
 
         def _handle(
             request: HttpRequest,
@@ -278,8 +293,9 @@ def sandbox_endpoint(
         ) -> HttpResponse:
             headers: dict[str, str] = {}
             response: HttpResponse
+            settings_row: ServiceSettings | None = None
             if rate_limited:
-                headers, wait = _rate_limit_take(service)
+                headers, wait, settings_row = _rate_limit_take(service)
                 if wait is not None:
                     response = JsonResponse(
                         make_error(429, f"Rate limit is exceeded. Try again in {wait} seconds."),
@@ -289,12 +305,15 @@ def sandbox_endpoint(
                     response["Retry-After"] = str(wait)
                     record.status = 429
                     return _with_headers(response, headers)
-            latency = settings_for(service).latency_ms
+            latency = (settings_row or settings_for(service)).latency_ms
             if latency:
                 time.sleep(latency / 1000)
+                record.slept += latency / 1000  # type: ignore[attr-defined]
             rule = fault_take(service, method=record.method, path=record.path)
             if rule is not None and rule.fault.startswith("delay:"):
-                time.sleep(int(rule.fault.split(":", 1)[1]) / 1000)
+                delay = int(rule.fault.split(":", 1)[1]) / 1000
+                time.sleep(delay)
+                record.slept += delay  # type: ignore[attr-defined]
                 rule = None
             if rule is not None and rule.fault.startswith("status:"):
                 code = int(rule.fault.split(":", 1)[1])
@@ -421,6 +440,60 @@ def _control_latency(service: str) -> View:
     return view
 
 
+def budget_json(obj: ServiceSettings) -> dict[str, Any]:
+    """`calls` per `seconds`; `hourly` is the same budget when the window is one hour."""
+    now = timezone.now()
+    spent = obj.window_start is None or (now - obj.window_start).total_seconds() >= (
+        obj.window_seconds
+    )
+    used = 0 if spent else obj.window_count
+    calls = obj.hourly_budget
+    return {
+        "hourly": calls if obj.window_seconds == 3600 else None,
+        "calls": calls,
+        "seconds": obj.window_seconds,
+        "remaining": None if calls is None else max(0, calls - used),
+        "reset": None if calls is None or spent else _window_reset(obj, now),
+    }
+
+
+def service_time_summary(service: str, *, path_prefix: str = "") -> dict[str, Any]:
+    """The sandbox's own time over the recorded requests (see `ReceivedRequest.service_ms`)."""
+    rows = ReceivedRequest.objects.filter(service=service, service_ms__isnull=False)
+    if path_prefix:
+        rows = rows.filter(path__startswith=path_prefix)
+    values: list[float] = sorted(
+        v for v in rows.values_list("service_ms", flat=True) if v is not None
+    )
+    if not values:
+        return {"requests": 0, "totalMs": 0.0, "meanMs": None, "p50Ms": None, "p95Ms": None,
+                "p99Ms": None, "maxMs": None}  # fmt: skip
+
+    def rank(q: float) -> float:
+        return round(values[min(len(values) - 1, math.ceil(q * len(values)) - 1)], 3)
+
+    total = sum(values)
+    return {
+        "requests": len(values),
+        "totalMs": round(total, 3),
+        "meanMs": round(total / len(values), 3),
+        "p50Ms": rank(0.5),
+        "p95Ms": rank(0.95),
+        "p99Ms": rank(0.99),
+        "maxMs": round(values[-1], 3),
+    }
+
+
+def _control_service_time(service: str) -> View:
+    @csrf_exempt
+    def view(request: HttpRequest) -> HttpResponse:
+        if request.method != "GET":
+            return control_error("Use GET.", 405)
+        return JsonResponse(service_time_summary(service, path_prefix=request.GET.get("path", "")))
+
+    return view
+
+
 def _control_budget(service: str) -> View:
     @csrf_exempt
     def view(request: HttpRequest) -> HttpResponse:
@@ -430,30 +503,38 @@ def _control_budget(service: str) -> View:
                 data = json_body(request)
             except BadJson as exc:
                 return control_error(str(exc))
-            if not isinstance(data, dict) or "hourly" not in data:
-                return control_error('Send {"hourly": <positive integer>} or {"hourly": null}.')
-            hourly = data["hourly"]
-            if hourly is not None and (
-                not isinstance(hourly, int) or isinstance(hourly, bool) or hourly < 0
+            usage = (
+                'Send {"hourly": <calls per hour>}, {"calls": <calls>, "seconds": <window>} '
+                'or {"hourly": null} / {"calls": null} for no budget.'
+            )
+            if not isinstance(data, dict) or not ({"hourly", "calls"} & set(data)):
+                return control_error(usage)
+            calls = data["calls"] if "calls" in data else data["hourly"]
+            seconds = data.get("seconds", 3600) if "calls" in data else 3600
+            if calls is not None and (
+                not isinstance(calls, int) or isinstance(calls, bool) or calls < 0
             ):
-                return control_error("hourly must be a non-negative integer or null.")
+                return control_error("calls (hourly) must be a non-negative integer or null.")
+            if not isinstance(seconds, int) or isinstance(seconds, bool) or seconds < 1:
+                return control_error("seconds must be a positive integer.")
             # A new budget starts a fresh window so tests know exactly what is left.
-            obj.hourly_budget = hourly
+            obj.hourly_budget = calls
+            obj.window_seconds = seconds
             obj.window_start = None
             obj.window_count = 0
-            obj.save(update_fields=["hourly_budget", "window_start", "window_count"])
+            obj.save(
+                update_fields=["hourly_budget", "window_seconds", "window_start", "window_count"]
+            )
         elif request.method != "GET":
             return control_error("Use GET or POST.", 405)
-        remaining = (
-            None if obj.hourly_budget is None else max(0, obj.hourly_budget - obj.window_count)
-        )
-        return JsonResponse({"hourly": obj.hourly_budget, "remaining": remaining})
+        return JsonResponse(budget_json(obj))
 
     return view
 
 
 def control_urlpatterns(service: str) -> list[URLPattern]:
-    """`_control/requests`, `_control/faults`, `_control/latency`, `_control/budget`."""
+    """`_control/requests`, `_control/faults`, `_control/latency`, `_control/budget`,
+    `_control/service-time`."""
     return [
         path(
             "_control/requests",
@@ -465,6 +546,11 @@ def control_urlpatterns(service: str) -> list[URLPattern]:
             "_control/latency", _control_latency(service), name=f"sandbox-{service}-control-latency"
         ),
         path("_control/budget", _control_budget(service), name=f"sandbox-{service}-control-budget"),
+        path(
+            "_control/service-time",
+            _control_service_time(service),
+            name=f"sandbox-{service}-control-service-time",
+        ),
     ]
 
 

@@ -21,6 +21,10 @@ class ReceivedRequest(models.Model):
     body = models.JSONField(null=True, blank=True)
     body_size = models.PositiveIntegerField(default=0)
     status = models.PositiveSmallIntegerField(null=True, blank=True)
+    # The stand-in's own time on this request in milliseconds (recording, budget, faults and
+    # the view), without the latency and delays it was told to add: what a benchmark subtracts
+    # to tell the integration's time from the sandbox's.
+    service_ms = models.FloatField(null=True, blank=True)
 
     class Meta:
         ordering = ["id"]
@@ -38,6 +42,7 @@ class ReceivedRequest(models.Model):
             "body": self.body,
             "bodySize": self.body_size,
             "status": self.status,
+            "serviceMs": self.service_ms,
         }
 
 
@@ -83,10 +88,13 @@ class ServiceSettings(models.Model):
 
     service = models.CharField(max_length=20, unique=True)
     latency_ms = models.PositiveIntegerField(default=0)
-    # Null means unlimited: no 429 and no X-RateLimit-* headers.
+    # Calls allowed per window; null means unlimited: no 429 and no X-RateLimit-* headers.
     hourly_budget = models.PositiveIntegerField(
         null=True, blank=True, default=DEFAULT_HOURLY_BUDGET
     )
+    # The fixed window's length: Visma.net's policy is one hour; a shorter one lets a benchmark
+    # try pacing against a small budget (e.g. 300 calls per 60 s).
+    window_seconds = models.PositiveIntegerField(default=3600)
     window_start = models.DateTimeField(null=True, blank=True)
     window_count = models.PositiveIntegerField(default=0)
 
@@ -98,6 +106,7 @@ class ServiceSettings(models.Model):
             "service": self.service,
             "latencyMs": self.latency_ms,
             "hourlyBudget": self.hourly_budget,
+            "windowSeconds": self.window_seconds,
             "windowStart": self.window_start.isoformat() if self.window_start else None,
             "windowCount": self.window_count,
         }

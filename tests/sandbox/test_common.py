@@ -1,11 +1,14 @@
 from __future__ import annotations
 
 import json
+import time
+from datetime import timedelta
 from typing import Any
 
 import pytest
 import requests
 from django.test import Client
+from django.utils import timezone
 
 from integrations.sandbox.common import sandbox_reset_common
 from integrations.sandbox.models import FaultRule, ReceivedRequest, ServiceSettings
@@ -129,7 +132,10 @@ def test_lose_response_does_the_work_then_answers_504(client: Client) -> None:
 def test_budget_gives_rate_limit_headers_then_429(client: Client) -> None:
     assert post_json(client, f"{BASE}/_control/budget", {"hourly": 2}).json() == {
         "hourly": 2,
+        "calls": 2,
+        "seconds": 3600,
         "remaining": 2,
+        "reset": None,
     }
     first = client.get(f"{BASE}/v1/things")
     second = client.get(f"{BASE}/v1/things")
@@ -178,3 +184,61 @@ def test_reset_fault_drops_the_connection(live_server: Any) -> None:
     assert requests.get(f"{base}/v1/things", timeout=5).status_code == 200
     recorded = requests.get(f"{base}/_control/requests", timeout=5).json()["requests"]
     assert [r["status"] for r in recorded] == [None, 200]
+
+
+def test_budget_with_a_short_window(client: Client) -> None:
+    answer = post_json(client, f"{BASE}/_control/budget", {"calls": 2, "seconds": 60})
+    assert answer.json() == {
+        "hourly": None, "calls": 2, "seconds": 60, "remaining": 2, "reset": None}  # fmt: skip
+    first = client.get(f"{BASE}/v1/things")
+    assert first["X-RateLimit-Limit"] == "2" and first["X-RateLimit-Remaining"] == "1"
+    assert first["X-RateLimit-Policy"] == "2;w=60"
+    assert 0 < int(first["X-RateLimit-Reset"]) <= 60
+    client.get(f"{BASE}/v1/things")
+    spent = client.get(f"{BASE}/v1/things")
+    assert spent.status_code == 429 and 0 < int(spent["Retry-After"]) <= 60
+    state = client.get(f"{BASE}/_control/budget").json()
+    assert state["remaining"] == 0 and 0 < state["reset"] <= 60
+    # The window is over: a fresh budget.
+    ServiceSettings.objects.filter(service="echo").update(
+        window_start=timezone.now() - timedelta(seconds=61)
+    )
+    assert client.get(f"{BASE}/_control/budget").json()["remaining"] == 2
+    again = client.get(f"{BASE}/v1/things")
+    assert again.status_code == 200 and again["X-RateLimit-Remaining"] == "1"
+    assert post_json(client, f"{BASE}/_control/budget", {"calls": 5, "seconds": 0}).status_code == (
+        400
+    )
+    assert post_json(client, f"{BASE}/_control/budget", {"calls": None}).json()["calls"] is None
+    assert "X-RateLimit-Limit" not in client.get(f"{BASE}/v1/things")
+
+
+def test_service_time_is_recorded_without_the_added_latency(client: Client) -> None:
+    walls: list[float] = []
+
+    def timed_get(url: str) -> None:
+        started = time.perf_counter()
+        client.get(url)
+        walls.append((time.perf_counter() - started) * 1000)
+
+    post_json(client, f"{BASE}/_control/latency", {"ms": 300})
+    timed_get(f"{BASE}/v1/things")
+    timed_get(f"{BASE}/v1/unlimited")
+    post_json(client, f"{BASE}/_control/latency", {"ms": 0})
+    post_json(client, f"{BASE}/_control/faults", {"path": "/v1/things", "fault": "delay:300"})
+    timed_get(f"{BASE}/v1/things")
+    recorded = client.get(f"{BASE}/_control/requests").json()["requests"]
+    assert [r["path"] for r in recorded] == ["/v1/things", "/v1/unlimited", "/v1/things"]
+    times = [r["serviceMs"] for r in recorded]
+    # The 300 ms slept on purpose is in each call's wall time and never in its service time.
+    for service_ms, wall_ms in zip(times, walls, strict=True):
+        assert isinstance(service_ms, float) and 0 < service_ms <= wall_ms - 300
+    summary = client.get(f"{BASE}/_control/service-time").json()
+    assert summary["requests"] == 3
+    assert summary["totalMs"] == pytest.approx(sum(times), abs=0.01)
+    assert summary["maxMs"] == pytest.approx(max(times), abs=0.001)
+    assert summary["p50Ms"] == pytest.approx(sorted(times)[1], abs=0.001)
+    only = client.get(f"{BASE}/_control/service-time", {"path": "/v1/unlimited"}).json()
+    assert only["requests"] == 1
+    client.delete(f"{BASE}/_control/requests")
+    assert client.get(f"{BASE}/_control/service-time").json()["requests"] == 0

@@ -21,7 +21,7 @@ from integrations.sandbox.visma.api import (
     date_value,
     decimal_value,
     json_answer,
-    modified_filter,
+    modified_q,
     not_found,
     paged,
     parse_filter_time,
@@ -30,7 +30,7 @@ from integrations.sandbox.visma.api import (
     visma_api,
     wrapped,
 )
-from integrations.sandbox.visma.dto import invoice_dto
+from integrations.sandbox.visma.dto import InvoiceRefs, invoice_dto
 from integrations.sandbox.visma.models import Company, SupplierInvoice, SupplierInvoiceLine
 
 DOCUMENT_TYPES = ("Invoice", "CreditAdj", "DebitAdj", "Prepayment")
@@ -259,7 +259,8 @@ def supplier_invoice_release(
 
 
 def _list(request: HttpRequest, company: Company) -> HttpResponse:
-    rows = company.invoices.select_related("supplier").prefetch_related("lines").order_by("id")
+    # Filter, count and page in the database; shape only the page.
+    rows = company.invoices.order_by("id")
     simple = {
         "supplier": "supplier__number",
         "documentType": "document_type",
@@ -278,14 +279,19 @@ def _list(request: HttpRequest, company: Company) -> HttpResponse:
             if released.lower() == "true"
             else rows.exclude(status__in=statuses)
         )
-    keep = modified_filter(request)
-    result = [r for r in rows if keep is None or keep(r.last_modified)]
+    condition = modified_q(request)
+    if condition is not None:
+        rows = rows.filter(condition)
     created_raw = request.GET.get("createdDateTime")
     if created_raw:
         when = parse_filter_time(created_raw, "createdDateTime")
-        condition = request.GET.get("createdDateTimeCondition") or ">="
-        ops = {">": when.__lt__, "<": when.__gt__, ">=": when.__le__, "<=": when.__ge__}
-        if condition not in ops:
-            raise VismaError(f"createdDateTimeCondition '{condition}' is not one of >, <, >=, <=.")
-        result = [r for r in result if ops[condition](r.created_at)]
-    return json_answer(paged(request, [invoice_dto(r) for r in result]))
+        condition_text = request.GET.get("createdDateTimeCondition") or ">="
+        lookups = {">": "gt", "<": "lt", ">=": "gte", "<=": "lte"}
+        if condition_text not in lookups:
+            raise VismaError(
+                f"createdDateTimeCondition '{condition_text}' is not one of >, <, >=, <=."
+            )
+        rows = rows.filter(**{f"created_at__{lookups[condition_text]}": when})
+    rows = rows.select_related("supplier", "company").prefetch_related("lines", "files")
+    refs = InvoiceRefs.of(company)
+    return json_answer(paged(request, rows, shape=lambda inv: invoice_dto(inv, refs)))

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC
 from decimal import Decimal
 from typing import Any
 
@@ -22,7 +21,7 @@ from integrations.sandbox.visma.api import (
     date_value,
     decimal_value,
     json_answer,
-    modified_filter,
+    modified_q,
     no_content,
     not_found,
     page_params,
@@ -31,7 +30,7 @@ from integrations.sandbox.visma.api import (
     visma_api,
     wrapped,
 )
-from integrations.sandbox.visma.dto import journal_dto
+from integrations.sandbox.visma.dto import journal_dto, segment_names
 from integrations.sandbox.visma.models import Company, JournalLine, JournalTransaction
 
 HEADER_PLAIN = ("journalTransactionLines",)
@@ -322,12 +321,14 @@ _MODULES = {"GL", "AP", "AR", "CM", "CA", "IN", "DR", "FA", "PM"}
 
 def _list(request: HttpRequest, company: Company) -> HttpResponse:
     period = request.GET.get("periodId")
-    keep = modified_filter(request, condition_required=False)
-    if not period and keep is None:
+    condition = modified_q(request, condition_required=False)
+    if not period and condition is None:
         raise VismaError("periodId or lastModifiedDateTime is required.")
-    rows = company.journals.prefetch_related("lines").order_by("id")
+    rows = company.journals.all()
     if period:
         rows = rows.filter(financial_period=period)
+    if condition is not None:
+        rows = rows.filter(condition)
     module = request.GET.get("module")
     if module:
         if module not in _MODULES:
@@ -340,21 +341,25 @@ def _list(request: HttpRequest, company: Company) -> HttpResponse:
     released = request.GET.get("releasedBatch")
     if released:
         rows = rows.filter(released=released.lower() == "true")
-    batches = [j for j in rows if keep is None or keep(j.last_modified.astimezone(UTC))]
-    # Paging counts lines, not batches: one batch may continue on the next page.
-    pairs = [(j, line) for j in batches for line in j.lines.all()]
+    # Paging counts lines, not batches: one batch may continue on the next page. Count and
+    # cut the page in the database; read and shape only the batches on it.
+    lines = JournalLine.objects.filter(journal__in=rows).order_by("journal_id", "line_number")
     number, size = page_params(request)
-    chunk = pairs[(number - 1) * size : number * size]
+    total = lines.count()
+    page = list(lines[(number - 1) * size : number * size])
+    ids = list(dict.fromkeys(line.journal_id for line in page))
+    batches = {
+        j.pk: j
+        for j in JournalTransaction.objects.filter(pk__in=ids)
+        .select_related("company")
+        .prefetch_related("lines", "files")
+    }
     expand = request.GET.get("expandAttachments", "").lower() == "true"
+    names = segment_names(company)
+    meta = {"totalCount": total, "maxPageSize": MAX_PAGE}
     result: list[dict[str, Any]] = []
-    meta = {"totalCount": len(pairs), "maxPageSize": MAX_PAGE}
-    for j, _ in chunk:
-        if result and result[-1]["_id"] == j.pk:
-            continue
-        shown = [line for jj, line in chunk if jj.pk == j.pk]
-        result.append(
-            {"_id": j.pk, **journal_dto(j, lines=shown, attachments=expand), "metadata": meta}
-        )
-    for item in result:
-        item.pop("_id")
+    for journal_id in ids:
+        shown = [line for line in page if line.journal_id == journal_id]
+        data = journal_dto(batches[journal_id], lines=shown, attachments=expand, names=names)
+        result.append({**data, "metadata": meta})
     return json_answer(result)

@@ -281,6 +281,8 @@ class Supplier(Modified):
     class Meta:
         unique_together = [("company", "number")]
         ordering = ["number"]
+        # Delta reads (`lastModifiedDateTime`) at tens of thousands of suppliers.
+        indexes = [models.Index(fields=["company", "last_modified"])]
 
     def __str__(self) -> str:
         return f"{self.number} {self.name}"
@@ -308,6 +310,11 @@ class JournalTransaction(Modified):
     class Meta:
         unique_together = [("company", "module", "batch_number")]
         ordering = ["id"]
+        # The list requires periodId or lastModifiedDateTime: both indexed.
+        indexes = [
+            models.Index(fields=["company", "financial_period"]),
+            models.Index(fields=["company", "last_modified"]),
+        ]
 
     def __str__(self) -> str:
         return self.batch_number
@@ -361,6 +368,11 @@ class SupplierInvoice(Modified):
     class Meta:
         unique_together = [("company", "document_type", "reference_number")]
         ordering = ["id"]
+        indexes = [
+            models.Index(fields=["company", "financial_period"]),
+            models.Index(fields=["company", "last_modified"]),
+            models.Index(fields=["company", "created_at"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.document_type} {self.reference_number}"

@@ -2,22 +2,55 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from integrations.sandbox.visma.api import VismaError, text, wrapped
-from integrations.sandbox.visma.models import Account, Company, Currency, FinancialPeriod
+from integrations.sandbox.visma.models import (
+    Account,
+    Company,
+    Currency,
+    FinancialPeriod,
+    Segment,
+    Vat,
+    VatCategory,
+)
 
 
 def _at(where: str) -> str:
     return f"{where}: " if where else ""
 
 
+T = TypeVar("T")
+
+
+def cached(company: Company, key: Any, load: Callable[[], T]) -> T:
+    """Memoise a look-up on this request's `Company` instance (each request reads its company
+    afresh), so a document of many lines checks each account, VAT and segment once."""
+    store: dict[Any, Any] = company.__dict__.setdefault("_lookups", {})
+    if key not in store:
+        store[key] = load()
+    return cast(T, store[key])
+
+
+def _segments(company: Company) -> list[Segment]:
+    def load() -> list[Segment]:
+        dimension = company.dimensions.filter(dimension_id="SUBACCOUNT").first()
+        if dimension is None:
+            return []
+        return list(dimension.segments.prefetch_related("values"))
+
+    return cached(company, "segments", load)
+
+
 def account_check(company: Company, number: str | None, *, where: str) -> Account:
     if not number:
         raise VismaError(f"{_at(where)}AccountNumber is required.")
-    row = company.accounts.filter(number=number).first()
+    row = cached(
+        company, ("account", number), lambda: company.accounts.filter(number=number).first()
+    )
     if row is None:
         raise VismaError(f"{_at(where)}Account '{number}' was not found.")
     if not row.active:
@@ -28,15 +61,27 @@ def account_check(company: Company, number: str | None, *, where: str) -> Accoun
 def vat_category_check(company: Company, category_id: str | None, *, where: str) -> None:
     if not category_id:
         return
-    row = company.vat_categories.filter(category_id=category_id).first()
+    row = categories_of(company).get(category_id)
     if row is None:
         raise VismaError(f"{_at(where)}VAT category '{category_id}' was not found (vatCodeId).")
     if not row.active:
         raise VismaError(f"{_at(where)}VAT category '{category_id}' is inactive (vatCodeId).")
 
 
+def categories_of(company: Company) -> dict[str, VatCategory]:
+    return cached(
+        company,
+        "vat_categories",
+        lambda: {c.category_id: c for c in company.vat_categories.prefetch_related("vats")},
+    )
+
+
+def vats_of(company: Company) -> dict[str, Vat]:
+    return cached(company, "vats", lambda: {v.vat_id: v for v in company.vats.all()})
+
+
 def vat_id_check(company: Company, vat_id: str | None, *, where: str) -> None:
-    if vat_id and not company.vats.filter(vat_id=vat_id).exists():
+    if vat_id and vat_id not in vats_of(company):
         raise VismaError(f"{_at(where)}VAT '{vat_id}' was not found (vatId).")
 
 
@@ -44,7 +89,7 @@ def vat_rate(company: Company, category_id: str | None) -> Decimal:
     """The rate a category charges on a purchase; reverse-charge VAT is self-assessed, so 0."""
     if not category_id:
         return Decimal(0)
-    row = company.vat_categories.filter(category_id=category_id).first()
+    row = categories_of(company).get(category_id)
     if row is None:
         return Decimal(0)
     return sum((v.rate for v in row.vats.all() if not v.reverse_vat), start=Decimal(0))
@@ -52,8 +97,7 @@ def vat_rate(company: Company, category_id: str | None) -> Decimal:
 
 def subaccount_resolve(company: Company, raw: Any, *, where: str) -> list[dict[str, Any]]:
     """Check a line's `subaccount` (a plain array) and complete it with segment defaults."""
-    dimension = company.dimensions.filter(dimension_id="SUBACCOUNT").first()
-    segments = list(dimension.segments.all()) if dimension else []
+    segments = _segments(company)
     if raw is None:
         raw = []
     if not isinstance(raw, list):
@@ -85,7 +129,7 @@ def subaccount_resolve(company: Company, raw: Any, *, where: str) -> list[dict[s
     for segment in segments:
         value_id = given.get(segment.segment_id) or segment.default_value
         if segment.validate:
-            value = segment.values.filter(value_id=value_id).first()
+            value = next((v for v in segment.values.all() if v.value_id == value_id), None)
             if value is None:
                 raise VismaError(
                     f"{_at(where)}Value '{value_id}' was not found in subaccount segment "
@@ -116,7 +160,9 @@ def period_resolve(
         period = post_period[2:] + post_period[:2]
     else:
         period = f"{document_date.year:04d}{document_date.month:02d}"
-    row: FinancialPeriod | None = company.periods.filter(period_id=period).first()
+    row: FinancialPeriod | None = cached(
+        company, ("period", period), lambda: company.periods.filter(period_id=period).first()
+    )
     if row is None:
         raise VismaError(f"Financial period {period} does not exist.")
     if not row.active:
@@ -129,7 +175,7 @@ def period_resolve(
 
 
 def currency_check(company: Company, code: str) -> Currency:
-    row = company.currencies.filter(code=code).first()
+    row = cached(company, ("currency", code), lambda: company.currencies.filter(code=code).first())
     if row is None:
         raise VismaError(f"Currency '{code}' was not found.")
     return row
@@ -146,5 +192,10 @@ def precision_check(value: Decimal, currency: Currency, field: str, *, where: st
 
 
 def branch_check(company: Company, number: str | None) -> None:
-    if number and not company.branches.filter(number=number, active=True).exists():
+    active = cached(
+        company,
+        "branches",
+        lambda: set(company.branches.filter(active=True).values_list("number", flat=True)),
+    )
+    if number and number not in active:
         raise VismaError(f"Branch '{number}' was not found or is inactive.")

@@ -29,19 +29,23 @@ from integrations.sandbox.visma.models import (
     SupplierInvoice,
     Vat,
 )
+from integrations.sandbox.visma.rules import cached, categories_of, vats_of
 
 HUNDRED = Decimal(100)
 
 
 def _vats(company: Company) -> dict[str, Vat]:
-    return {v.vat_id: v for v in company.vats.all()}
+    return vats_of(company)
 
 
 def _category_vats(company: Company) -> dict[str, list[Vat]]:
-    result: dict[str, list[Vat]] = {}
-    for category in company.vat_categories.prefetch_related("vats"):
-        result[category.category_id] = sorted(category.vats.all(), key=lambda v: v.vat_id)
-    return result
+    def load() -> dict[str, list[Vat]]:
+        return {
+            category_id: sorted(category.vats.all(), key=lambda v: v.vat_id)
+            for category_id, category in categories_of(company).items()
+        }
+
+    return cached(company, "category_vats", load)
 
 
 def _vat_accounts(vats: dict[str, Vat]) -> set[str]:

@@ -8,7 +8,8 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
+from django.db.models.functions import Length
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
@@ -20,6 +21,7 @@ from integrations.sandbox.visma.api import (
     created,
     json_answer,
     modified_filter,
+    modified_q,
     no_content,
     not_found,
     page_params,
@@ -48,12 +50,17 @@ def _filtered(request: HttpRequest, rows: Iterable[Any]) -> list[Any]:
     return [r for r in rows if keep is None or keep(r.last_modified)]
 
 
-def _active_filter(request: HttpRequest, rows: list[Any], attr: str = "active") -> list[Any]:
+def _filtered_qs(request: HttpRequest, rows: QuerySet[Any]) -> QuerySet[Any]:
+    """The `lastModifiedDateTime` filter in the database (indexed), for the long lists."""
+    condition = modified_q(request)
+    return rows if condition is None else rows.filter(condition)
+
+
+def _active_filter(request: HttpRequest, rows: QuerySet[Any]) -> QuerySet[Any]:
     raw = request.GET.get("active")
     if raw is None or raw == "":
         return rows
-    wanted = raw.lower() == "true"
-    return [r for r in rows if getattr(r, attr) == wanted]
+    return rows.filter(active=raw.lower() == "true")
 
 
 # ---- accounts, VAT ----------------------------------------------------------------------------
@@ -61,7 +68,7 @@ def _active_filter(request: HttpRequest, rows: list[Any], attr: str = "active") 
 
 @visma_api("GET")
 def accounts(request: HttpRequest, company: Company) -> HttpResponse:
-    rows = _active_filter(request, _filtered(request, company.accounts.all()))
+    rows = _active_filter(request, _filtered_qs(request, company.accounts.all()))
     return json_answer([dto.account_dto(a) for a in rows])
 
 
@@ -267,19 +274,19 @@ ADDRESS_FIELDS = ("addressLine1", "addressLine2", "addressLine3", "postalCode", 
 def suppliers(request: HttpRequest, company: Company) -> HttpResponse:
     if request.method == "POST":
         return _supplier_create(request, company)
-    rows = _filtered(request, company.suppliers.all())
+    # Filters, count and page in the database; the related lists read once for the page.
+    rows = _filtered_qs(request, company.suppliers.order_by("number"))
     for param, attr in (
         ("status", "status"),
         ("vatRegistrationId", "vat_registration_id"),
         ("corporateId", "corporate_id"),
     ):
         if request.GET.get(param):
-            rows = [r for r in rows if getattr(r, attr) == request.GET[param]]
+            rows = rows.filter(**{attr: request.GET[param]})
     if request.GET.get("name"):
-        needle = request.GET["name"].lower()
-        rows = [r for r in rows if needle in r.name.lower()]
-    # Shape only the requested page: supplier_dto looks up four related rows per supplier.
-    return json_answer(paged(request, rows, shape=dto.supplier_dto))
+        rows = rows.filter(name__icontains=request.GET["name"])
+    refs = dto.SupplierRefs.of(company)
+    return json_answer(paged(request, rows, shape=lambda s: dto.supplier_dto(s, refs)))
 
 
 def _etag(s: Supplier) -> str:
@@ -379,6 +386,18 @@ def _supplier_apply(
         raise VismaError("SupplierClassId is required.")
 
 
+def _next_supplier_number(company: Company) -> int:
+    """Auto-numbering: one above the highest numeric supplier number (a number series).
+    Numbers without leading zeros sort by length, then text, so the database finds the
+    highest through the (company, number) index instead of reading every supplier."""
+    numbers = company.suppliers.annotate(size=Length("number")).order_by("-size", "-number")
+    for number in numbers.values_list("number", flat=True)[:50]:
+        if number.isdigit():
+            return int(number) + 1
+    digits = [int(n) for n in company.suppliers.values_list("number", flat=True) if n.isdigit()]
+    return max(digits, default=10000) + 1
+
+
 def _supplier_create(request: HttpRequest, company: Company) -> HttpResponse:
     data = request_dto(request)
     with transaction.atomic():
@@ -390,10 +409,7 @@ def _supplier_create(request: HttpRequest, company: Company) -> HttpResponse:
             if locked.suppliers.filter(number=number).exists():
                 raise VismaError(f"Supplier '{number}' already exists.")
         else:
-            numbers = [
-                int(n) for n in locked.suppliers.values_list("number", flat=True) if n.isdigit()
-            ]
-            number = str(max(numbers, default=10000) + 1)
+            number = str(_next_supplier_number(locked))
         row.number = number
         if not row.status:
             row.status = "Active"
