@@ -15,7 +15,7 @@ from django.utils import timezone
 from integrations.core import errors
 from integrations.exports.models import ExportItem, ExportRun
 from integrations.exports.services import reporting, runs
-from integrations.exports.services.context import FetchIncomplete
+from integrations.exports.services.context import FetchIncomplete, run_context_build
 from integrations.exports.services.runs import export_run_drive, export_run_process
 from integrations.pleo.client import PleoClient
 from integrations.sandbox.pleo import clock
@@ -223,3 +223,20 @@ def test_a_spoiled_items_page_stops_the_run_before_posting_then_it_completes(
     assert run_for(job).status == ExportRun.Status.COMPLETED
     assert len(sandbox.visma_state()["journalTransactions"]) == 2
     assert _events(sandbox, job["id"]) == ["started", "completed"]
+
+
+def test_new_items_are_stored_in_one_insert_per_chunk_not_one_per_item(
+    sandbox: Sandbox, demo: Any, no_autorun: list[int], django_assert_max_num_queries: Any
+) -> None:
+    job = sandbox.job_create([card_payload() for _ in range(30)])
+    run = runs.export_run_claim_next(connection_id=demo.pk, worker="worker-a")
+    assert run is not None and run.pleo_job_id == job["id"]
+    ctx = run_context_build(run=run, worker="worker-a")
+
+    # Before, each entry cost a transaction, a locked read and an insert (over 90 queries here).
+    with django_assert_max_num_queries(20):
+        runs.export_run_fetch(ctx)
+
+    stored = ExportItem.objects.filter(run=run)
+    assert stored.count() == 30 and run.items_total == 30
+    assert {i.accounting_entry_id for i in stored} == {i["accountingEntryId"] for i in job["items"]}

@@ -41,12 +41,15 @@ from integrations.exports.services.context import (
 )
 from integrations.pleo.enums import FailureReason, JobFailureReason
 from integrations.pleo.types import BrokenExportItem, ExportJob
+from integrations.pleo.types import ExportItem as PleoExportItem
 
 logger = logging.getLogger(__name__)
 
 TASK = "integrations.exports.tasks.export_run_process"
 # A run failing unexpectedly is tried again after 1, 2, 4, 8 minutes, then parked.
 MAX_RUN_ATTEMPTS = 5
+# Fetched items are stored this many at a time (one insert for the entries new to the connection).
+FETCH_CHUNK = 200
 RUN_ATTEMPT_BACKOFF_SECONDS = 60
 Status = ExportRun.Status
 
@@ -389,6 +392,7 @@ def export_run_fetch(ctx: RunContext) -> None:
     expected = _expected_items(ctx)
     entries: set[str] = set()
     unnamed = 0
+    chunk: list[PleoExportItem] = []
     # Reference: GET /v3/export-items?job_id=… (cursor-paged, PleoClient.export_items_iter)
     for entry in ctx.pleo.export_items_iter(run.pleo_job_id):
         if entry.accounting_entry_id:
@@ -397,8 +401,12 @@ def export_run_fetch(ctx: RunContext) -> None:
             unnamed += 1
         if isinstance(entry, BrokenExportItem):
             _broken_item_store(run, entry)
-        else:
-            export_item_upsert(run=run, payload=entry.raw, item_type=entry.type)
+            continue
+        chunk.append(entry)
+        if len(chunk) >= FETCH_CHUNK:
+            export_items_store(run=run, entries=chunk)
+            chunk = []
+    export_items_store(run=run, entries=chunk)
     total = len(entries) + unnamed
     if expected is not None and total != expected:
         raise FetchIncomplete(
@@ -435,6 +443,42 @@ def _broken_item_store(run: ExportRun, entry: BrokenExportItem) -> None:
             fix_page="",
             fix_field="",
         )
+
+
+def export_items_store(*, run: ExportRun, entries: list[PleoExportItem]) -> None:
+    """Store fetched items: entries never seen on this connection in one insert, the others
+    (an entry exported again, or fetched again after a crash) one by one through
+    `export_item_upsert`, which keeps what an earlier run booked."""
+    if not entries:
+        return
+    ids = [entry.accounting_entry_id for entry in entries]
+    known = set(
+        ExportItem.objects.filter(
+            connection_id=run.connection_id, accounting_entry_id__in=ids
+        ).values_list("accounting_entry_id", flat=True)
+    )
+    fresh = [entry for entry in entries if entry.accounting_entry_id not in known]
+    ExportItem.objects.bulk_create(
+        [
+            ExportItem(
+                run=run,
+                connection_id=run.connection_id,
+                accounting_entry_id=entry.accounting_entry_id,
+                payload=entry.raw,
+                item_type=entry.type,
+            )
+            for entry in fresh
+        ],
+        ignore_conflicts=True,
+    )
+    stored = set(
+        ExportItem.objects.filter(
+            run=run, accounting_entry_id__in=[entry.accounting_entry_id for entry in fresh]
+        ).values_list("accounting_entry_id", flat=True)
+    )
+    for entry in entries:
+        if entry.accounting_entry_id not in stored:
+            export_item_upsert(run=run, payload=entry.raw, item_type=entry.type)
 
 
 def export_item_upsert(*, run: ExportRun, payload: dict[str, Any], item_type: str) -> ExportItem:
