@@ -96,6 +96,13 @@ SANDBOX_ENABLED = env.bool("SANDBOX_ENABLED", default=False)
 # X-Forwarded-For, that many entries from the right (integrations/core/client_address.py).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
+# /metrics (Prometheus): allowed from these addresses or networks (after TRUSTED_PROXY_COUNT),
+# or with "Authorization: Bearer <METRICS_TOKEN>". Neither set: nobody (403).
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=[])
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+# django-prometheus: request metrics from its middleware; no database read at start-up.
+PROMETHEUS_EXPORT_MIGRATIONS = False
+
 # Webhook intake (DESIGN §6): rejected deliveries stored per source address and minute (more are
 # answered 429 and not stored), and how long rejected deliveries and ApiCall rows are kept.
 WEBHOOK_REJECTED_PER_MINUTE = env.int("WEBHOOK_REJECTED_PER_MINUTE", default=30)
@@ -175,6 +182,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_q",
     "simple_history",
+    "django_prometheus",
     "integrations.core",
     "integrations.pleo",
     "integrations.connections",
@@ -190,6 +198,7 @@ if SANDBOX_ENABLED:
     ]
 
 MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -200,6 +209,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "integrations.core.middleware.FriendlyNotFoundMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -322,14 +332,20 @@ LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    # Each line names the connection, export run, item or sync run it concerns (log_context).
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s%(context)s"}
+    },
     # Secrets (OAuth code and state in callback addresses, tokens) are redacted from every line.
-    "filters": {"redact_secrets": {"()": "integrations.core.access_log.RedactSecretsFilter"}},
+    "filters": {
+        "redact_secrets": {"()": "integrations.core.access_log.RedactSecretsFilter"},
+        "context": {"()": "integrations.core.log_context.LogContextFilter"},
+    },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": "plain",
-            "filters": ["redact_secrets"],
+            "filters": ["redact_secrets", "context"],
         }
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},

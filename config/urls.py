@@ -6,6 +6,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from integrations.core import metrics as core_metrics
 from integrations.core import views as core_views
 
 admin.site.site_header = "Pleo ⇄ Visma.net — support"
@@ -14,6 +15,7 @@ admin.site.site_title = "Pleo ⇄ Visma.net"
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", core_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
+    path("metrics", core_metrics.metrics_view, name="metrics"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),

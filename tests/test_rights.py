@@ -96,6 +96,8 @@ PRODUCT = [r for r in ROUTES if r not in ADMIN and r not in SANDBOX]
 
 # Open to anyone: the load balancer's probe and the login page.
 PUBLIC = {"healthz", "login", "logout"}
+# For Prometheus: configured addresses or a bearer token only (none here), never a session.
+METRICS = {"metrics"}
 # Signed by Pleo, no session: refused without a valid signature whoever asks.
 WEBHOOKS = {"pleo:webhooks"}
 # Lists filtered to the user's connections.
@@ -141,6 +143,8 @@ def _kind(route: Route) -> str:
         return "public"
     if route.name in WEBHOOKS:
         return "webhook"
+    if route.name in METRICS:
+        return "metrics"
     if route.name in LISTS:
         return "list"
     if route.name in API_DOCS:
@@ -276,6 +280,8 @@ def _expected(kind: str, name: str, who: str, method: str) -> set[int] | str:
             # A signed-in user is sent on; an empty form is shown again.
             return {200} if anonymous else {302}
         return {200} if not changes else {405}
+    if kind == "metrics":
+        return {403} if not changes else {405}
     if kind == "webhook":
         return {401, 400} if changes else {405}
     if kind == "api_docs":

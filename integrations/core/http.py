@@ -29,6 +29,7 @@ from django.conf import settings
 
 from integrations.core import errors
 from integrations.core.context import current_links
+from integrations.core.metrics import remote_call_observe
 from integrations.core.models import ApiCall
 from integrations.core.redaction import redact_body, redact_headers, redact_query, redact_text
 
@@ -353,6 +354,13 @@ class ApiClient:
             response_headers=response_headers,
             response_excerpt=response_excerpt,
             **current_links(),
+        )
+        remote_call_observe(
+            service=self.service,
+            method=method,
+            path=split.path,
+            status=call.status_code,
+            seconds=duration_ms / 1000,
         )
         level = logging.WARNING if error else logging.DEBUG
         logger.log(

@@ -15,3 +15,9 @@ class ExportsConfig(AppConfig):
         from integrations.pleo.events import EXPORT_JOB_CREATED, register_handler
 
         register_handler(EXPORT_JOB_CREATED, export_job_created_handler)
+
+        from integrations.core.metrics import database_collector_register
+        from integrations.exports.metrics import ExportCollector
+
+        # /metrics reads the runs and items from the database at each scrape.
+        database_collector_register(ExportCollector())
