@@ -25,10 +25,9 @@ from urllib.parse import urlsplit
 from integrations.core import errors
 from integrations.exports.models import AttachmentUpload, ExportItem
 from integrations.exports.services.context import (
-    UNREACHABLE_RETRY_SECONDS,
     RunContext,
-    RunDeferred,
 )
+from integrations.exports.services.remote import remote_deferral
 from integrations.pleo.enums import FailureReason
 from integrations.pleo.types import ExportFile
 from integrations.pleo.types import ExportItem as PleoItem
@@ -100,7 +99,7 @@ def item_attachments_transfer(ctx: RunContext, item: ExportItem) -> ReceiptFailu
                 first_failure = first_failure or failure
                 continue
         except errors.RateLimited as exc:
-            raise RunDeferred(exc.retry_after or UNREACHABLE_RETRY_SECONDS, str(exc)) from exc
+            raise remote_deferral(exc) from exc
         except errors.ApiError as exc:
             failure = _download_failed(item, upload, index, exc)
             first_failure = first_failure or failure
@@ -201,7 +200,7 @@ def _upload(
     except errors.RateLimited as exc:
         upload.status = AttachmentUpload.Status.PENDING
         upload.save(update_fields=["status", "updated_at"])
-        raise RunDeferred(exc.retry_after or UNREACHABLE_RETRY_SECONDS, str(exc)) from exc
+        raise remote_deferral(exc) from exc
     except errors.ApiError as exc:
         return _record(
             upload,

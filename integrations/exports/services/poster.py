@@ -31,12 +31,12 @@ from integrations.exports.services.adopt import (
 from integrations.exports.services.attachments import item_attachments_transfer
 from integrations.exports.services.codec import invoice_from_json, journal_from_json, plan_json
 from integrations.exports.services.context import (
-    UNREACHABLE_RETRY_SECONDS,
     RunContext,
     RunDeferred,
 )
 from integrations.exports.services.progress import item_fail, run_counts_update
 from integrations.exports.services.release import invoice_release
+from integrations.exports.services.remote import remote_error_raise
 from integrations.exports.services.reporting import export_run_report_due
 from integrations.pleo.enums import FailureReason
 from integrations.pleo.types import ExportItem as PleoItem
@@ -189,12 +189,7 @@ def create_once(
             ) from exc
         # The request was not carried out: nothing to look up next time.
         _save(unit, step=Step.PLANNED, last_error=str(exc)[:5000])
-        if isinstance(exc, errors.Unauthorized | errors.Forbidden):
-            raise
-        if isinstance(exc, errors.RateLimited):
-            raise RunDeferred(exc.retry_after or UNREACHABLE_RETRY_SECONDS, str(exc)) from exc
-        if isinstance(exc, errors.TransientError):
-            raise RunDeferred(UNREACHABLE_RETRY_SECONDS, str(exc)) from exc
+        remote_error_raise(exc)
         raise refused_by_visma(exc.message) from exc
 
 

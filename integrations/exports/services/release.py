@@ -13,10 +13,9 @@ from __future__ import annotations
 from integrations.core import errors
 from integrations.exports.models import ExportItem, Step
 from integrations.exports.services.context import (
-    UNREACHABLE_RETRY_SECONDS,
     RunContext,
-    RunDeferred,
 )
+from integrations.exports.services.remote import Action, remote_action, remote_error_raise
 
 # Supplier invoice statuses once released (Visma.net AP301000: a released invoice is Open until
 # paid, then Closed); Balanced and Hold are not released yet.
@@ -42,10 +41,8 @@ def invoice_release(ctx: RunContext, item: ExportItem) -> str:
         # Reference: POST /v1/supplierInvoice/{documentType}/{invoiceNumber}/action/release
         result = ctx.visma.supplier_invoice_release(item.visma_document_type, item.visma_number)
     except errors.ApiError as exc:
-        if isinstance(exc, errors.Unauthorized | errors.Forbidden):
-            raise
-        if isinstance(exc, errors.RateLimited):
-            raise RunDeferred(exc.retry_after or UNREACHABLE_RETRY_SECONDS, str(exc)) from exc
+        if isinstance(exc, errors.Unauthorized | errors.Forbidden | errors.RateLimited):
+            remote_error_raise(exc)
         if exc.outcome_unknown or isinstance(exc, errors.TransientError):
             # The release may be under way: follow the document as for a queued one.
             return _follow(ctx, item, answered=f"no answer ({exc.message})")
@@ -84,11 +81,8 @@ def _status(ctx: RunContext, item: ExportItem, *, quiet: bool = False) -> str:
         # Reference: GET /v1/supplierInvoice/{documentType}/{invoiceNumber}
         invoice = ctx.visma.supplier_invoice_get(item.visma_document_type, item.visma_number)
     except errors.ApiError as exc:
-        if quiet and not isinstance(exc, errors.Unauthorized | errors.Forbidden):
+        if quiet and remote_action(exc).action is not Action.REAUTHORISE:
             return ""
-        if isinstance(exc, errors.RateLimited):
-            raise RunDeferred(exc.retry_after or UNREACHABLE_RETRY_SECONDS, str(exc)) from exc
-        if isinstance(exc, errors.TransientError):
-            raise RunDeferred(UNREACHABLE_RETRY_SECONDS, str(exc)) from exc
+        remote_error_raise(exc)
         raise
     return invoice.status

@@ -27,7 +27,6 @@ from integrations.core.context import call_links
 from integrations.exports.models import ExportItem, ExportRun, Step
 from integrations.exports.services.context import (
     STALE_AFTER,
-    UNREACHABLE_RETRY_SECONDS,
     FetchIncomplete,
     JobFailed,
     RunContext,
@@ -39,6 +38,7 @@ from integrations.exports.services.context import (
     run_context_build,
     worker_name,
 )
+from integrations.exports.services.remote import Action, remote_action
 from integrations.pleo.enums import FailureReason, JobFailureReason
 from integrations.pleo.types import BrokenExportItem, ExportJob
 from integrations.pleo.types import ExportItem as PleoExportItem
@@ -226,14 +226,18 @@ def _drive_handled(ctx: RunContext) -> bool:
         return False
     except JobFailed as failure:
         _fail_job(ctx, failure.reason_type, failure.message)
-    except (errors.Unauthorized, errors.Forbidden) as exc:
-        _fail_job(ctx, auth_failure_type(exc), f"{exc.service}: {exc.message}")
-    except errors.RateLimited as exc:
-        _defer(ctx, exc.retry_after or UNREACHABLE_RETRY_SECONDS, str(exc))
-        return False
-    except errors.TransientError as exc:
-        _defer(ctx, UNREACHABLE_RETRY_SECONDS, str(exc))
-        return False
+    except errors.ApiError as exc:
+        action = remote_action(exc)
+        if action.action is Action.REAUTHORISE:
+            _fail_job(ctx, auth_failure_type(exc), f"{exc.service}: {exc.message}")
+        elif action.action is Action.DEFER:
+            _defer(ctx, action.wait_seconds, str(exc))
+            return False
+        else:
+            # Refused where no step handled it: kept and tried again like any other failure.
+            if _attempt_failed(ctx, exc):
+                return True
+            raise
     except Exception as exc:
         # A bug or an unexpected answer: keep the run's steps and try again later; after
         # MAX_RUN_ATTEMPTS in a row the run is parked so later jobs are not held back.
