@@ -152,7 +152,8 @@ VISMA_INTERACTIVE_SCOPES: list[str] = (
     env.str(
         "VISMA_INTERACTIVE_SCOPES",
         default=(
-            "openid offline_access vismanet_erp_interactive_api:read "
+            # `tenants`: the company chosen at sign-in comes back as the token's tenant_id claim.
+            "openid offline_access tenants vismanet_erp_interactive_api:read "
             "vismanet_erp_interactive_api:create vismanet_erp_interactive_api:update"
         ),
     )

@@ -42,13 +42,18 @@ def pleo_oauth_for(*, connection: Connection, session: requests.Session | None =
 
 
 def visma_connect_for(
-    *, connection: Connection, session: requests.Session | None = None, tenant_id: str = ""
+    *,
+    connection: Connection,
+    session: requests.Session | None = None,
+    tenant_id: str | None = None,
 ) -> VismaConnect:
+    # tenant_id "" (an interactive sign-in not yet finished): the company chosen at Visma
+    # Connect decides; None: the connection's own.
     return VismaConnect(
         connect_url=settings.VISMA_CONNECT_URL,
         client_id=settings.VISMA_CLIENT_ID,
         client_secret=settings.VISMA_CLIENT_SECRET,
-        tenant_id=tenant_id or connection.visma_tenant_id,
+        tenant_id=connection.visma_tenant_id if tenant_id is None else tenant_id,
         token_store=ConnectionTokenStore(connection_id=connection.pk, provider="visma"),
         session=session,
         # An interactive connection without a refresh token needs a person to sign in again; it

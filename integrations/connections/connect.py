@@ -13,6 +13,7 @@ from datetime import timedelta
 from typing import Any
 
 import requests
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 from django.db import transaction
 from django.http import HttpRequest
@@ -38,6 +39,8 @@ from integrations.connections.tokens import ConnectionTokenStore
 from integrations.core import errors
 from integrations.core.context import call_links
 from integrations.pleo.client import PleoOAuth
+from integrations.visma.auth import token_tenant_id
+from integrations.visma.client import VismaClient
 
 logger = logging.getLogger(__name__)
 
@@ -312,10 +315,13 @@ def visma_connect_service(
 
 
 def visma_connect_interactive_start(
-    *, connection: Connection, request: HttpRequest, tenant_id: str
+    *, connection: Connection, request: HttpRequest, tenant_id: str = ""
 ) -> str:
-    """Return the Visma Connect sign-in address (authorization code with `offline_access`)."""
-    tenant_id = _visma_tenant_clean(tenant_id)
+    """Return the Visma Connect sign-in address (authorization code with `offline_access`).
+
+    No tenant id is needed: the user chooses the company on Visma Connect's page. One typed in
+    anyway is checked against that choice when the user comes back."""
+    tenant_id = _visma_tenant_clean(tenant_id) if tenant_id.strip() else ""
     redirect_uri = visma_redirect_uri()
     pending = _pending_create(
         connection=connection,
@@ -335,22 +341,87 @@ def visma_connect_interactive_finish(
     user: AbstractBaseUser | AnonymousUser | None = None,
     session: requests.Session | None = None,
 ) -> Connection:
+    """Exchange the code; the company chosen on Visma Connect (the token's `tenant_id` claim)
+    becomes the connection's company once `GET /v1/organization` confirms it."""
     pending = pending_oauth_claim(state=state, provider=PendingOAuth.Provider.VISMA, user=user)
     connection = pending.connection
     by = user_or_none(user) or pending.created_by
+    store = ConnectionTokenStore(connection_id=connection.pk, provider="visma")
     auth = visma_connect_for(connection=connection, session=session, tenant_id=pending.company_hint)
     with call_links(connection_id=connection.pk):
         try:
-            auth.exchange_code(code=code, redirect_uri=pending.redirect_uri)
+            token = auth.exchange_code(code=code, redirect_uri=pending.redirect_uri)
         except errors.ApiError as exc:
             connection_event_record(
                 connection=connection, kind="visma_connect", ok=False, by=by, detail=str(exc)
             )
             raise ConnectionSetupError(visma_token_fix(exc)) from exc
-    _visma_connected(
-        connection=connection, tenant_id=pending.company_hint, mode="interactive", by=by
+    tenant_id = _visma_chosen_tenant(token.access_token, hint=pending.company_hint, store=store)
+    organization = _visma_organization(
+        connection=connection, tenant_id=tenant_id, by=by, session=session
     )
+    _visma_connected(connection=connection, tenant_id=tenant_id, mode="interactive", by=by)
+    if organization:
+        Connection.objects.filter(pk=connection.pk).update(visma_company_name=organization)
+        connection.visma_company_name = organization
     return connection
+
+
+def _visma_chosen_tenant(access_token: str, *, hint: str, store: ConnectionTokenStore) -> str:
+    chosen = token_tenant_id(access_token)
+    if chosen and hint and chosen != hint:
+        store.clear()
+        raise ConnectionSetupError(
+            f"On Visma Connect you chose the company with tenant id {chosen}, not {hint} as "
+            "entered. Sign in again and choose the company, or leave the tenant id empty."
+        )
+    if not chosen and not hint:
+        store.clear()
+        raise ConnectionSetupError(
+            "Visma Connect did not say which company you chose. The integration needs the "
+            "'tenants' scope with the tenant id claim enabled in the Visma Developer Portal; "
+            "until then, enter the company tenant id and sign in again."
+        )
+    return chosen or hint
+
+
+def _visma_organization(
+    *,
+    connection: Connection,
+    tenant_id: str,
+    by: User | None,
+    session: requests.Session | None,
+) -> str:
+    """Confirm the company with `GET /v1/organization`; return its name ("" when unnamed)."""
+    client = VismaClient(
+        base_url=settings.VISMA_API_URL,
+        auth=visma_connect_for(connection=connection, session=session, tenant_id=tenant_id),
+        session=session,
+    )
+    with call_links(connection_id=connection.pk):
+        try:
+            organizations = client.organizations_list()
+        except errors.ApiError as exc:
+            ConnectionTokenStore(connection_id=connection.pk, provider="visma").clear()
+            connection_event_record(
+                connection=connection, kind="visma_connect", ok=False, by=by, detail=str(exc)
+            )
+            raise ConnectionSetupError(visma_organization_fix(exc, tenant_id=tenant_id)) from exc
+    return next((o.name for o in organizations if o.name), "")
+
+
+def visma_organization_fix(exc: errors.ApiError, *, tenant_id: str) -> str:
+    """A token Visma.net does not accept for the company: say what is usually wrong."""
+    if exc.status in (401, 403):
+        # Visma's own explanation of a 401 after a good sign-in (…/how-tos/fix401error).
+        return (
+            f"Visma.net does not accept the sign-in for tenant {tenant_id}. This happens when it "
+            "is a Customer tenant instead of the Company tenant, or when the Visma.net user does "
+            "not have the API User role (Admin → Users → the user → Service access; a new "
+            "role can take 15 minutes). Choose the company itself on Visma Connect and sign in "
+            "again."
+        )
+    return visma_token_fix(exc)
 
 
 def _visma_connected(*, connection: Connection, tenant_id: str, mode: str, by: User | None) -> None:
@@ -389,8 +460,8 @@ def visma_token_fix(exc: errors.ApiError) -> str:
         return "The Visma.net sign-in expired or was revoked. Connect Visma.net again."
     if code == "invalid_tenant" or "tenant" in exc.message.lower():
         return (
-            "Visma.net refused the tenant id. Check that it is the company tenant id (not the "
-            "customer tenant id), that the integration is approved for this company, and that "
+            "Visma.net refused the tenant id. Check that it is the Company tenant id (not a "
+            "Customer tenant id), that the integration is approved for this company, and that "
             "the user has the API User role in Visma.net: Admin → Users → the user → Service "
             "access. Role changes can take 15 minutes."
         )

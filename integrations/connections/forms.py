@@ -30,8 +30,12 @@ class PleoConnectForm(forms.Form):
 class VismaTenantForm(forms.Form):
     tenant_id = forms.CharField(
         max_length=100,
+        required=False,
         label="Visma.net company tenant id",
-        help_text="The company tenant id, not the customer tenant id.",
+        help_text=(
+            "Needed to connect as a service integration: the Company tenant id, not a Customer "
+            "tenant id. To sign in instead, leave it empty and choose the company at Visma.net."
+        ),
     )
 
 

@@ -9,7 +9,10 @@ One token reaches exactly one company, so each connection has its own token stor
 
 from __future__ import annotations
 
+import base64
+import binascii
 import dataclasses
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, NoReturn
 from urllib.parse import urlencode
@@ -48,6 +51,29 @@ _FIX_HINTS: dict[str, str] = {
         "Visma.net again."
     ),
 }
+
+
+def token_tenant_id(access_token: str) -> str:
+    """The `tenant_id` claim of a Visma Connect access token, or "" when it has none.
+
+    Visma Connect access tokens are JWTs; the claim is there when the application asks for the
+    `tenants` scope and has the identity claim enabled (docs.connect.visma.com, access token).
+    The token comes straight from the token endpoint over TLS, so the claim is read without
+    checking the signature; the company is then confirmed with `GET /v1/organization`.
+    """
+    parts = access_token.split(".")
+    if len(parts) != 3:
+        return ""
+    segment = parts[1] + "=" * (-len(parts[1]) % 4)
+    try:
+        claims = json.loads(base64.urlsafe_b64decode(segment.encode("ascii")))
+    except (ValueError, binascii.Error, UnicodeError):
+        return ""
+    tenant = claims.get("tenant_id") if isinstance(claims, dict) else None
+    if isinstance(tenant, list):
+        # Tolerate a list-valued claim: exactly one company is a choice, several are not.
+        tenant = tenant[0] if len(tenant) == 1 else None
+    return tenant.strip() if isinstance(tenant, str) else ""
 
 
 class VismaConnectHttp(ApiClient):
@@ -112,16 +138,12 @@ class VismaConnect:
         return f"{self.connect_url}/connect/authorize?{query}"
 
     def exchange_code(self, *, code: str, redirect_uri: str) -> OAuthToken:
+        form = {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri}
+        if self.tenant_id:
+            # Without one, the company chosen on Visma Connect's page is the token's company.
+            form["tenant_id"] = self.tenant_id
         with self.token_store.locked():
-            token = self._token_call(
-                {
-                    "grant_type": "authorization_code",
-                    "code": code,
-                    "redirect_uri": redirect_uri,
-                    "tenant_id": self.tenant_id,
-                },
-                previous=None,
-            )
+            token = self._token_call(form, previous=None)
             self.token_store.save(token)
         return token
 

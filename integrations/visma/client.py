@@ -24,6 +24,7 @@ from integrations.visma.types import (
     Currency,
     Dimension,
     FinancialPeriod,
+    Organization,
     PaymentMethod,
     Supplier,
     SupplierClass,
@@ -77,6 +78,10 @@ class VismaClient(VismaDocuments):
         return self._parse(
             self._list("/v1/branch", {"expandCurrency": "true"}), Branch, "/v1/branch"
         )
+
+    def organizations_list(self) -> list[Organization]:
+        # Reference: GET /v1/organization (Organization_GetAll): the company the token reaches.
+        return self._parse(self._list("/v1/organization", {}), Organization, "/v1/organization")
 
     def financial_periods_list(self) -> list[FinancialPeriod]:
         # Reference: GET /v1/financialPeriod (FinancialPeriod_GetAll)

@@ -267,6 +267,20 @@ class Branch:
 
 
 @dataclass(frozen=True)
+class Organization:
+    """ExtendedOrganizationDto (`GET /v1/organization`): the company a token reaches."""
+
+    name: str
+    base_currency: str | None
+    raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @classmethod
+    def from_api(cls, data: dict[str, Any]) -> Organization:
+        f = Fields(data, "Visma organization")
+        return cls(name=f.text("name"), base_currency=f.opt_str("baseCurrency"), raw=data)
+
+
+@dataclass(frozen=True)
 class FinancialPeriod:
     """FinancialPeriodDto (`GET /v1/financialPeriod`); `period_id` is YYYYMM."""
 

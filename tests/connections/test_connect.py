@@ -232,23 +232,86 @@ def test_visma_service_connect_refused(
     assert not connection.visma_connected and connection.visma_tenant_id == ""
 
 
-def test_visma_interactive_flow(
-    connection: Connection, finance_user: User, mocked: responses.RequestsMock
-) -> None:
+def _jwt(claims: dict[str, Any]) -> str:
+    def part(data: dict[str, Any]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+
+    return f"{part({'alg': 'RS256'})}.{part(claims)}.c2ln"
+
+
+def _interactive_start(connection: Connection, user: User, tenant_id: str = "") -> str:
     url = services.visma_connect_interactive_start(
-        connection=connection, request=_request(finance_user), tenant_id="tenant-3"
+        connection=connection, request=_request(user), tenant_id=tenant_id
     )
     query = parse_qs(urlsplit(url).query)
-    assert "offline_access" in query["scope"][0].split()
+    assert {"offline_access", "tenants"} <= set(query["scope"][0].split())
+    return query["state"][0]
+
+
+def test_visma_interactive_flow_takes_the_company_chosen_at_visma(
+    connection: Connection, finance_user: User, mocked: responses.RequestsMock
+) -> None:
+    state = _interactive_start(connection, finance_user)
     mocked.post(
         f"{VISMA_CONNECT}/connect/token",
-        json={"access_token": "va", "refresh_token": "vr", "expires_in": 3600},
+        json={
+            "access_token": _jwt({"tenant_id": "tenant-3"}),
+            "refresh_token": "vr",
+            "expires_in": 3600,
+        },
     )
-    services.visma_connect_interactive_finish(state=query["state"][0], code="c", user=finance_user)
+    mocked.get(f"{VISMA_API}/v1/organization", json=[{"name": "Fjordkraft Regnskap AS"}])
+    services.visma_connect_interactive_finish(state=state, code="c", user=finance_user)
     connection.refresh_from_db()
     assert (connection.visma_auth_mode, connection.visma_tenant_id) == ("interactive", "tenant-3")
+    assert connection.visma_company_name == "Fjordkraft Regnskap AS"
     assert connection.visma_refresh_token == "vr"
+    # No tenant was typed, so none is sent: Visma Connect's choice decides.
+    assert "tenant_id" not in parse_qs(str(mocked.calls[0].request.body))
+
+
+def test_visma_interactive_typed_tenant_must_match_the_choice(
+    connection: Connection, finance_user: User, mocked: responses.RequestsMock
+) -> None:
+    state = _interactive_start(connection, finance_user, tenant_id="tenant-3")
+    mocked.post(
+        f"{VISMA_CONNECT}/connect/token",
+        json={"access_token": _jwt({"tenant_id": "tenant-9"}), "expires_in": 3600},
+    )
+    with pytest.raises(services.ConnectionSetupError, match="tenant id tenant-9, not tenant-3"):
+        services.visma_connect_interactive_finish(state=state, code="c", user=finance_user)
+    connection.refresh_from_db()
+    assert not connection.visma_connected
+    assert ConnectionTokenStore(connection_id=connection.pk, provider="visma").load() is None
     assert parse_qs(str(mocked.calls[0].request.body))["tenant_id"] == ["tenant-3"]
+
+
+def test_visma_interactive_token_without_tenant_claim_explains_the_scope(
+    connection: Connection, finance_user: User, mocked: responses.RequestsMock
+) -> None:
+    state = _interactive_start(connection, finance_user)
+    mocked.post(f"{VISMA_CONNECT}/connect/token", json={"access_token": "opaque"})
+    with pytest.raises(services.ConnectionSetupError, match="'tenants' scope"):
+        services.visma_connect_interactive_finish(state=state, code="c", user=finance_user)
+    connection.refresh_from_db()
+    assert not connection.visma_connected
+
+
+def test_visma_interactive_customer_tenant_is_explained(
+    connection: Connection, finance_user: User, mocked: responses.RequestsMock
+) -> None:
+    state = _interactive_start(connection, finance_user)
+    mocked.post(
+        f"{VISMA_CONNECT}/connect/token",
+        json={"access_token": _jwt({"tenant_id": "customer-1"}), "expires_in": 3600},
+    )
+    mocked.get(f"{VISMA_API}/v1/organization", status=401, json={"message": "Unauthorized"})
+    with pytest.raises(services.ConnectionSetupError) as caught:
+        services.visma_connect_interactive_finish(state=state, code="c", user=finance_user)
+    assert "Customer tenant instead of the Company tenant" in caught.value.message
+    assert "API User role" in caught.value.message
+    connection.refresh_from_db()
+    assert not connection.visma_connected and connection.visma_tenant_id == ""
 
 
 def test_branch_choose_validates_against_visma(

@@ -13,6 +13,7 @@ from django.core.management import call_command
 
 from integrations.connections.models import Connection
 from integrations.connections.tokens import ConnectionTokenStore
+from integrations.sandbox.visma.models import Company as SandboxCompany
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -142,3 +143,39 @@ def test_finance_user_connects_both_systems(sandbox_urls: str, finance_user: Use
     assert not [
         s for s in state["subscriptions"] if s["endpointUrl"] == f"{base}/api/pleo/webhooks/"
     ]
+
+
+def test_visma_sign_in_takes_the_company_chosen_on_visma_connect(
+    sandbox_urls: str, finance_user: User
+) -> None:
+    base = sandbox_urls
+    SandboxCompany.objects.create(tenant_id="fjord-tenant", name="Fjord Andre AS")
+    browser = requests.Session()
+    browser.get(f"{base}/login/", timeout=10)
+    _post(browser, f"{base}/login/", {"username": "fiona", "password": "pw"}, timeout=10)
+    _post(browser, f"{base}/connections/", {"name": "Second"}, timeout=10)
+    connection = Connection.objects.get(name="Second")
+
+    # No tenant id typed: Visma Connect's page offers the companies.
+    consent = _post(
+        browser,
+        f"{base}/connections/{connection.pk}/visma/interactive/",
+        {"tenant_id": ""},
+        timeout=10,
+    )
+    assert "/sandbox/visma/connect/authorize" in consent.url and consent.status_code == 200
+    assert "Fjord Andre AS" in consent.text and "Demo Norge AS" in consent.text
+    hidden, _ = _consent_form(consent.text)
+    back = browser.post(
+        consent.url.split("?")[0],
+        data={**hidden, "tenant_id": "fjord-tenant", "decision": "allow"},
+        timeout=30,
+    )
+    assert back.url.endswith(f"/connections/{connection.pk}/"), back.url
+    assert "Visma.net is connected" in back.text
+    assert "<strong>Fjord Andre AS</strong>, tenant <code>fjord-tenant</code>" in back.text
+    connection.refresh_from_db()
+    assert (connection.visma_tenant_id, connection.visma_auth_mode) == (
+        "fjord-tenant",
+        "interactive",
+    )

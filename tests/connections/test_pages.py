@@ -223,6 +223,20 @@ def test_visma_interactive_redirects(finance_client: Client, connection: Connect
     )
 
 
+def test_visma_sign_in_needs_no_typed_tenant(
+    finance_client: Client, connection: Connection
+) -> None:
+    response = finance_client.post(_urls(connection.pk)["visma_interactive"], {"tenant_id": ""})
+    assert response.status_code == 302 and response["Location"].startswith(
+        f"{VISMA_CONNECT}/connect/authorize"
+    )
+    # The service integration still needs one.
+    refused = finance_client.post(_urls(connection.pk)["visma_service"], {"tenant_id": ""})
+    assert refused.status_code == 400 and "Enter the Visma.net company tenant id" in (
+        refused.content.decode()
+    )
+
+
 def test_branch_page(
     finance_client: Client, connected: Connection, mocked: responses.RequestsMock
 ) -> None:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import base64
+import json
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
@@ -15,7 +17,7 @@ from django.utils import timezone
 from integrations.core import errors
 from integrations.core.models import ApiCall
 from integrations.core.tokens import MemoryTokenStore, OAuthToken
-from integrations.visma.auth import VismaConnect
+from integrations.visma.auth import VismaConnect, token_tenant_id
 from integrations.visma.client import VismaClient
 
 CONNECT = "https://connect.example"
@@ -143,7 +145,7 @@ def test_authorization_url_asks_for_the_interactive_scopes() -> None:
         "client_id": "isv_app",
         "redirect_uri": "https://app.example/visma/callback",
         "scope": (
-            "openid offline_access vismanet_erp_interactive_api:read "
+            "openid offline_access tenants vismanet_erp_interactive_api:read "
             "vismanet_erp_interactive_api:create vismanet_erp_interactive_api:update"
         ),
         "state": "st-1",
@@ -263,3 +265,16 @@ def test_revoke_spends_the_refresh_token_and_forgets_it() -> None:
     assert sent["token"] == "r-1"
     assert sent["token_type_hint"] == "refresh_token"
     assert store.load() == OAuthToken(access_token="")
+
+
+def test_token_tenant_id_reads_the_claim_and_ignores_anything_else() -> None:
+    def jwt(claims: object) -> str:
+        body = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
+        return f"eyJhbGciOiJSUzI1NiJ9.{body}.c2ln"
+
+    assert token_tenant_id(jwt({"tenant_id": "company-1"})) == "company-1"
+    assert token_tenant_id(jwt({"tenant_id": ["company-1"]})) == "company-1"
+    assert token_tenant_id(jwt({"tenant_id": ["a", "b"]})) == ""
+    assert token_tenant_id(jwt({"sub": "x"})) == ""
+    assert token_tenant_id("opaque-token") == ""
+    assert token_tenant_id("a.!!!.c") == ""

@@ -8,7 +8,10 @@ Grants: `client_credentials` with `tenant_id` (service integrations), `authoriza
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import html
+import json
 import secrets
 from datetime import timedelta
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -30,7 +33,9 @@ CODE_LIFETIME = timedelta(minutes=5)
 DEMO_CLIENTS = {"demo-visma-client": "demo-visma-secret"}
 SERVICE_SCOPE_PREFIX = "vismanet_erp_service_api:"
 INTERACTIVE_SCOPE_PREFIX = "vismanet_erp_interactive_api:"
-KNOWN_OTHER_SCOPES = {"openid", "offline_access", "profile", "email"}
+# `tenants`: the access token carries the chosen company as its `tenant_id` claim
+# (docs.connect.visma.com, access token; a public Laravel client asks for it).
+KNOWN_OTHER_SCOPES = {"openid", "offline_access", "profile", "email", "tenants"}
 
 
 def _clients() -> dict[str, str]:
@@ -66,9 +71,33 @@ def _scopes_valid(scopes: list[str], prefix: str) -> bool:
     )
 
 
+def _b64url(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+
+
+def _access_token_value(*, company: Company, client_id: str, scopes: str) -> str:
+    """Visma Connect access tokens are JWTs. With the `tenants` scope the chosen company is the
+    `tenant_id` claim (docs.connect.visma.com, access token); otherwise the sandbox keeps an
+    opaque value (the product must not depend on reading one)."""
+    if "tenants" not in scopes.split():
+        return secrets.token_urlsafe(32)
+    header = _b64url(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
+    claims = {
+        "iss": "visma-connect-sandbox",
+        "client_id": client_id,
+        "tenant_id": company.tenant_id,
+        "jti": secrets.token_urlsafe(12),
+    }
+    payload = _b64url(json.dumps(claims, separators=(",", ":")).encode())
+    signature = hmac.new(
+        settings.SECRET_KEY.encode(), f"{header}.{payload}".encode(), hashlib.sha256
+    ).digest()
+    return f"{header}.{payload}.{_b64url(signature)}"
+
+
 def _issue(*, company: Company, client_id: str, scopes: str, with_refresh: bool) -> JsonResponse:
     access = AccessToken.objects.create(
-        token=secrets.token_urlsafe(32),
+        token=_access_token_value(company=company, client_id=client_id, scopes=scopes),
         company=company,
         client_id=client_id,
         scopes=scopes,

@@ -258,6 +258,15 @@ def branch_dto(b: Branch) -> dict[str, Any]:
     }
 
 
+def organization_dto(company: Company) -> dict[str, Any]:
+    # ExtendedOrganizationDto (GET /v1/organization, Organization_GetAll): the company the
+    # token reaches, its name and base currency.
+    return {
+        "name": company.name,
+        "baseCurrency": company.base_currency,
+    }
+
+
 def financial_period_dto(p: FinancialPeriod) -> dict[str, Any]:
     return {
         "year": p.year,

@@ -439,7 +439,8 @@ class AuthorizationCode(models.Model):
 
 
 class AccessToken(models.Model):
-    token = models.CharField(max_length=200, unique=True)
+    # Room for a JWT (tokens issued with the `tenants` scope).
+    token = models.CharField(max_length=1000, unique=True)
     company = models.ForeignKey(Company, on_delete=models.CASCADE)
     client_id = models.CharField(max_length=200)
     scopes = models.CharField(max_length=1000)

@@ -40,6 +40,7 @@ urlpatterns: list[URLPattern] = [
     path("v1/creditTerm", m.credit_terms),
     path("v1/cashaccount", m.cash_accounts),
     path("v1/cashaccount/<str:item_id>", m.cash_account),
+    path("v1/organization", m.organizations),
     path("v1/branch", m.branches),
     path("v1/branch/<str:item_id>", m.branch),
     path("v1/financialPeriod", m.financial_periods),

@@ -234,6 +234,14 @@ payment_methods, payment_method = _list_and_get(
 cash_accounts, cash_account = _list_and_get(
     lambda c: c.cash_accounts.all(), "number", dto.cash_account_dto, "Cash account", modified=True
 )
+
+
+@visma_api("GET")
+def organizations(request: HttpRequest, company: Company) -> HttpResponse:
+    # Organization_GetAll answers a list; a token reaches one company, so one organisation.
+    return json_answer([dto.organization_dto(company)])
+
+
 branches, branch = _list_and_get(
     lambda c: c.branches.all(), "number", dto.branch_dto, "Branch", modified=True
 )

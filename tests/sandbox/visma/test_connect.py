@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -10,7 +12,7 @@ import pytest
 from django.test import Client, override_settings
 from django.utils import timezone
 
-from integrations.sandbox.visma.models import AccessToken
+from integrations.sandbox.visma.models import AccessToken, Company
 from integrations.sandbox.visma.presets import visma_seed
 from tests.sandbox.visma.conftest import BASE, Visma, assert_visma_error, token_for
 
@@ -150,3 +152,37 @@ def test_token_requests_are_recorded_without_secrets(client: Client) -> None:
     assert recorded[0]["body"]["grant_type"] == "client_credentials"
     assert recorded[1]["headers"]["Authorization"] == "***"
     assert token not in str(recorded) and "demo-visma-secret" not in str(recorded)
+
+
+def test_tenants_scope_puts_the_chosen_company_in_the_token(client: Client) -> None:
+    visma_seed("demo")
+    Company.objects.create(tenant_id="second-tenant", name="Andre Selskap AS")
+    query = {
+        "client_id": "demo-visma-client", "redirect_uri": REDIRECT, "response_type": "code",
+        "scope": f"{INTERACTIVE} tenants", "state": "s",
+    }  # fmt: skip
+    page = client.get(f"{BASE}/connect/authorize", query)
+    assert b"Andre Selskap AS" in page.content
+    granted = client.post(
+        f"{BASE}/connect/authorize?{urlencode(query)}",
+        {**query, "tenant_id": "second-tenant", "decision": "allow"},
+    )
+    code = parse_qs(urlsplit(granted["Location"]).query)["code"][0]
+    # No tenant_id on the exchange: the consent decided.
+    exchanged = form(
+        client, grant_type="authorization_code", code=code, redirect_uri=REDIRECT,
+        client_id="demo-visma-client", client_secret="demo-visma-secret",
+    )  # fmt: skip
+    access = exchanged.json()["access_token"]
+    payload = access.split(".")[1]
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    assert claims["tenant_id"] == "second-tenant"
+    organizations = client.get(f"{BASE}/v1/organization", HTTP_AUTHORIZATION=f"Bearer {access}")
+    assert organizations.status_code == 200
+    assert [o["name"] for o in organizations.json()] == ["Andre Selskap AS"]
+
+
+def test_without_tenants_scope_the_token_has_no_tenant_claim(client: Client) -> None:
+    visma_seed("demo")
+    access = token_for(client).json()["access_token"]
+    assert access.count(".") != 2
