@@ -273,3 +273,42 @@ def test_webhook_payload_data_is_an_export_job(sandbox: Api, client: Client) -> 
         body={"data": job_only},
         content_type="application/json;charset=UTF-8",
     )
+
+
+def test_vendor_csv_import_jobs(sandbox: Api) -> None:
+    jobs = "/v1/vendors/csv-import/jobs"
+    created = check(
+        sandbox.post(
+            jobs, {"companyId": DEMO_COMPANY_ID, "originalFilename": "v.csv", "type": "vendors"}
+        ),
+        "POST",
+        jobs,
+        201,
+    )
+    job_id = created["data"]["id"]
+    link = check(
+        sandbox.post(f"{jobs}/{job_id}:get-presigned-url"),
+        "POST",
+        f"{jobs}/{job_id}:get-presigned-url",
+        200,
+    )["data"]["presignedUrl"]
+    sandbox.client.put(
+        link, b"name,defaultCurrency\nA AS,NOK\n,\nB AS,XX\n", content_type="text/csv"
+    )
+    check(sandbox.post(f"{jobs}/{job_id}:run"), "POST", f"{jobs}/{job_id}:run", 200)
+    for _ in range(3):
+        done = check(sandbox.get(f"{jobs}/{job_id}"), "GET", f"{jobs}/{job_id}", 200)
+    assert done["data"]["status"] == "COMPLETED"
+    errors = check(sandbox.get(f"{jobs}/{job_id}/errors"), "GET", f"{jobs}/{job_id}/errors", 200)
+    assert len(errors["data"]) == 1
+    check(sandbox.post(f"{jobs}/{job_id}:run"), "POST", f"{jobs}/{job_id}:run", 409)
+    check(sandbox.get(f"{jobs}/{NO_SUCH}"), "GET", f"{jobs}/{NO_SUCH}", 404)
+    check(
+        sandbox.send("PUT", f"{jobs}/{job_id}/metadata", {"metadata": {}, "strategy": "REPLACE"}),
+        "PUT",
+        f"{jobs}/{job_id}/metadata",
+        200,
+    )
+    search = f"{jobs}:search?company_id={DEMO_COMPANY_ID}"
+    found = check(sandbox.post(search, {"types": ["vendors"]}), "POST", f"{jobs}:search", 200)
+    assert [j["id"] for j in found["data"]] == [job_id]

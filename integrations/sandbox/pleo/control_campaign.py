@@ -20,6 +20,7 @@ from integrations.sandbox.pleo.models import (
     AccessToken,
     ExportJob,
     Grant,
+    SandboxSettings,
     WebhookDelivery,
     WebhookShape,
 )
@@ -175,3 +176,28 @@ def _deliveries_answer(deliveries: list[WebhookDelivery], *, status: int) -> Jso
     return JsonResponse(
         {"deliveries": [delivery_shape(fresh.get(d.pk, d)) for d in deliveries]}, status=status
     )
+
+
+@control("GET", "POST")
+def vendor_imports(request: HttpRequest) -> HttpResponse:
+    """Vendor CSV import switches, each optional: `{"reads": N}` status reads answered
+    QUEUED/PROCESSING after `:run` before the import is carried out (default 1);
+    `{"existing": "error"|"update"}` what a row with an `externalId` Pleo already holds does
+    (default `error`: refused as VENDOR_ALREADY_EXISTS; `update`: updates that vendor).
+    → `{"reads": N, "existing": "error"|"update"}`."""
+    row = SandboxSettings.current()
+    if request.method == "POST":
+        data = control_body(request)
+        if not data or set(data) - {"reads", "existing"}:
+            raise ValueError('Send {"reads": N} and/or {"existing": "error"|"update"}.')
+        if "reads" in data:
+            reads = data["reads"]
+            if not isinstance(reads, int) or isinstance(reads, bool) or not 0 <= reads <= 100:
+                raise ValueError("reads must be an integer from 0 to 100.")
+            row.csv_import_reads = reads
+        if "existing" in data:
+            if data["existing"] not in ("error", "update"):
+                raise ValueError('existing must be "error" or "update".')
+            row.csv_import_existing = data["existing"]
+        row.save()
+    return JsonResponse({"reads": row.csv_import_reads, "existing": row.csv_import_existing})

@@ -85,6 +85,10 @@ class SandboxSettings(models.Model):
     webhooks_hold = models.BooleanField(
         default=False, help_text="Keep new deliveries until `_control/deliveries/release`."
     )
+    # Vendor CSV imports (`_control/vendor-imports`): status reads answered QUEUED/PROCESSING
+    # before the import is carried out, and what a row with a known externalId does.
+    csv_import_reads = models.PositiveIntegerField(default=1)
+    csv_import_existing = models.CharField(max_length=10, default="error")
 
     class Meta:
         verbose_name_plural = "sandbox settings"
@@ -424,3 +428,64 @@ class DeliveryAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"attempt of delivery {self.delivery_id}: {self.status_code or self.error}"
+
+
+class CsvImportJob(models.Model):
+    """A vendor CSV import job (external-vendors spec, CsvImportJobV1)."""
+
+    class Status(models.TextChoices):
+        UPLOAD_INITIATED = "UPLOAD_INITIATED"
+        UPLOADED = "UPLOADED"
+        READY_FOR_IMPORT = "READY_FOR_IMPORT"
+        QUEUED = "QUEUED"
+        PROCESSING = "PROCESSING"
+        COMPLETED = "COMPLETED"
+        FAILED = "FAILED"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4)
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="csv_imports")
+    type = models.CharField(max_length=100)
+    original_filename = models.CharField(max_length=500)
+    csv_format = models.JSONField(null=True, blank=True)
+    metadata = models.JSONField(null=True, blank=True)
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.UPLOAD_INITIATED
+    )
+    s3_key = optional_text(1000)
+    content = models.BinaryField(null=True, blank=True)
+    column_names = models.JSONField(null=True, blank=True)
+    error_code = optional_text(60)
+    error_message = optional_text(None)
+    rows_total = models.PositiveIntegerField(null=True, blank=True)
+    rows_succeeded = models.PositiveIntegerField(null=True, blank=True)
+    rows_failed = models.PositiveIntegerField(null=True, blank=True)
+    rows_skipped = models.PositiveIntegerField(null=True, blank=True)
+    # Status reads still answered QUEUED/PROCESSING before the import is carried out.
+    reads_left = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"CSV import {self.original_filename} ({self.status})"
+
+
+class CsvRowImportError(models.Model):
+    """A row an import refused (CsvRowImportErrorV1)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4)
+    job = models.ForeignKey(CsvImportJob, on_delete=models.CASCADE, related_name="row_errors")
+    row_number = models.PositiveIntegerField()
+    error_code = models.CharField(max_length=60)
+    error_message = models.TextField()
+    raw_data = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["job", "row_number", "id"]
+        indexes = [models.Index(fields=["job", "row_number"], name="sbx_pleo_csv_err_row")]
+
+    def __str__(self) -> str:
+        return f"row {self.row_number}: {self.error_code}"

@@ -21,6 +21,7 @@ from integrations.sandbox.pleo.models import (
     AuthorizationCode,
     ChartAccount,
     Company,
+    CsvImportJob,
     Employee,
     ExportJob,
     Grant,
@@ -110,6 +111,7 @@ def pleo_reset() -> None:
         ChartAccount.objects.all().delete()
         TaxCode.objects.all().delete()
         Vendor.objects.all().delete()
+        CsvImportJob.objects.all().delete()
         AccessToken.objects.all().delete()
         RefreshToken.objects.all().delete()
         AuthorizationCode.objects.all().delete()

@@ -45,7 +45,7 @@ def _vendor_for(company: Company, vendor_id: str) -> Vendor:
         raise ApiError(404, *VENDOR_NOT_FOUND) from exc
 
 
-def _vendor_fields(data: dict[str, Any]) -> dict[str, Any]:
+def vendor_fields(data: dict[str, Any]) -> dict[str, Any]:
     require(data, "companyId", "name", "defaultCurrency")
     for field in (
         "name",
@@ -100,7 +100,7 @@ def vendors_create(request: HttpRequest, company: Company) -> HttpResponse:
     if request.method != "POST":
         raise ApiError(405, "METHOD_NOT_ALLOWED", "Use POST.")
     data = body_object(request)
-    fields = _vendor_fields(data)
+    fields = vendor_fields(data)
     check_company(company, data["companyId"])
     # Vendors imported from the ERP (with its id) are active at once; others start as drafts.
     state = Vendor.State.ACTIVE if fields["external_id"] else Vendor.State.DRAFT
@@ -116,7 +116,7 @@ def _vendor_put(request: HttpRequest, company: Company, vendor_id: str) -> HttpR
     vendor = _vendor_for(company, vendor_id)
     data = body_object(request)
     require(data, "externalId", "state")
-    fields = _vendor_fields(data)
+    fields = vendor_fields(data)
     check_company(company, data["companyId"])
     if data["state"] not in Vendor.State.values:
         raise ApiError(400, "VALIDATION_FAILED", "state must be DRAFT, ACTIVE or ARCHIVED.")
