@@ -285,3 +285,22 @@ def test_items_are_kept_when_the_payload_cannot_be_read(
     html = finance_client.get(reverse("exports:run", args=[run.pk])).content.decode()
     assert 'data-entry="broken"' in html
     assert "Pleo sent a broken item" in html
+
+
+def test_run_colours_follow_the_state(connection: Connection, finance_client: Client) -> None:
+    all_failed = f.run_make(connection, job_id="job-all-failed")
+    f.item_make(all_failed, "e-1", status=ExportItem.Status.FAILED, reason_type="account_unknown")
+    f.item_make(all_failed, "e-2", status=ExportItem.Status.FAILED, reason_type="account_unknown")
+    all_ok = f.run_make(connection, job_id="job-all-ok", status=ExportRun.Status.COMPLETED)
+    f.item_make(all_ok, "e-3")
+
+    failed_page = finance_client.get(reverse("exports:run", args=[all_failed.pk])).content.decode()
+    # Every item failed: the bar is red, not the in-progress blue; "0 successful" is not green.
+    assert 'class="progress progress-failed"' in failed_page
+    assert '<span class="muted" data-successful>0</span>' in failed_page
+    assert '<span class="state-failed" data-failed>2</span>' in failed_page
+
+    ok_page = finance_client.get(reverse("exports:run", args=[all_ok.pk])).content.decode()
+    # Nothing failed: "0 failed" is not red and the bar is green.
+    assert '<span class="muted" data-failed>0</span>' in ok_page
+    assert 'class="progress progress-ok"' in ok_page
