@@ -95,11 +95,15 @@ def _check_scope(scopes: str, method: str, *, action: bool) -> None:
 ApiView = Callable[..., HttpResponse]
 
 
-def visma_api(*methods: str, action: bool = False) -> Callable[[ApiView], ApiView]:
+def visma_api(
+    *methods: str, action: bool = False, refusal_500: bool = False
+) -> Callable[[ApiView], ApiView]:
     """Wrap a view as a Visma.net API endpoint: recorded, rate limited, bearer-checked.
 
     The view receives `(request, company, **kwargs)`; raising `VismaError` answers in Visma's
-    error format.
+    error format. `refusal_500`: a POST the contract says fails with "BadRequest or
+    InternalServerError" (Supplier_Post, SupplierInvoice_Post, the supplier invoice actions);
+    with the company setting `refusalStatus: 500` its 400 refusals answer 500, same body.
     """
 
     def decorator(view: ApiView) -> ApiView:
@@ -114,7 +118,17 @@ def visma_api(*methods: str, action: bool = False) -> Callable[[ApiView], ApiVie
                         status=405,
                     )
                 _check_scope(scopes, request.method or "GET", action=action)
-                return view(request, company, **kwargs)
+                try:
+                    return view(request, company, **kwargs)
+                except VismaError as exc:
+                    if (
+                        refusal_500
+                        and request.method == "POST"
+                        and exc.status == 400
+                        and company.refusal_status == 500
+                    ):
+                        exc.status = 500
+                    raise
             except VismaError as exc:
                 return exc.response()
 

@@ -26,6 +26,7 @@ from integrations.sandbox.visma.models import (
     VatCategory,
 )
 from integrations.sandbox.visma.presets import DEMO_TENANT, visma_reset, visma_seed
+from integrations.sandbox.visma.release import ANSWERS, OUTCOMES
 from integrations.sandbox.visma.vat import vat_transactions
 
 View = Callable[..., HttpResponse]
@@ -106,7 +107,41 @@ PERIOD_FIELDS = {"active": "active", "closedInGeneralLedger": "closed_in_gl",
 
 
 # Company settings a person changes in Visma.net (camelCase in seed and state) → model field.
-COMPANY_SETTINGS = {"vatEntryFromGeneralLedger": "vat_entry_from_gl"}
+COMPANY_SETTINGS = {
+    "vatEntryFromGeneralLedger": "vat_entry_from_gl",
+    "releaseAnswer": "release_answer",
+    "releaseSettlesAfterPolls": "release_settle_polls",
+    "releaseSettlesAfterSeconds": "release_settle_seconds",
+    "releaseOutcome": "release_outcome",
+    "refusalStatus": "refusal_status",
+}
+
+
+def _setting_value(key: str, value: Any) -> Any:
+    """Check one company setting's value; the message names what is allowed."""
+    if key == "vatEntryFromGeneralLedger" and isinstance(value, bool):
+        return value
+    if key == "releaseAnswer" and value in ANSWERS:
+        return value
+    if key == "releaseOutcome" and value in OUTCOMES:
+        return value
+    if key == "refusalStatus" and value in (400, 500) and not isinstance(value, bool):
+        return value
+    if key == "releaseSettlesAfterPolls" and type(value) is int and value >= 0:
+        return value
+    if key == "releaseSettlesAfterSeconds" and (
+        value is None or (isinstance(value, int | float) and not isinstance(value, bool))
+    ):
+        return None if value is None else float(value)
+    allowed = {
+        "vatEntryFromGeneralLedger": "true or false",
+        "releaseAnswer": " | ".join(ANSWERS),
+        "releaseOutcome": " | ".join(OUTCOMES),
+        "refusalStatus": "400 or 500",
+        "releaseSettlesAfterPolls": "a whole number ≥ 0",
+        "releaseSettlesAfterSeconds": "seconds, or null",
+    }[key]
+    raise ValueError(f"companySettings.{key} must be {allowed}; got {value!r}.")
 
 
 def company_settings_apply(company: Company, data: Any) -> None:
@@ -117,9 +152,7 @@ def company_settings_apply(company: Company, data: Any) -> None:
         raise ValueError(f"Unknown companySettings: {', '.join(unknown)}.")
     for key, attr in COMPANY_SETTINGS.items():
         if key in data:
-            if not isinstance(data[key], bool):
-                raise ValueError(f"companySettings.{key} must be true or false.")
-            setattr(company, attr, data[key])
+            setattr(company, attr, _setting_value(key, data[key]))
     company.save()
 
 

@@ -3,7 +3,6 @@ Reference: ../shared/specs/visma-net/openapi-subset.json, paths /v1/supplierInvo
 
 from __future__ import annotations
 
-import uuid
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -32,6 +31,7 @@ from integrations.sandbox.visma.api import (
 )
 from integrations.sandbox.visma.dto import InvoiceRefs, invoice_dto
 from integrations.sandbox.visma.models import Company, SupplierInvoice, SupplierInvoiceLine
+from integrations.sandbox.visma.release import release_request, release_settle
 
 DOCUMENT_TYPES = ("Invoice", "CreditAdj", "DebitAdj", "Prepayment")
 TAX_MODES = ("TaxSetting", "Gross", "Net")
@@ -122,7 +122,7 @@ def _totals(
     return total, vat
 
 
-@visma_api("GET", "POST")
+@visma_api("GET", "POST", refusal_500=True)
 def supplier_invoices(request: HttpRequest, company: Company) -> HttpResponse:
     if request.method == "POST":
         return _create(request, company)
@@ -227,34 +227,45 @@ def invoice_get(company: Company, document_type: str, number: str) -> SupplierIn
     return row
 
 
+def invoice_release_finish(invoice: SupplierInvoice) -> None:
+    invoice.status = "Open"
+    invoice.last_modified = timezone.now()
+    invoice.save(update_fields=["status", "last_modified"])
+
+
+def invoice_settle(invoice: SupplierInvoice, *, poll: bool) -> None:
+    release_settle(invoice, lambda: invoice_release_finish(invoice), poll=poll)
+
+
 @visma_api("GET")
 def supplier_invoice(
     request: HttpRequest, company: Company, number: str, document_type: str = "Invoice"
 ) -> HttpResponse:
     # The untyped path finds standard invoices only, like Visma.net.
-    return json_answer(invoice_dto(invoice_get(company, document_type, number)))
+    invoice = invoice_get(company, document_type, number)
+    # A release answered Queued/InProcess shows once it settles (release.py).
+    invoice_settle(invoice, poll=True)
+    return json_answer(invoice_dto(invoice))
 
 
-@visma_api("POST", action=True)
+@visma_api("POST", action=True, refusal_500=True)
 def supplier_invoice_release(
     request: HttpRequest, company: Company, document_type: str, number: str
 ) -> HttpResponse:
     invoice = invoice_get(company, document_type, number)
+    invoice_settle(invoice, poll=False)
     error = None
     if invoice.status in ("Open", "Closed"):
         error = f"{document_type} '{number}' is already released."
     elif invoice.hold:
         error = f"{document_type} '{number}' is on hold and cannot be released."
-    else:
-        invoice.status = "Open"
-        invoice.last_modified = timezone.now()
-        invoice.save(update_fields=["status", "last_modified"])
-    body: dict[str, Any] = {
-        "actionId": str(uuid.uuid4()),
-        "actionResult": "Failed" if error else "Done",
-    }
-    if error:
-        body["errorInfo"] = error
+    body = release_request(
+        company,
+        invoice,
+        error=error,
+        finish=lambda: invoice_release_finish(invoice),
+        refusal_raises=True,
+    )
     return json_answer(body)
 
 
@@ -294,4 +305,9 @@ def _list(request: HttpRequest, company: Company) -> HttpResponse:
         rows = rows.filter(**{f"created_at__{lookups[condition_text]}": when})
     rows = rows.select_related("supplier", "company").prefetch_related("lines", "files")
     refs = InvoiceRefs.of(company)
-    return json_answer(paged(request, rows, shape=lambda inv: invoice_dto(inv, refs)))
+
+    def shape(inv: SupplierInvoice) -> dict[str, Any]:
+        invoice_settle(inv, poll=False)
+        return invoice_dto(inv, refs)
+
+    return json_answer(paged(request, rows, shape=shape))

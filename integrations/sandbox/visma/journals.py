@@ -3,7 +3,6 @@ Reference: ../shared/specs/visma-net/openapi-subset.json, paths /v2/journaltrans
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -32,6 +31,7 @@ from integrations.sandbox.visma.api import (
 )
 from integrations.sandbox.visma.dto import journal_dto, segment_names
 from integrations.sandbox.visma.models import Company, JournalLine, JournalTransaction
+from integrations.sandbox.visma.release import release_request, release_settle
 
 HEADER_PLAIN = ("journalTransactionLines",)
 LINE_PLAIN = ("operation", "subaccount")
@@ -248,6 +248,8 @@ def _journal(company: Company, number: str) -> JournalTransaction:
 def journal_transaction(request: HttpRequest, company: Company, number: str) -> HttpResponse:
     j = _journal(company, number)
     if request.method == "GET":
+        # A release answered Queued/InProcess shows once it settles (release.py).
+        journal_settle(j, poll=True)
         return json_answer(journal_dto(j))
     if j.released:
         raise VismaError(f"Batch '{number}' is released and cannot be changed.")
@@ -293,26 +295,28 @@ def journal_transaction(request: HttpRequest, company: Company, number: str) -> 
     return no_content()
 
 
+def journal_release_finish(j: JournalTransaction) -> None:
+    """A GL batch is posted as it is released (the company posts automatically on release)."""
+    j.released = True
+    j.status = "Posted"
+    j.last_modified = timezone.now()
+    j.save(update_fields=["released", "status", "last_modified"])
+
+
+def journal_settle(j: JournalTransaction, *, poll: bool) -> None:
+    release_settle(j, lambda: journal_release_finish(j), poll=poll)
+
+
 @visma_api("POST", action=True)
 def journal_release(request: HttpRequest, company: Company, number: str) -> HttpResponse:
     j = _journal(company, number)
+    journal_settle(j, poll=False)
     error = None
     if j.released:
         error = f"Batch '{number}' is already released."
     elif j.hold:
         error = f"Batch '{number}' is on hold and cannot be released."
-    else:
-        # A GL batch is posted as it is released (the company posts automatically on release).
-        j.released = True
-        j.status = "Posted"
-        j.last_modified = timezone.now()
-        j.save(update_fields=["released", "status", "last_modified"])
-    body: dict[str, Any] = {
-        "actionId": str(uuid.uuid4()),
-        "actionResult": "Failed" if error else "Done",
-    }
-    if error:
-        body["errorInfo"] = error
+    body = release_request(company, j, error=error, finish=lambda: journal_release_finish(j))
     return json_answer(body)
 
 
@@ -358,6 +362,8 @@ def _list(request: HttpRequest, company: Company) -> HttpResponse:
     names = segment_names(company)
     meta = {"totalCount": total, "maxPageSize": MAX_PAGE}
     result: list[dict[str, Any]] = []
+    for j in batches.values():
+        journal_settle(j, poll=False)
     for journal_id in ids:
         shown = [line for line in page if line.journal_id == journal_id]
         data = journal_dto(batches[journal_id], lines=shown, attachments=expand, names=names)

@@ -21,6 +21,18 @@ class Company(models.Model):
     # Visma.net refuses journals created with createVatTransaction (help.visma.net, "About VAT
     # entries from the general ledger").
     vat_entry_from_gl = models.BooleanField(default=True)
+    # How a release action is answered (ReleaseJournalTransactionActionResultDto /
+    # ReleaseSupplierInvoiceActionResultDto: actionResult Queued|InProcess|Failed|Done).
+    # "Done" releases at once; "Queued"/"InProcess" leave the document as it was until it
+    # settles: after `release_settle_polls` reads of the document that still show it
+    # unreleased, or `release_settle_seconds`, into `release_outcome` (Released|Failed).
+    release_answer = models.CharField(max_length=12, default="Done")
+    release_settle_polls = models.PositiveIntegerField(default=2)
+    release_settle_seconds = models.FloatField(null=True, blank=True)
+    release_outcome = models.CharField(max_length=12, default="Released")
+    # 400, or 500 where the contract says a refused POST answers "BadRequest or
+    # InternalServerError" (Supplier_Post, SupplierInvoice_Post, the supplier invoice actions).
+    refusal_status = models.PositiveSmallIntegerField(default=400)
 
     def __str__(self) -> str:
         return f"{self.name} ({self.tenant_id})"
@@ -28,6 +40,18 @@ class Company(models.Model):
 
 class Modified(models.Model):
     last_modified = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        abstract = True
+
+
+class Releasing(models.Model):
+    """A release answered Queued/InProcess that has not settled yet (null: none pending)."""
+
+    release_polls_left = models.PositiveIntegerField(null=True, blank=True)
+    release_due_at = models.DateTimeField(null=True, blank=True)
+    release_outcome = models.CharField(max_length=12, blank=True)
+    release_error = models.CharField(max_length=255, blank=True)
 
     class Meta:
         abstract = True
@@ -288,7 +312,7 @@ class Supplier(Modified):
         return f"{self.number} {self.name}"
 
 
-class JournalTransaction(Modified):
+class JournalTransaction(Modified, Releasing):
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="journals")
     batch_number = models.CharField(max_length=30)
     module = models.CharField(max_length=10, default="ModuleGL")
@@ -341,7 +365,7 @@ class JournalLine(models.Model):
         return f"{self.journal_id}/{self.line_number}"
 
 
-class SupplierInvoice(Modified):
+class SupplierInvoice(Modified, Releasing):
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="invoices")
     document_type = models.CharField(max_length=20)
     reference_number = models.CharField(max_length=30)

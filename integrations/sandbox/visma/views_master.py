@@ -278,7 +278,7 @@ SUPPLIER_PLAIN = ("overrideWithClassValues", "supplierPaymentMethodDetails", "at
 ADDRESS_FIELDS = ("addressLine1", "addressLine2", "addressLine3", "postalCode", "city", "countryId")
 
 
-@visma_api("GET", "POST")
+@visma_api("GET", "POST", refusal_500=True)
 def suppliers(request: HttpRequest, company: Company) -> HttpResponse:
     if request.method == "POST":
         return _supplier_create(request, company)
