@@ -304,3 +304,32 @@ def test_run_colours_follow_the_state(connection: Connection, finance_client: Cl
     # Nothing failed: "0 failed" is not red and the bar is green.
     assert '<span class="muted" data-failed>0</span>' in ok_page
     assert 'class="progress progress-ok"' in ok_page
+
+
+def test_failures_surface_on_home_connections_and_the_connection_page(
+    connection: Connection, finance_client: Client
+) -> None:
+    older = f.run_make(connection, job_id="job-old")
+    f.item_make(older, "e-old", status=ExportItem.Status.FAILED, reason_type="account_unknown")
+    ExportItem.objects.filter(accounting_entry_id="e-old").update(created_at=f.at(3))
+    newer = f.run_make(connection, job_id="job-new")
+    f.item_make(newer, "e-new", status=ExportItem.Status.FAILED, reason_type="account_unknown")
+    f.item_make(newer, "e-fine")
+    oldest_run = reverse("exports:run", args=[older.pk])
+    for url in (
+        reverse("home"),
+        reverse("connections:list"),
+        reverse("connections:detail", args=[connection.pk]),
+    ):
+        html = finance_client.get(url).content.decode()
+        assert f'href="{oldest_run}" data-attention>2 items need attention</a>' in html, url
+        assert "Ready to export." not in html
+
+
+def test_nothing_needs_attention_without_failures(
+    connection: Connection, finance_client: Client
+) -> None:
+    run = f.run_make(connection, job_id="job-ok", status=ExportRun.Status.COMPLETED)
+    f.item_make(run, "e-ok")
+    html = finance_client.get(reverse("connections:detail", args=[connection.pk])).content.decode()
+    assert "data-attention" not in html and "need attention" not in html
