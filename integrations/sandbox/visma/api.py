@@ -74,6 +74,10 @@ def _bearer_company(request: HttpRequest) -> tuple[Company, str]:
             status=401,
             code=CODE_UNAUTHORIZED,
         )
+    if row.company.tenant_type != "Company":
+        # A Customer tenant id gets a token, but no ERP company answers to it: 401 (notes §1,
+        # …/how-tos/fix401error; 12027 "No license for this company", S11).
+        raise VismaError("No license for this company.", status=401, code="12027")
     return row.company, row.scopes
 
 

@@ -33,9 +33,14 @@ CODE_LIFETIME = timedelta(minutes=5)
 DEMO_CLIENTS = {"demo-visma-client": "demo-visma-secret"}
 SERVICE_SCOPE_PREFIX = "vismanet_erp_service_api:"
 INTERACTIVE_SCOPE_PREFIX = "vismanet_erp_interactive_api:"
-# `tenants`: the access token carries the chosen company as its `tenant_id` claim
-# (docs.connect.visma.com, access token; a public Laravel client asks for it).
+# `tenants` puts the chosen company's tenant id in the token (`tenant_id` claim): notes,
+# addendum on interactive sign-in (docs.connect.visma.com …/access-token).
 KNOWN_OTHER_SCOPES = {"openid", "offline_access", "profile", "email", "tenants"}
+# Who can sign in on the consent page: the first has the "API User" role in every tenant, the
+# second has not, so its code is refused with `invalid_tenant` (notes §1, S13).
+DEMO_USERS = {"finance@demo.example": True, "no-api-role@demo.example": False}
+# Signs the sandbox's tokens; clients read the claims, they cannot check Visma's signature.
+SIGNING_KEY = b"visma-connect-sandbox"
 
 
 def _clients() -> dict[str, str]:
@@ -71,33 +76,41 @@ def _scopes_valid(scopes: list[str], prefix: str) -> bool:
     )
 
 
-def _b64url(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
-def _access_token_value(*, company: Company, client_id: str, scopes: str) -> str:
-    """Visma Connect access tokens are JWTs. With the `tenants` scope the chosen company is the
-    `tenant_id` claim (docs.connect.visma.com, access token); otherwise the sandbox keeps an
-    opaque value (the product must not depend on reading one)."""
-    if "tenants" not in scopes.split():
-        return secrets.token_urlsafe(32)
-    header = _b64url(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
-    claims = {
-        "iss": "visma-connect-sandbox",
+def _jwt(claims: dict[str, object]) -> str:
+    """A JWT like Visma Connect's access tokens (HS256 here, with the sandbox's own key)."""
+    header = {"alg": "HS256", "typ": "at+jwt", "kid": "sandbox"}
+    signing = ".".join(
+        _b64(json.dumps(part, separators=(",", ":")).encode()) for part in (header, claims)
+    )
+    signature = hmac.new(SIGNING_KEY, signing.encode(), hashlib.sha256).digest()
+    return f"{signing}.{_b64(signature)}"
+
+
+def _issue(
+    *, company: Company, client_id: str, scopes: str, with_refresh: bool, user: str = ""
+) -> JsonResponse:
+    now = timezone.now()
+    claims: dict[str, object] = {
+        "iss": "https://connect.visma.com",
         "client_id": client_id,
-        "tenant_id": company.tenant_id,
-        "jti": secrets.token_urlsafe(12),
+        "sub": user or client_id,
+        "scope": scopes.split(),
+        "iat": int(now.timestamp()),
+        "nbf": int(now.timestamp()),
+        "exp": int((now + TOKEN_LIFETIME).timestamp()),
+        "jti": secrets.token_hex(16),
     }
-    payload = _b64url(json.dumps(claims, separators=(",", ":")).encode())
-    signature = hmac.new(
-        settings.SECRET_KEY.encode(), f"{header}.{payload}".encode(), hashlib.sha256
-    ).digest()
-    return f"{header}.{payload}.{_b64url(signature)}"
-
-
-def _issue(*, company: Company, client_id: str, scopes: str, with_refresh: bool) -> JsonResponse:
+    if "tenants" in scopes.split():
+        claims["tenant_id"] = company.tenant_id
+    # Without the `tenants` scope the sandbox keeps an opaque value: the product must not
+    # depend on reading a token it did not ask to carry the tenant.
+    value = _jwt(claims) if "tenants" in scopes.split() else secrets.token_urlsafe(32)
     access = AccessToken.objects.create(
-        token=_access_token_value(company=company, client_id=client_id, scopes=scopes),
+        token=value,
         company=company,
         client_id=client_id,
         scopes=scopes,
@@ -165,6 +178,13 @@ def _grant_code(client_id: str, form: dict[str, str]) -> JsonResponse:
         return _oauth_error("invalid_grant", "The authorization code is invalid or expired.")
     if code.client_id != client_id or code.redirect_uri != form.get("redirect_uri", ""):
         return _oauth_error("invalid_grant", "client_id or redirect_uri does not match the code.")
+    if not code.api_user:
+        # Visma Connect's answer when the signed-in user lacks the "API User" role (notes §1).
+        return _oauth_error(
+            "invalid_tenant",
+            f"The user {code.user} does not have the 'API User' role in tenant "
+            f"{code.company.tenant_id}.",
+        )
     tenant_id = form.get("tenant_id")
     if tenant_id and tenant_id != code.company.tenant_id:
         return _oauth_error("invalid_tenant", "The tenant_id does not match the consent.")
@@ -176,6 +196,7 @@ def _grant_code(client_id: str, form: dict[str, str]) -> JsonResponse:
         client_id=client_id,
         scopes=code.scopes,
         with_refresh="offline_access" in code.scopes.split(),
+        user=code.user,
     )
 
 
@@ -230,9 +251,14 @@ def authorize(request: HttpRequest) -> HttpResponse:
         company = _company(params.get("tenant_id", ""))
         if company is None:
             return HttpResponse("Choose a company.", status=400, content_type="text/plain")
+        user = params.get("user") or next(iter(DEMO_USERS))
+        if user not in DEMO_USERS:
+            return HttpResponse("Unknown user.", status=400, content_type="text/plain")
         code = AuthorizationCode.objects.create(
             code=secrets.token_urlsafe(24),
             company=company,
+            user=user,
+            api_user=DEMO_USERS[user],
             client_id=client_id,
             redirect_uri=redirect_uri,
             scopes=scope,
@@ -247,18 +273,27 @@ def _consent_page(request: HttpRequest, *, client_id: str, scope: str) -> str:
     hidden = "".join(
         f'<input type="hidden" name="{esc(k)}" value="{esc(request.GET.get(k, ""))}">'
         for k in request.GET
-        if k != "tenant_id"
+        if k not in ("tenant_id", "user")
     )
+    # The user picks the company (tenant) on each sign-on (docs.vismasoftware.no
+    # …/authentication); Customer tenants are listed too, as Visma Connect lists them.
     options = "".join(
         f'<label><input type="radio" name="tenant_id" value="{esc(c.tenant_id)}"'
-        f"{' checked' if i == 0 else ''}> {esc(c.name)} ({esc(c.tenant_id)})</label><br>"
+        f"{' checked' if i == 0 else ''}> {esc(c.name)} ({esc(c.tenant_type)} tenant "
+        f"{esc(c.tenant_id)})</label><br>"
         for i, c in enumerate(Company.objects.order_by("id"))
+    )
+    users = "".join(
+        f'<option value="{esc(u)}">{esc(u)}{"" if api else " (no API User role)"}</option>'
+        for u, api in DEMO_USERS.items()
     )
     return (
         "<!doctype html><html><head><title>Visma Connect (sandbox)</title></head><body>"
         f"<h1>Visma Connect (sandbox)</h1><p>The application <b>{esc(client_id)}</b> asks for "
         f"access: <code>{esc(scope)}</code>.</p>"
-        f'<form method="post">{hidden}<fieldset><legend>Company</legend>{options}</fieldset>'
+        f'<form method="post">{hidden}<p><label>Signed in as <select name="user">{users}'
+        "</select></label></p>"
+        f"<fieldset><legend>Company</legend>{options}</fieldset>"
         '<button type="submit" name="decision" value="allow">Allow</button> '
         '<button type="submit" name="decision" value="deny">Deny</button></form></body></html>'
     )

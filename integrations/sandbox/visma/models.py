@@ -10,9 +10,18 @@ from django.utils import timezone
 
 
 class Company(models.Model):
+    """A Visma Connect tenant. "Company" tenants hold an ERP company; a "Customer" tenant (the
+    customer's account) gets a token from Visma Connect, but the API answers it 401 (notes §1,
+    docs …/how-tos/fix401error: the Customer tenant id used in place of the Company one)."""
+
     tenant_id = models.CharField(max_length=100, unique=True)
     name = models.CharField(max_length=200)
+    tenant_type = models.CharField(max_length=10, default="Company")  # Company | Customer
     base_currency = models.CharField(max_length=3, default="NOK")
+    # ExtendedOrganizationDto (GET /v1/organization)
+    organization_cd = models.CharField(max_length=30, default="1")
+    corporate_id = models.CharField(max_length=50, blank=True)
+    vat_registration_id = models.CharField(max_length=50, blank=True)
     # Number series; taken under a row lock.
     next_batch_number = models.PositiveIntegerField(default=1)
     next_invoice_number = models.PositiveIntegerField(default=1)
@@ -57,6 +66,21 @@ class Releasing(models.Model):
         abstract = True
 
 
+class AccountClass(models.Model):
+    """Account classes (GL202000): optional grouping of accounts, chosen on GL202500."""
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="account_classes")
+    class_id = models.CharField(max_length=20)
+    description = models.CharField(max_length=60)
+
+    class Meta:
+        unique_together = [("company", "class_id")]
+        ordering = ["class_id"]
+
+    def __str__(self) -> str:
+        return self.class_id
+
+
 class Account(Modified):
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="accounts")
     account_id = models.PositiveIntegerField()
@@ -64,6 +88,9 @@ class Account(Modified):
     description = models.CharField(max_length=60)
     type = models.CharField(max_length=20)  # Asset|Liability|Income|Expense
     active = models.BooleanField(default=True)
+    account_class = models.CharField(max_length=20, blank=True)
+    post_option = models.CharField(max_length=10, default="Summary")  # Summary|Detail
+    use_default_sub = models.BooleanField(default=False)
     tax_category = models.CharField(max_length=20, blank=True)
     currency = models.CharField(max_length=3, blank=True)
     cash_account = models.BooleanField(default=False)
@@ -452,6 +479,9 @@ class Attachment(models.Model):
 class AuthorizationCode(models.Model):
     code = models.CharField(max_length=100, unique=True)
     company = models.ForeignKey(Company, on_delete=models.CASCADE)
+    # Who signed in on the consent page, and whether they hold the "API User" role there.
+    user = models.CharField(max_length=200, blank=True)
+    api_user = models.BooleanField(default=True)
     client_id = models.CharField(max_length=200)
     redirect_uri = models.CharField(max_length=2000)
     scopes = models.CharField(max_length=1000)
@@ -463,8 +493,8 @@ class AuthorizationCode(models.Model):
 
 
 class AccessToken(models.Model):
-    # Room for a JWT (tokens issued with the `tenants` scope).
-    token = models.CharField(max_length=1000, unique=True)
+    # A JWT, as Visma Connect issues (claims readable by the client, e.g. `tenant_id`).
+    token = models.CharField(max_length=2000, unique=True)
     company = models.ForeignKey(Company, on_delete=models.CASCADE)
     client_id = models.CharField(max_length=200)
     scopes = models.CharField(max_length=1000)

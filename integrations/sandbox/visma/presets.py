@@ -12,6 +12,7 @@ from django.db import transaction
 from integrations.sandbox.common import sandbox_reset_common
 from integrations.sandbox.visma.models import (
     Account,
+    AccountClass,
     Branch,
     CashAccount,
     Company,
@@ -30,7 +31,20 @@ from integrations.sandbox.visma.models import (
 )
 
 DEMO_TENANT = "demo-tenant"
+# A second company for walking through setup from the start, and the customer's own tenant,
+# which Visma Connect offers too but which holds no ERP company (its token answers 401).
+SETUP_TENANT = "fjord-start-tenant"
+CUSTOMER_TENANT = "demo-customer-tenant"
+# (tenant id, name, type, corporate id)
+DEMO_TENANTS = [
+    (DEMO_TENANT, "Demo Norge AS", "Company", "912345670"),
+    (SETUP_TENANT, "Fjord Start AS", "Company", "923456781"),
+    (CUSTOMER_TENANT, "Demo Norge AS (customer)", "Customer", ""),
+]
 PRESETS = ("demo",)
+# Account classes (GL202000), by the account number's first digit.
+DEMO_ACCOUNT_CLASSES = {"1": "Assets", "2": "Liabilities and equity", "6": "Operating expenses",
+                        "7": "Other operating expenses"}  # fmt: skip
 
 # (number, description, type, tax category, currency, active, cash account)
 DEMO_ACCOUNTS = [
@@ -114,27 +128,41 @@ def visma_reset() -> None:
 
 @transaction.atomic
 def visma_seed(preset: str, *, keep_existing: bool = False) -> bool:
-    """Seed a preset; False when `keep_existing` found it already there (nothing changed)."""
+    """Seed a preset; False when `keep_existing` found all of it already there (nothing
+    changed). With `keep_existing`, a tenant of the preset that is missing is added."""
     if preset not in PRESETS:
         raise ValueError(f"Unknown preset {preset!r}; known: {', '.join(PRESETS)}.")
-    existing = Company.objects.filter(tenant_id=DEMO_TENANT).first()
-    if existing is not None:
-        if keep_existing:
-            return False
-        existing.delete()
-    _demo()
-    return True
+    changed = False
+    for tenant_id, name, tenant_type, corporate_id in DEMO_TENANTS:
+        existing = Company.objects.filter(tenant_id=tenant_id).first()
+        if existing is not None:
+            if keep_existing:
+                continue
+            existing.delete()
+        if tenant_type == "Company":
+            _demo(tenant_id, name, corporate_id)
+        else:
+            Company.objects.create(tenant_id=tenant_id, name=name, tenant_type=tenant_type)
+        changed = True
+    return changed
 
 
-def _demo() -> None:
-    company = Company.objects.create(tenant_id=DEMO_TENANT, name="Demo Norge AS")
+def _demo(tenant_id: str, name: str, corporate_id: str) -> None:
+    company = Company.objects.create(
+        tenant_id=tenant_id, name=name, corporate_id=corporate_id,
+        vat_registration_id=f"NO{corporate_id}MVA",
+    )  # fmt: skip
+    for class_id, class_description in DEMO_ACCOUNT_CLASSES.items():
+        AccountClass.objects.create(
+            company=company, class_id=class_id, description=class_description
+        )
     for code, description, symbol, is_base, precision in DEMO_CURRENCIES:
         Currency.objects.create(
             company=company, code=code, description=description, symbol=symbol,
             is_base=is_base, decimal_precision=precision,
         )  # fmt: skip
     Branch.objects.create(
-        company=company, branch_id=1, number="1", name="Demo Norge AS", is_main=True, currency="NOK"
+        company=company, branch_id=1, number="1", name=name, is_main=True, currency="NOK"
     )
     for index, (number, description, type_, tax, currency, active, cash) in enumerate(
         DEMO_ACCOUNTS, start=1
@@ -142,6 +170,7 @@ def _demo() -> None:
         Account.objects.create(
             company=company, account_id=100 + index, number=number, description=description,
             type=type_, tax_category=tax, currency=currency, active=active, cash_account=cash,
+            account_class=number[0] if number[0] in DEMO_ACCOUNT_CLASSES else "",
         )  # fmt: skip
     for category_id, vat_id, description, type_, rate, reverse, payable, claimable in DEMO_VATS:
         vat = Vat.objects.create(

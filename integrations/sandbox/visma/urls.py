@@ -21,6 +21,8 @@ urlpatterns: list[URLPattern] = [
     # Master data
     path("v1/account", m.accounts),
     path("v1/account/<str:number>", m.account),
+    path("v1/organization", m.organizations),
+    path("v1/organization/<str:number>", m.organization),
     path("v1/vatCategory", m.vat_categories),
     path("v1/vatCategory/<str:category_id>", m.vat_category),
     path("v1/vat", m.vats),
@@ -40,7 +42,6 @@ urlpatterns: list[URLPattern] = [
     path("v1/creditTerm", m.credit_terms),
     path("v1/cashaccount", m.cash_accounts),
     path("v1/cashaccount/<str:item_id>", m.cash_account),
-    path("v1/organization", m.organizations),
     path("v1/branch", m.branches),
     path("v1/branch/<str:item_id>", m.branch),
     path("v1/financialPeriod", m.financial_periods),

@@ -26,6 +26,7 @@ from integrations.sandbox.visma.api import (
     not_found,
     page_params,
     paged,
+    prune,
     request_dto,
     text,
     visma_api,
@@ -66,8 +67,10 @@ def _active_filter(request: HttpRequest, rows: QuerySet[Any]) -> QuerySet[Any]:
 # ---- accounts, VAT ----------------------------------------------------------------------------
 
 
-@visma_api("GET")
+@visma_api("GET", "POST")
 def accounts(request: HttpRequest, company: Company) -> HttpResponse:
+    if request.method == "POST":
+        return _account_create(request, company)
     rows = _active_filter(request, _filtered_qs(request, company.accounts.all()))
     return json_answer([dto.account_dto(a) for a in rows])
 
@@ -120,6 +123,95 @@ def vat_zone(request: HttpRequest, company: Company, zone_id: str) -> HttpRespon
     if row is None:
         raise not_found(f"VAT zone '{zone_id}'")
     return json_answer(dto.vat_zone_dto(row))
+
+
+ACCOUNT_TYPES = ("Asset", "Liability", "Income", "Expense")
+POST_OPTIONS = ("Summary", "Detail")
+ACCOUNT_FIELDS = ("accountCD", "active", "accountClass", "analysisCode", "currency", "description",
+                  "extenalCode1", "externalCode2", "accountGroupCD", "postOption", "publicCode1",
+                  "type", "useDefaultSub", "taxCategory")  # fmt: skip
+
+
+def _account_create(request: HttpRequest, company: Company) -> HttpResponse:
+    """`POST /v1/account` (AccountUpdateDto, Account_Post). Chart of accounts (GL202500): the
+    account id (`accountCD`, "Mandatory field"), a type (Asset|Liability|Income|Expense) and a
+    description of "up to 30 characters"; an account class is optional but must exist (GL202000),
+    as must a currency and a VAT category (`taxCategory`)."""
+    data = request_dto(request)
+    check_wrapping(data)
+    unknown = sorted(set(data) - set(ACCOUNT_FIELDS))
+    if unknown:
+        raise VismaError(f"Unknown field(s) for an account: {', '.join(unknown)}.")
+    number = text(wrapped(data, "accountCD"), "accountCD")
+    if not number:
+        raise VismaError("AccountCD is required.")
+    if company.accounts.filter(number=number).exists():
+        raise VismaError(f"Account '{number}' already exists.")
+    description = text(wrapped(data, "description"), "description")
+    if not description:
+        raise VismaError("Description is required.")
+    if len(description) > 30:
+        raise VismaError(f"Description '{description}' is longer than 30 characters.")
+    account_type = text(wrapped(data, "type"), "type")
+    if account_type not in ACCOUNT_TYPES:
+        raise VismaError(f"Type is required: one of {', '.join(ACCOUNT_TYPES)}.")
+    account_class = text(wrapped(data, "accountClass"), "accountClass") or ""
+    if account_class and not company.account_classes.filter(class_id=account_class).exists():
+        raise VismaError(f"Account class '{account_class}' was not found.")
+    currency = text(wrapped(data, "currency"), "currency") or ""
+    if currency and not company.currencies.filter(code=currency).exists():
+        raise VismaError(f"Currency '{currency}' was not found.")
+    tax_category = text(wrapped(data, "taxCategory"), "taxCategory") or ""
+    if tax_category and not company.vat_categories.filter(category_id=tax_category).exists():
+        raise VismaError(f"VAT category '{tax_category}' was not found (taxCategory).")
+    post_option = text(wrapped(data, "postOption"), "postOption") or "Summary"
+    if post_option not in POST_OPTIONS:
+        raise VismaError(f"PostOption '{post_option}' is not one of Summary, Detail.")
+    active = bool_value(wrapped(data, "active"), "active")
+    use_default_sub = bool_value(wrapped(data, "useDefaultSub"), "useDefaultSub")
+    with transaction.atomic():
+        Company.objects.select_for_update().get(pk=company.pk)
+        last = company.accounts.order_by("-account_id").values_list("account_id", flat=True)
+        company.accounts.create(
+            account_id=(last.first() or 100) + 1, number=number, description=description,
+            type=account_type, active=True if active is None else active,
+            account_class=account_class, currency=currency, tax_category=tax_category,
+            post_option=post_option, use_default_sub=bool(use_default_sub),
+        )  # fmt: skip
+    return created(request, f"/v1/account/{number}")
+
+
+# ---- organisation -------------------------------------------------------------------------------
+
+
+def _organization_dto(company: Company, *, branches: bool) -> dict[str, Any]:
+    """`ExtendedOrganizationDto`: the company the token reaches (one token, one company)."""
+    data: dict[str, Any] = {
+        "organizationCd": company.organization_cd,
+        "name": company.name,
+        "organizationType": "WithoutBranches",
+        "fileTaxByBranches": False,
+        "baseCurrency": company.base_currency,
+        "corporateId": company.corporate_id or None,
+        "vatRegistrationId": company.vat_registration_id or None,
+    }
+    if branches:
+        data["branches"] = [{"number": b.number, "name": b.name} for b in company.branches.all()]
+    return prune(data)
+
+
+@visma_api("GET")
+def organizations(request: HttpRequest, company: Company) -> HttpResponse:
+    expand = request.GET.get("expandBranches", "").lower() == "true"
+    return json_answer([_organization_dto(company, branches=expand)])
+
+
+@visma_api("GET")
+def organization(request: HttpRequest, company: Company, number: str) -> HttpResponse:
+    if number != company.organization_cd:
+        raise not_found(f"Organization '{number}'")
+    expand = request.GET.get("expandBranches", "").lower() == "true"
+    return json_answer(_organization_dto(company, branches=expand))
 
 
 # ---- dimensions -------------------------------------------------------------------------------
@@ -234,12 +326,6 @@ payment_methods, payment_method = _list_and_get(
 cash_accounts, cash_account = _list_and_get(
     lambda c: c.cash_accounts.all(), "number", dto.cash_account_dto, "Cash account", modified=True
 )
-
-
-@visma_api("GET")
-def organizations(request: HttpRequest, company: Company) -> HttpResponse:
-    # Organization_GetAll answers a list; a token reaches one company, so one organisation.
-    return json_answer([dto.organization_dto(company)])
 
 
 branches, branch = _list_and_get(
