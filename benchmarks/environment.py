@@ -88,7 +88,9 @@ def temporary_database(
     import psycopg
 
     name = f"{prefix}_{os.getpid()}_{secrets.token_hex(3)}"
-    admin_url = given_url
+    # CREATE and DROP DATABASE go through the server's maintenance database: the database that
+    # `given_url` names need not exist (CI names one that only the test runner's prefix creates).
+    admin_url = _with_database_name(given_url, "postgres")
     with psycopg.connect(admin_url, autocommit=True) as admin:
         # The name is ours (letters, digits, underscores): safe to interpolate.
         admin.execute(f'CREATE DATABASE "{name}"')
