@@ -30,10 +30,18 @@ from integrations.connections.models import Connection, ExportSettings, PendingO
 from integrations.connections.selectors import connection_list
 from integrations.core import errors
 from integrations.core.access import connection_member_required
+from integrations.core.guidance import saved_message
 from integrations.core.roles import finance_required, is_finance
 from integrations.visma.types import Branch
 
 logger = logging.getLogger(__name__)
+
+# The setup overview's names of the steps these pages save (the "Next:" link follows them).
+STEP_PLEO = "Pleo connected"
+STEP_VISMA = "Visma.net connected"
+STEP_BRANCH = "Branch chosen"
+STEP_CHECK = "Permission check"
+STEP_EXPORT_SETTINGS = "Export settings saved"
 
 
 def _detail_url(connection: Connection) -> str:
@@ -117,6 +125,13 @@ def connection_check_view(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method != "POST":
         return _detail(request, connection)
     checks = services.connection_permission_check(connection=connection, by=request.user)
+    if all(line.ok or line.manual for line in checks):
+        messages.success(
+            request,
+            saved_message(
+                "The permission check passed.", connection_id=connection.pk, after=STEP_CHECK
+            ),
+        )
     return _detail(request, connection, checks=checks)
 
 
@@ -148,7 +163,14 @@ def visma_service_view(request: HttpRequest, pk: int) -> HttpResponse:
         except ConnectionSetupError as exc:
             form.add_error("tenant_id", exc.message)
         else:
-            messages.success(request, "Visma.net is connected. Now choose the branch.")
+            messages.success(
+                request,
+                saved_message(
+                    "Visma.net is connected.",
+                    connection_id=connection.pk,
+                    after=STEP_VISMA,
+                ),
+            )
             return redirect(_detail_url(connection))
     connection.refresh_from_db()
     return _detail(request, connection, visma_form=form, status=400)
@@ -189,7 +211,10 @@ def branch_choose_view(request: HttpRequest, pk: int) -> HttpResponse:
         except ConnectionSetupError as exc:
             form.add_error("branch_number", exc.message)
         else:
-            messages.success(request, "Branch saved. Run the permission check to finish.")
+            messages.success(
+                request,
+                saved_message("Branch saved.", connection_id=connection.pk, after=STEP_BRANCH),
+            )
             return redirect(_detail_url(connection))
     return _detail(request, connection, branch_form=form, status=400)
 
@@ -245,7 +270,10 @@ def _oauth_callback(request: HttpRequest, provider: str) -> HttpResponse:
         if pending_row is None:
             return redirect("connections:list")
         return redirect(_detail_url(pending_row.connection))
-    messages.success(request, f"{label} is connected.")
+    step = STEP_PLEO if provider == PendingOAuth.Provider.PLEO else STEP_VISMA
+    messages.success(
+        request, saved_message(f"{label} is connected.", connection_id=connection.pk, after=step)
+    )
     return redirect(_detail_url(connection))
 
 
@@ -319,7 +347,14 @@ def export_settings_view(request: HttpRequest, pk: int) -> HttpResponse:
                     f"Visma.net did not list the payment methods: {exc.message}",
                 )
             else:
-                messages.success(request, "Export settings saved.")
+                messages.success(
+                    request,
+                    saved_message(
+                        "Export settings saved.",
+                        connection_id=connection.pk,
+                        after=STEP_EXPORT_SETTINGS,
+                    ),
+                )
                 return redirect("connections:export_settings", pk=connection.pk)
         status = 400
     chosen = form["invoice_payment_method"].value() or current.invoice_payment_method

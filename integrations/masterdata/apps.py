@@ -15,3 +15,11 @@ class MasterdataConfig(AppConfig):
         from integrations.pleo.events import VENDOR_CREATED, register_handler
 
         register_handler(VENDOR_CREATED, vendor_created_handler)
+
+        # The connection pages name the next setup step; the order is the setup overview's.
+        from integrations.core.guidance import next_step_source_register
+        from integrations.masterdata.setup.selectors import setup_next_step
+
+        next_step_source_register(
+            lambda connection_id, after: setup_next_step(connection_id=connection_id, after=after)
+        )

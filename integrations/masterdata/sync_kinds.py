@@ -83,3 +83,9 @@ def sync_kind_for(kinds: Iterable[str]) -> str:
     """What a run of these kinds is stored as: the one kind, or "all"."""
     expanded = kinds_expand(kinds)
     return expanded[0] if len(expanded) == 1 else ALL
+
+
+def run_covers(*, run_kind: str, run_kinds: Iterable[str] | None, kind: str) -> bool:
+    """Whether a sync run stored as `run_kind` (with `run_kinds`) synced `kind`: a run of
+    "all" covers every kind. The sync page's cards and the setup overview both ask this."""
+    return run_kind in (kind, ALL) or kind in (run_kinds or ())

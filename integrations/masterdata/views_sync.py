@@ -13,9 +13,10 @@ from integrations.core.access import connection_member_required
 from integrations.core.roles import finance_required
 from integrations.masterdata.models import SyncRun
 from integrations.masterdata.sync.start import sync_start
-from integrations.masterdata.sync_kinds import ALL, SYNC_KIND_CHOICES
+from integrations.masterdata.sync_kinds import ALL, SYNC_KIND_CHOICES, run_covers
 
 RUNS_PER_KIND = 3
+RECENT_RUNS = 200
 
 
 @connection_member_required
@@ -38,11 +39,24 @@ def sync_page(request: HttpRequest, connection_id: int) -> HttpResponse:
         return redirect("masterdata:sync", connection_id=connection.pk)
 
     runs = SyncRun.objects.filter(connection=connection)
+    # One read of the recent runs; a card shows every run that synced its kind, a sync of
+    # everything included, as the setup overview counts them.
+    recent = list(runs.order_by("-queued_at", "-id")[:RECENT_RUNS])
     by_kind = [
-        (label, list(runs.filter(kind=value).order_by("-queued_at", "-id")[:RUNS_PER_KIND]))
+        (
+            value,
+            label,
+            [r for r in recent if run_covers(run_kind=r.kind, run_kinds=r.kinds, kind=value)][
+                :RUNS_PER_KIND
+            ],
+        )
         for value, label in SYNC_KIND_CHOICES
     ]
-    active = runs.filter(status__in=[SyncRun.Status.QUEUED, SyncRun.Status.RUNNING]).first()
+    # An empty state elsewhere links here with the kind that fills it.
+    chosen = request.GET.get("kind", ALL)
+    active = next(
+        (r for r in recent if r.status in (SyncRun.Status.QUEUED, SyncRun.Status.RUNNING)), None
+    )
     return render(
         request,
         "masterdata/sync_page.html",
@@ -51,6 +65,7 @@ def sync_page(request: HttpRequest, connection_id: int) -> HttpResponse:
             "by_kind": by_kind,
             "active": active,
             "kinds": SYNC_KIND_CHOICES,
+            "chosen_kind": chosen if chosen in dict(SYNC_KIND_CHOICES) else ALL,
         },
     )
 

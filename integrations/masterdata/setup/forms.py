@@ -3,7 +3,9 @@ services decide whether a value is acceptable (so the page and the API refuse al
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -24,6 +26,8 @@ from integrations.masterdata.setup.services import (
 )
 
 Choices = list[tuple[str, str]]
+# Between a number and its name in every choice: "4010 \N{EN DASH} Travel".
+DASH = " \N{EN DASH} "
 
 
 def _with_current(choices: Choices, current: Iterable[str]) -> Choices:
@@ -34,12 +38,16 @@ def _with_current(choices: Choices, current: Iterable[str]) -> Choices:
     return choices + extra
 
 
-def account_choices(*, connection: Connection, current: Iterable[str] = ()) -> Choices:
+def account_choices(
+    *, connection: Connection, current: Iterable[str] = (), details: bool = True
+) -> Choices:
+    """Options "<number> DASH <description>"; with `details`, the account's type and currency
+    follow, as the Accounts page needs them ("... (Asset, NOK)")."""
     choices: Choices = [("", "—")]
     for a in VismaAccount.objects.filter(connection=connection, active=True).order_by("number"):
-        details = ", ".join(x for x in (a.type, a.currency) if x)
+        extra = ", ".join(x for x in (a.type, a.currency) if x) if details else ""
         choices.append(
-            (a.number, f"{a.number} {a.description}" + (f" ({details})" if details else ""))
+            (a.number, f"{a.number}{DASH}{a.description}" + (f" ({extra})" if extra else ""))
         )
     return _with_current(choices, current)
 
@@ -47,7 +55,7 @@ def account_choices(*, connection: Connection, current: Iterable[str] = ()) -> C
 def supplier_choices(*, connection: Connection, current: Iterable[str] = ()) -> Choices:
     choices: Choices = [("", "—")]
     for s in VismaSupplier.objects.filter(connection=connection, active=True).order_by("number"):
-        choices.append((s.number, f"{s.number} {s.name}"))
+        choices.append((s.number, f"{s.number}{DASH}{s.name}"))
     return _with_current(choices, current)
 
 
@@ -56,10 +64,25 @@ def vat_category_choices(*, connection: Connection, current: Iterable[str] = ())
     for c in VismaVatCategory.objects.filter(connection=connection, active=True).order_by(
         "vat_category_id"
     ):
-        rate = f" {c.rate.normalize()} %" if c.rate is not None else ""
-        reverse = ", reverse charge" if c.reverse_charge else ""
-        choices.append((c.vat_category_id, f"{c.vat_category_id} {c.description}{rate}{reverse}"))
+        choices.append((c.vat_category_id, vat_category_label(c)))
     return _with_current(choices, current)
+
+
+def _percent(rate: Decimal) -> str:
+    # normalize() alone writes 20 as "2E+1".
+    return format(rate.normalize(), "f")
+
+
+def vat_category_label(category: VismaVatCategory) -> str:
+    """ "1 DASH Input VAT 25 %": the rate is added only when the description does not say it."""
+    label = f"{category.vat_category_id}{DASH}{category.description}".rstrip(DASH)
+    if category.rate is not None:
+        rate = _percent(category.rate)
+        if not re.search(rf"(?<![\d.,]){re.escape(rate)}([.,]0+)?\s*%", category.description):
+            label += f" ({rate} %)"
+    if category.reverse_charge:
+        label += ", reverse charge"
+    return label
 
 
 def _select(choices: Choices, *, label: str, help_text: str = "") -> forms.CharField:
@@ -230,7 +253,7 @@ class CategoriesForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.categories = list(categories)
         accounts = account_choices(
-            connection=connection, current=[a for a, _ in initial_rows.values()]
+            connection=connection, current=[a for a, _ in initial_rows.values()], details=False
         )
         vats = vat_category_choices(
             connection=connection, current=[t for _, t in initial_rows.values()]

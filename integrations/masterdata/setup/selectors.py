@@ -11,6 +11,7 @@ from django.urls import NoReverseMatch, reverse
 
 from integrations.connections.export_settings import wallet_cash_account_problems
 from integrations.connections.models import AccountMapping, Connection, ExportSettings
+from integrations.core.guidance import NextStep
 from integrations.masterdata.models import (
     CategoryMapping,
     SegmentSetting,
@@ -23,7 +24,7 @@ from integrations.masterdata.models import (
     VismaVatCategory,
 )
 from integrations.masterdata.setup import validation as v
-from integrations.masterdata.sync_kinds import ALL, OVERVIEW_KINDS
+from integrations.masterdata.sync_kinds import OVERVIEW_KINDS, run_covers
 from integrations.masterdata.vat import VatFacts
 from integrations.visma.types import CashAccount
 
@@ -91,7 +92,7 @@ def wallet_currencies_for_connection(*, connection: Connection) -> list[str]:
 
 def _last_run(runs: Sequence[SyncRun], kind: str) -> SyncRun | None:
     for run in runs:
-        if run.kind == kind or kind in (run.kinds or []) or run.kind == ALL:
+        if run_covers(run_kind=run.kind, run_kinds=run.kinds, kind=kind):
             return run
     return None
 
@@ -246,6 +247,7 @@ def _categories_step(connection: Connection) -> SetupStep:
         VismaAccount.objects.filter(connection=connection, active=True)
         .exclude(pleo_id="")
         .exclude(pleo_id__in=mapped)
+        .exclude(type__in=v.BALANCE_SHEET_TYPES)
         .count()
     )
     if problems:
@@ -361,6 +363,42 @@ def setup_overview(*, connection: Connection) -> list[SetupStep]:
         _export_settings_step(connection, settings),
     ]
     return steps
+
+
+# What a person does for each step of the overview, as the "Next:" link after a save says it;
+# the anchor finds the step's form on the connection page.
+STEP_ACTIONS: dict[str, tuple[str, str]] = {
+    "Pleo connected": ("Connect Pleo", "#pleo"),
+    "Visma.net connected": ("Connect Visma.net", "#visma"),
+    "Branch chosen": ("Choose the branch", "#branch"),
+    "Permission check": ("Run the permission check", "#check"),
+    "Master data synced": ("Run the master data sync", ""),
+    "Accounts mapped": ("Map the accounts", ""),
+    "Tags configured": ("Choose the tag groups", ""),
+    "Categories mapped": ("Map the categories", ""),
+    "Export settings saved": ("Choose the export settings", ""),
+}
+
+
+def setup_next_step(*, connection_id: int, after: str) -> NextStep | None:
+    """The first step after `after` (in the overview's order, wrapping round) that is not done;
+    when every step is done, the connection's exports. None for an unknown connection."""
+    connection = Connection.objects.filter(pk=connection_id).first()
+    if connection is None:
+        return None
+    steps = setup_overview(connection=connection)
+    names = [s.name for s in steps]
+    start = names.index(after) + 1 if after in names else 0
+    for step in steps[start:] + steps[:start]:
+        if step.state != "done" and step.name != after and step.url:
+            label, anchor = STEP_ACTIONS.get(step.name, (step.name, ""))
+            return NextStep(label=label, url=step.url + anchor)
+    exports = _url("exports:connection", connection)
+    if not exports:
+        return None
+    return NextStep(
+        label="Setup is complete: exports start when someone clicks Export in Pleo", url=exports
+    )
 
 
 def vat_facts_for_connection(*, connection: Connection) -> dict[str, VatFacts]:

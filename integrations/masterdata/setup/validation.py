@@ -20,6 +20,14 @@ from integrations.masterdata.models import (
 # and VAT owed or reclaimable live on the balance sheet, never on a profit-and-loss account.
 BALANCE_SHEET_TYPES = frozenset({"Asset", "Liability"})
 SUBACCOUNT_DIMENSION = "SUBACCOUNT"
+
+
+def is_balance_sheet(account_type: str) -> bool:
+    """Bank, wallet, payables and VAT accounts: expenses are booked against them, never on them,
+    so their Pleo categories need no mapping."""
+    return account_type in BALANCE_SHEET_TYPES
+
+
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 
 

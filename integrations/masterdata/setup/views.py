@@ -6,6 +6,7 @@ change (`finance_required` answers 403); every form carries a CSRF token.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
@@ -17,6 +18,7 @@ from django.views.decorators.http import require_http_methods
 from integrations.connections.models import AccountMapping, Connection
 from integrations.connections.selectors import connection_list
 from integrations.core.access import connection_member_required
+from integrations.core.guidance import saved_message
 from integrations.core.roles import finance_required, is_finance
 from integrations.masterdata.models import CategoryMapping, SegmentSetting, VismaAccount
 from integrations.masterdata.setup import selectors, services
@@ -24,6 +26,7 @@ from integrations.masterdata.setup import validation as v
 from integrations.masterdata.setup.forms import AccountsForm, CategoriesForm, TagsForm
 from integrations.masterdata.setup.history import HistoryEntry, history_entries
 from integrations.masterdata.setup.pleo_push import (
+    PleoCategory,
     category_mappings_push_to_pleo,
     pleo_categories_for_connection,
 )
@@ -125,7 +128,12 @@ def setup_accounts(request: HttpRequest, connection_id: int) -> HttpResponse:
         except ValidationError as exc:
             refused = _errors_to_messages(exc)
         else:
-            messages.success(request, "Account mapping saved.")
+            messages.success(
+                request,
+                saved_message(
+                    "Account mapping saved.", connection_id=connection.pk, after="Accounts mapped"
+                ),
+            )
             return redirect("masterdata:setup_accounts", connection_id=connection.pk)
     return render(
         request,
@@ -174,7 +182,12 @@ def setup_tags(request: HttpRequest, connection_id: int) -> HttpResponse:
                 )
             else:
                 messages.success(
-                    request, "Tag settings saved; a tags sync is queued to update Pleo."
+                    request,
+                    saved_message(
+                        "Tag settings saved; a tags sync is queued to update Pleo.",
+                        connection_id=connection.pk,
+                        after="Tags configured",
+                    ),
                 )
             return redirect("masterdata:setup_tags", connection_id=connection.pk)
     return render(
@@ -195,11 +208,62 @@ def setup_tags(request: HttpRequest, connection_id: int) -> HttpResponse:
 # -- categories ------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class CategoryState:
+    """What a row's state means, in words, and what to do about it."""
+
+    css: str  # state-done / state-missing / state-broken / muted
+    short: str
+    explanation: str
+
+
+def _category_state(
+    category: PleoCategory, *, saved: bool, suggested: bool, out_of_date: bool
+) -> CategoryState:
+    if out_of_date:
+        return CategoryState(
+            "state-broken",
+            "Pleo out of date",
+            "Pleo still pre-fills another default tax code: use “Update Pleo again” above.",
+        )
+    if saved:
+        if category.archived:
+            return CategoryState(
+                "state-done",
+                "Saved",
+                "Archived in Pleo: new expenses cannot use it; expenses already on it are "
+                "booked on this account.",
+            )
+        return CategoryState("state-done", "Saved", "Its expenses are booked on this account.")
+    if category.archived:
+        return CategoryState(
+            "muted",
+            "Archived, not mapped",
+            "Archived in Pleo (its Visma.net account is inactive or was deleted), so new "
+            "expenses cannot use it and it needs no mapping. Only if an expense already on it "
+            "is waiting for export: choose an active account here and save.",
+        )
+    if suggested:
+        return CategoryState(
+            "state-missing",
+            "Suggested, not saved",
+            "Pre-filled from the Visma.net account this category was made from. Press Save to "
+            "keep it.",
+        )
+    return CategoryState(
+        "state-missing",
+        "Not mapped",
+        "Its expenses cannot be exported until you choose an account and save.",
+    )
+
+
 def _category_rows(
-    connection: Connection, categories: list[Any]
-) -> tuple[dict[str, tuple[str, str]], dict[str, CategoryMapping]]:
+    connection: Connection, categories: list[PleoCategory]
+) -> tuple[dict[str, tuple[str, str]], dict[str, CategoryMapping], set[str]]:
     """Initial (account, tax code) per Pleo category: the saved mapping, else the Visma.net
-    account the category was created from (its external id) with that account's VAT category.
+    account the category was created from (its external id) with that account's VAT category;
+    and the ids of the categories made from balance-sheet accounts (bank, wallet, payables, VAT),
+    which expenses are never booked on, so the page lists them apart and unmapped.
 
     No suggestion for an archived category or an inactive account: saving the page would then
     be refused for a row the user never touched."""
@@ -210,8 +274,17 @@ def _category_rows(
             connection=connection, number__in=[c.external_id for c in categories if c.external_id]
         )
     }
+    balance_sheet = {
+        c.pleo_account_id
+        for c in categories
+        if c.external_id in accounts
+        and v.is_balance_sheet(accounts[c.external_id].type)
+        and c.pleo_account_id not in mappings
+    }
     rows: dict[str, tuple[str, str]] = {}
     for category in categories:
+        if category.pleo_account_id in balance_sheet:
+            continue
         mapping = mappings.get(category.pleo_account_id)
         if mapping is not None:
             rows[category.pleo_account_id] = (
@@ -222,7 +295,7 @@ def _category_rows(
             account = accounts[category.external_id]
             if account.active:
                 rows[category.pleo_account_id] = (account.number, account.tax_category)
-    return rows, mappings
+    return rows, mappings, balance_sheet
 
 
 @connection_member_required
@@ -246,11 +319,12 @@ def setup_categories(request: HttpRequest, connection_id: int) -> HttpResponse:
         return redirect("masterdata:setup_categories", connection_id=connection.pk)
 
     read = pleo_categories_for_connection(connection=connection)
-    rows, mappings = _category_rows(connection, read.categories)
+    rows, mappings, balance_sheet = _category_rows(connection, read.categories)
+    expense_categories = [c for c in read.categories if c.pleo_account_id not in balance_sheet]
     form = CategoriesForm(
         request.POST or None,
         connection=connection,
-        categories=read.categories,
+        categories=expense_categories,
         initial_rows=rows,
     )
     refused: list[str] = []
@@ -276,8 +350,12 @@ def setup_categories(request: HttpRequest, connection_id: int) -> HttpResponse:
             elif result.changed_ids:
                 messages.success(
                     request,
-                    f"{len(result.changed_ids)} category mapping(s) saved"
-                    f"{' and sent to Pleo' if result.pleo_updated else ''}.",
+                    saved_message(
+                        f"{len(result.changed_ids)} category mapping(s) saved"
+                        f"{' and sent to Pleo' if result.pleo_updated else ''}.",
+                        connection_id=connection.pk,
+                        after="Categories mapped",
+                    ),
                 )
             else:
                 messages.info(request, "Nothing changed.")
@@ -290,7 +368,23 @@ def setup_categories(request: HttpRequest, connection_id: int) -> HttpResponse:
         and c.pleo_account_id in mappings
         and (c.tax_code_external_id or "") != mappings[c.pleo_account_id].default_vat_category
     }
-    unmapped = sum(1 for c in read.categories if not c.archived and c.pleo_account_id not in rows)
+    unmapped = sum(
+        1 for c in expense_categories if not c.archived and c.pleo_account_id not in rows
+    )
+    table = [
+        (
+            category,
+            account,
+            vat,
+            _category_state(
+                category,
+                saved=category.pleo_account_id in mappings,
+                suggested=category.pleo_account_id in rows,
+                out_of_date=category.pleo_account_id in out_of_date,
+            ),
+        )
+        for category, account, vat in form.rows()
+    ]
     return render(
         request,
         "masterdata/setup/categories.html",
@@ -300,7 +394,8 @@ def setup_categories(request: HttpRequest, connection_id: int) -> HttpResponse:
             form=form,
             refused=refused,
             read=read,
-            saved_ids=set(mappings),
+            table=table,
+            balance_sheet=[c for c in read.categories if c.pleo_account_id in balance_sheet],
             out_of_date=out_of_date,
             unmapped=unmapped,
             history=category_mappings_history(connection=connection),
