@@ -26,6 +26,7 @@ from integrations.connections.status import connection_event_record
 from integrations.connections.tokens import ConnectionTokenStore
 from integrations.core import errors
 from integrations.core.context import call_links
+from integrations.core.remote_errors import RemoteOutcome, remote_error_text
 
 # A token may create documents when one of these scopes was granted.
 CREATE_SCOPES = ("vismanet_erp_service_api:create", "vismanet_erp_interactive_api:create")
@@ -68,14 +69,25 @@ def _not_checked(name: str, because: str) -> CheckLine:
     return CheckLine(name, False, f"Not checked: {because}.", "Fix the line above first.")
 
 
+_VISMA_FIXES = {
+    RemoteOutcome.SIGN_IN: TENANT_FIX,
+    RemoteOutcome.ACCESS: API_USER_FIX,
+    RemoteOutcome.LATER: "Visma.net did not answer in time. Run the check again in a few minutes.",
+}
+_PLEO_TRY_AGAIN = "Pleo said: {message}. Run the check again in a few minutes."
+_PLEO_FIXES = {
+    RemoteOutcome.SIGN_IN: "Pleo no longer accepts the sign-in (it was revoked or expired). "
+    "Use “Connect Pleo” again.",
+    RemoteOutcome.ACCESS: "The Pleo user who connected lacks access. Connect again as a Pleo "
+    "admin and approve every permission on the consent page.",
+    RemoteOutcome.LATER: _PLEO_TRY_AGAIN,
+    RemoteOutcome.NOT_FOUND: _PLEO_TRY_AGAIN,
+    RemoteOutcome.REFUSED: _PLEO_TRY_AGAIN,
+}
+
+
 def _visma_error_fix(exc: errors.ApiError) -> str:
-    if isinstance(exc, errors.Unauthorized):
-        return TENANT_FIX
-    if isinstance(exc, errors.Forbidden):
-        return API_USER_FIX
-    if isinstance(exc, errors.TransientError):
-        return "Visma.net did not answer in time. Run the check again in a few minutes."
-    return f"Visma.net said: {exc.message}"
+    return remote_error_text(exc, service="Visma.net", fixes=_VISMA_FIXES)
 
 
 PERMISSION_CHECK_EVENT = "permission_check"
@@ -152,18 +164,7 @@ def _pleo_lines(connection: Connection, session: requests.Session | None) -> lis
     try:
         subscriptions = client.subscriptions_list()
     except errors.ApiError as exc:
-        if isinstance(exc, errors.Unauthorized):
-            fix = (
-                "Pleo no longer accepts the sign-in (it was revoked or expired). "
-                "Use “Connect Pleo” again."
-            )
-        elif isinstance(exc, errors.Forbidden):
-            fix = (
-                "The Pleo user who connected lacks access. Connect again as a Pleo admin and "
-                "approve every permission on the consent page."
-            )
-        else:
-            fix = f"Pleo said: {exc.message}. Run the check again in a few minutes."
+        fix = remote_error_text(exc, service="Pleo", fixes=_PLEO_FIXES)
         return [
             CheckLine(token_line, False, str(exc.message), fix),
             _not_checked(webhook_line, "the Pleo connection does not work"),

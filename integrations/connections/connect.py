@@ -38,6 +38,7 @@ from integrations.connections.status import (
 from integrations.connections.tokens import ConnectionTokenStore
 from integrations.core import errors
 from integrations.core.context import call_links
+from integrations.core.remote_errors import RemoteOutcome, remote_error_text
 from integrations.pleo.client import PleoOAuth
 from integrations.visma.auth import token_tenant_id
 from integrations.visma.client import VismaClient
@@ -443,28 +444,42 @@ def _visma_connected(*, connection: Connection, tenant_id: str, mode: str, by: U
     connection_status_refresh(connection=connection)
 
 
+_CLIENT_FIX = (
+    "Visma Connect does not accept this installation's client id and secret. Ask your "
+    "administrator to check VISMA_CLIENT_ID and VISMA_CLIENT_SECRET."
+)
+_TENANT_FIX = (
+    "Visma.net refused the tenant id. Check that it is the Company tenant id (not a "
+    "Customer tenant id), that the integration is approved for this company, and that "
+    "the user has the API User role in Visma.net: Admin → Users → the user → Service "
+    "access. Role changes can take 15 minutes."
+)
+# Visma Connect's OAuth error codes (RFC 6749 §5.2, plus `invalid_tenant` for a tenant the user
+# may not use) and Visma.net's 12027 (wrong tenant or missing role, notes S13) → what to do.
+_TOKEN_CODE_FIXES = {
+    "invalid_client": _CLIENT_FIX,
+    "unauthorized_client": _CLIENT_FIX,
+    "invalid_scope": "The integration is not allowed the Visma.net API scopes it asks for. "
+    "Approve the integration for this company in the Visma App Store with read, create and "
+    "update access.",
+    "invalid_grant": "The Visma.net sign-in expired or was revoked. Connect Visma.net again.",
+    "no_refresh_token": "The Visma.net sign-in expired or was revoked. Connect Visma.net again.",
+    "invalid_tenant": _TENANT_FIX,
+    "12027": _TENANT_FIX,
+}
+_REFUSED = "Visma.net refused the connection: {message}"
+_TOKEN_FIXES = {
+    RemoteOutcome.LATER: "Visma Connect could not be reached ({message}). Try again in a few "
+    "minutes.",
+    RemoteOutcome.SIGN_IN: _REFUSED,
+    RemoteOutcome.ACCESS: _REFUSED,
+    RemoteOutcome.NOT_FOUND: _REFUSED,
+    RemoteOutcome.REFUSED: _REFUSED,
+}
+
+
 def visma_token_fix(exc: errors.ApiError) -> str:
-    """Turn a Visma Connect refusal into what the finance user should do."""
-    code = (exc.code or "").lower()
-    if code in ("invalid_client", "unauthorized_client"):
-        return (
-            "Visma Connect does not accept this installation's client id and secret. Ask your "
-            "administrator to check VISMA_CLIENT_ID and VISMA_CLIENT_SECRET."
-        )
-    if code == "invalid_scope":
-        return (
-            "The integration is not allowed the Visma.net API scopes it asks for. Approve the "
-            "integration for this company in the Visma App Store with read, create and update access."
-        )
-    if code in ("invalid_grant", "no_refresh_token"):
-        return "The Visma.net sign-in expired or was revoked. Connect Visma.net again."
-    if code == "invalid_tenant" or "tenant" in exc.message.lower():
-        return (
-            "Visma.net refused the tenant id. Check that it is the Company tenant id (not a "
-            "Customer tenant id), that the integration is approved for this company, and that "
-            "the user has the API User role in Visma.net: Admin → Users → the user → Service "
-            "access. Role changes can take 15 minutes."
-        )
-    if isinstance(exc, errors.TransientError):
-        return f"Visma Connect could not be reached ({exc.message}). Try again in a few minutes."
-    return f"Visma.net refused the connection: {exc.message}"
+    """Turn a Visma Connect refusal into what the finance user should do: by its error code,
+    else by the remote-error map."""
+    fix = _TOKEN_CODE_FIXES.get((exc.code or "").lower())
+    return fix or remote_error_text(exc, service="Visma Connect", fixes=_TOKEN_FIXES)

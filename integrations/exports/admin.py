@@ -324,7 +324,7 @@ class ExportItemAdmin(ReadOnlyAdmin):
             self.message_user(request, str(exc), messages.ERROR)
             return
         except errors.ApiError as exc:
-            self.message_user(request, f"The retry could not be started: {exc}", messages.ERROR)
+            self.message_user(request, export_services.retry_error_text(exc), messages.ERROR)
             return
         jobs = ", ".join(run.pleo_job_id for run in result.runs)
         self.message_user(

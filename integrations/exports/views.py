@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from integrations.connections.models import Connection
 from integrations.core import errors
 from integrations.core.access import connection_member_required
+from integrations.core.remote_errors import RemoteOutcome, remote_error_text
 from integrations.core.roles import finance_required
 from integrations.exports import selectors
 from integrations.exports import services as export_services
@@ -91,10 +92,8 @@ def run_retry(request: HttpRequest, run_id: int) -> HttpResponse:
         )
     except export_services.ExportRetryError as exc:
         messages.error(request, str(exc))
-    except errors.TransientError as exc:
-        messages.error(request, f"Pleo did not answer, try again shortly: {exc}")
     except errors.ApiError as exc:
-        messages.error(request, f"The retry could not be started: {exc}")
+        messages.error(request, export_services.retry_error_text(exc))
     else:
         started = len(item_ids) - len(result.skipped)
         noun = "item" if started == 1 else "items"
@@ -108,12 +107,20 @@ def run_retry(request: HttpRequest, run_id: int) -> HttpResponse:
     return redirect("exports:run", run_id=run.pk)
 
 
-def _remote_error(exc: Exception) -> str:
-    if isinstance(exc, errors.Unauthorized | errors.Forbidden):
-        return f"Pleo refused the connection's sign-in ({exc}): connect Pleo again."
-    if isinstance(exc, errors.NotFound):
-        return "Pleo does not know this export job (it may have expired or finished)."
-    return f"Pleo could not be read: {exc}"
+_SIGN_IN_AGAIN = "Pleo refused the connection's sign-in ({error}): connect Pleo again."
+_NOT_READ = "Pleo could not be read: {error}"
+_JOB_READ_FIXES = {
+    RemoteOutcome.SIGN_IN: _SIGN_IN_AGAIN,
+    RemoteOutcome.ACCESS: _SIGN_IN_AGAIN,
+    RemoteOutcome.NOT_FOUND: "Pleo does not know this export job (it may have expired or "
+    "finished).",
+    RemoteOutcome.LATER: _NOT_READ,
+    RemoteOutcome.REFUSED: _NOT_READ,
+}
+
+
+def _remote_error(exc: errors.ApiError) -> str:
+    return remote_error_text(exc, service="Pleo", fixes=_JOB_READ_FIXES)
 
 
 @connection_member_required

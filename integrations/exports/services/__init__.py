@@ -6,7 +6,12 @@ then the call is made and its result recorded (DESIGN §4, §6).
 
 from __future__ import annotations
 
-from integrations.exports.services.retry import ExportRetryError, RetryResult, export_items_retry
+from integrations.exports.services.retry import (
+    ExportRetryError,
+    RetryResult,
+    export_items_retry,
+    retry_error_text,
+)
 from integrations.exports.services.runs import (
     export_job_created_handler,
     export_jobs_poll,
@@ -24,4 +29,5 @@ __all__ = [
     "export_run_process",
     "export_run_register",
     "export_runs_resume",
+    "retry_error_text",
 ]

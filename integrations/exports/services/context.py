@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from integrations.connections.clients import connection_pleo_client, connection_visma_client
 from integrations.connections.models import Connection, ExportSettings
-from integrations.core import errors
+from integrations.core import errors, remote_errors
 from integrations.exports.config import (
     export_config_for_connection,
     mirror_snapshot_for_connection,
@@ -37,7 +37,7 @@ STALE_AFTER = timedelta(seconds=settings.EXPORT_STALE_AFTER_SECONDS)
 # Between items, the heartbeat and the run's progress counters are written at most this often.
 TICK_SECONDS = 5.0
 # How long a run waits before it is tried again after Visma.net or Pleo could not be reached.
-UNREACHABLE_RETRY_SECONDS = 60
+UNREACHABLE_RETRY_SECONDS = remote_errors.UNREACHABLE_RETRY_SECONDS
 
 
 class RunDeferred(Exception):

@@ -1,16 +1,12 @@
-"""One map from a remote error to what the export does about it.
+"""What the export does about each outcome of the one remote-error map (`core.remote_errors`),
+instead of each step repeating "rate-limited → defer":
 
-The clients raise errors by meaning (`integrations.core.errors`); this is the one place that
-turns a meaning into an action, instead of each step repeating "rate-limited → defer":
-
-| error                                  | action                                             |
-|----------------------------------------|----------------------------------------------------|
-| Unauthorized, Forbidden                | re-authorise: the job fails, the connection page   |
-|                                        | says sign in again                                 |
-| RateLimited                            | defer for Retry-After (or a minute)                |
-| TransientError (5xx, timeout, network) | defer a minute; a create whose outcome is unknown  |
-|                                        | is looked up first (poster)                        |
-| anything else (the request was refused)| fail the item with Visma.net's words               |
+| outcome            | action                                                               |
+|--------------------|----------------------------------------------------------------------|
+| SIGN_IN, ACCESS    | re-authorise: the job fails, the connection page says sign in again  |
+| LATER              | defer for Retry-After (or a minute); a create whose outcome is       |
+|                    | unknown is looked up first (poster)                                  |
+| NOT_FOUND, REFUSED | fail the item with Visma.net's words                                 |
 """
 
 from __future__ import annotations
@@ -19,7 +15,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from integrations.core import errors
-from integrations.exports.services.context import UNREACHABLE_RETRY_SECONDS, RunDeferred
+from integrations.core.remote_errors import RemoteOutcome, remote_outcome, remote_wait_seconds
+from integrations.exports.services.context import RunDeferred
 from integrations.pleo.enums import FailureReason
 
 
@@ -37,12 +34,11 @@ class RemoteAction:
 
 
 def remote_action(exc: errors.ApiError) -> RemoteAction:
-    if isinstance(exc, errors.Unauthorized | errors.Forbidden):
+    outcome = remote_outcome(exc)
+    if outcome in (RemoteOutcome.SIGN_IN, RemoteOutcome.ACCESS):
         return RemoteAction(Action.REAUTHORISE)
-    if isinstance(exc, errors.RateLimited):
-        return RemoteAction(Action.DEFER, exc.retry_after or UNREACHABLE_RETRY_SECONDS)
-    if isinstance(exc, errors.TransientError):
-        return RemoteAction(Action.DEFER, UNREACHABLE_RETRY_SECONDS)
+    if outcome is RemoteOutcome.LATER:
+        return RemoteAction(Action.DEFER, remote_wait_seconds(exc))
     return RemoteAction(Action.FAIL)
 
 

@@ -13,6 +13,7 @@ import time
 from django.utils import timezone
 
 from integrations.core import errors
+from integrations.core.remote_errors import RemoteOutcome, remote_outcome
 from integrations.exports.models import ExportItem, ExportRun, Step
 from integrations.exports.services.context import JobFailed, RunContext, job_failure_reason
 from integrations.exports.services.progress import run_counts_update
@@ -126,7 +127,7 @@ def _job_refusal_check(ctx: RunContext, exc: errors.ApiError) -> None:
     when the job is no longer running (expired, cancelled), close the run with Pleo's reason
     instead of trying again forever. Its booked items keep their documents, so the next job
     holding them adopts them without booking again."""
-    if isinstance(exc, errors.TransientError | errors.Unauthorized | errors.Forbidden):
+    if remote_outcome(exc) in (RemoteOutcome.LATER, RemoteOutcome.SIGN_IN, RemoteOutcome.ACCESS):
         return
     # Reference: GET /v3/export-jobs/{jobId}
     job = ctx.pleo.export_job_get(ctx.run.pleo_job_id)

@@ -16,9 +16,24 @@ from dataclasses import dataclass, field
 from integrations.connections.models import Connection
 from integrations.core import errors
 from integrations.core.context import call_links
+from integrations.core.remote_errors import RemoteOutcome, remote_error_text
 from integrations.exports.models import ExportItem, ExportRun
 from integrations.exports.services.context import clients_for
 from integrations.exports.services.runs import export_run_enqueue, export_run_register
+
+_NOT_STARTED = "The retry could not be started: {error}"
+_RETRY_FIXES = {
+    RemoteOutcome.LATER: "Pleo did not answer, try again shortly: {error}",
+    RemoteOutcome.SIGN_IN: _NOT_STARTED,
+    RemoteOutcome.ACCESS: _NOT_STARTED,
+    RemoteOutcome.NOT_FOUND: _NOT_STARTED,
+    RemoteOutcome.REFUSED: _NOT_STARTED,
+}
+
+
+def retry_error_text(exc: errors.ApiError) -> str:
+    """Why Pleo did not start the retry's new export job, for the page and the admin alike."""
+    return remote_error_text(exc, service="Pleo", fixes=_RETRY_FIXES)
 
 
 class ExportRetryError(Exception):
