@@ -57,8 +57,8 @@ class ExportReport:
 def _connect_and_configure() -> int:
     """The demo connection over real HTTP, then the demo's configuration (full sync, accounts,
     tags, categories) as `make demo` does it."""
-    from integrations.connections.demo import demo_connection_prepare
-    from integrations.masterdata.setup.demo import demo_configure
+    from integrations.demo.configure import demo_configure
+    from integrations.demo.connection import demo_connection_prepare
 
     connection = demo_connection_prepare(session=requests.Session())
     report = demo_configure(connection=connection)

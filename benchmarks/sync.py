@@ -78,7 +78,7 @@ def _connect_and_choose_segments() -> int:
     """The demo connection over real HTTP, then the finance user's choice on the Tags page:
     every SUBACCOUNT segment becomes a Pleo tag group (a read of the dimension to list them)."""
     from integrations.connections.clients import connection_visma_client
-    from integrations.connections.demo import demo_connection_prepare
+    from integrations.demo.connection import demo_connection_prepare
     from integrations.masterdata.models import VismaSegmentValue
     from integrations.masterdata.setup.services import (
         SegmentSettingInput,

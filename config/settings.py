@@ -198,6 +198,8 @@ if SANDBOX_ENABLED:
         "integrations.sandbox",
         "integrations.sandbox.visma",
         "integrations.sandbox.pleo",
+        # The demo company connected to both sandboxes (`make demo`); no product app imports it.
+        "integrations.demo",
     ]
 
 MIDDLEWARE = [

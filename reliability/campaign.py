@@ -34,8 +34,8 @@ BACKLOG_WAIT_SECONDS = 180
 
 def _connect_and_configure() -> int:
     """The demo connection over real HTTP and the demo configuration, as `make demo` does."""
-    from integrations.connections.demo import demo_connection_prepare
-    from integrations.masterdata.setup.demo import demo_configure
+    from integrations.demo.configure import demo_configure
+    from integrations.demo.connection import demo_connection_prepare
 
     connection = demo_connection_prepare(session=requests.Session())
     report = demo_configure(connection=connection)

@@ -19,10 +19,10 @@ from django.contrib.auth.models import Group, User
 from django.core.management import call_command
 from django.test import Client
 
-from integrations.connections.demo import demo_connection_prepare
 from integrations.connections.models import Connection, ConnectionMembership
 from integrations.core.models import ApiCall
 from integrations.core.roles import SUPPORT, roles_sync
+from integrations.demo.connection import demo_connection_prepare
 from tests.test_rights import ADMIN, PRODUCT, _admin_values, _kind
 
 pytestmark = pytest.mark.django_db

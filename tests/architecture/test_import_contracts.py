@@ -59,6 +59,9 @@ def test_the_code_keeps_every_contract(tmp_path: Path) -> None:
         ("core/errors.py", "import integrations.pleo.enums", "layers"),
         # the sandbox imports nothing of the product but core.
         ("sandbox/common.py", "import integrations.pleo.webhooks", "sandbox"),
+        # no product app imports the demo.
+        ("connections/services.py", "import integrations.demo.connection", "demo"),
+        ("exports/views.py", "import integrations.demo.inprocess", "demo"),
     ],
 )
 def test_breaking_one_arrow_fails_the_lint(
@@ -70,7 +73,11 @@ def test_breaking_one_arrow_fails_the_lint(
     result = _lint(copy)
 
     assert result.returncode != 0
-    name = {"layers": "DESIGN §3 layers", "sandbox": "The sandbox imports nothing"}[contract]
+    name = {
+        "layers": "DESIGN §3 layers",
+        "sandbox": "The sandbox imports nothing",
+        "demo": "No product app imports the demo",
+    }[contract]
     verdicts = [
         line.split()[-1]
         for line in result.stdout.splitlines()

@@ -12,10 +12,10 @@ from django.urls import reverse
 
 from integrations.connections import services
 from integrations.connections.access import connections_for_user
-from integrations.connections.demo import DEMO, _members
 from integrations.connections.models import Connection, ConnectionMembership
 from integrations.core.models import ApiCall
 from integrations.core.roles import FINANCE, SUPPORT, roles_sync
+from integrations.demo.connection import DEMO, _members
 from integrations.exports.models import ExportRun
 
 pytestmark = pytest.mark.django_db

@@ -8,8 +8,8 @@ import pytest
 from django.core.management import call_command
 
 from integrations.connections.checks import connection_permission_check
-from integrations.connections.demo import demo_connection_prepare, demo_session
 from integrations.connections.models import AccountMapping, Connection, ExportSettings
+from integrations.demo.connection import demo_connection_prepare, demo_session
 
 pytestmark = pytest.mark.django_db
 

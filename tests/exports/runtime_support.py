@@ -16,12 +16,12 @@ from typing import Any
 import pytest
 import requests
 
-from integrations.connections.demo import demo_connection_prepare
 from integrations.connections.models import Connection, ExportSettings
+from integrations.demo.configure import demo_configure
+from integrations.demo.connection import demo_connection_prepare
 from integrations.exports.models import ExportRun
 from integrations.exports.services import context as run_context
 from integrations.exports.services import runs
-from integrations.masterdata.setup.demo import demo_configure
 from integrations.sandbox.pleo.presets import pleo_seed
 from integrations.sandbox.visma.presets import visma_seed
 from tests.exports.planner_factories import item as planned_item

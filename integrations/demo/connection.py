@@ -29,10 +29,10 @@ from integrations.connections.connect import (
     visma_connect_service,
 )
 from integrations.connections.errors import ConnectionSetupError
-from integrations.connections.inprocess import in_process_session
 from integrations.connections.models import AccountMapping, Connection, ExportSettings
 from integrations.connections.services import connection_create, visma_branch_choose
 from integrations.connections.status import connection_status_refresh
+from integrations.demo.inprocess import in_process_session
 
 logger = logging.getLogger(__name__)
 

@@ -17,9 +17,9 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from integrations.connections.clients import connection_pleo_client, connection_visma_client
-from integrations.connections.inprocess import WsgiAdapter, in_process_session
 from integrations.connections.models import Connection
 from integrations.core.context import call_links
+from integrations.demo.inprocess import WsgiAdapter, in_process_session
 from integrations.masterdata.models import SyncRun, VismaAccount
 from integrations.masterdata.schedules import schedules_ensure
 from integrations.masterdata.setup.pleo_push import category_mappings_push_to_pleo

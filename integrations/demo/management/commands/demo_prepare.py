@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management import call_command, get_commands
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 
@@ -15,10 +15,7 @@ class Command(BaseCommand):
     help = "Seed the sandbox and create the demo users (idempotent)."
 
     def handle(self, *args: Any, **options: Any) -> None:
-        # Later steps belong to apps that core does not import; they are called by name.
-        commands = get_commands()
-        if "sandbox_seed" in commands:
-            call_command("sandbox_seed", preset="demo", keep_existing=True)
+        # The demo is installed with the sandbox (settings.py); its seed is called by name.
+        call_command("sandbox_seed", preset="demo", keep_existing=True)
         call_command("demo_users")
-        if "demo_connect" in commands:
-            call_command("demo_connect")
+        call_command("demo_connect")

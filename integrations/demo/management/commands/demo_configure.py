@@ -11,6 +11,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from integrations.connections.models import Connection
+from integrations.demo.configure import demo_configure
+from integrations.demo.connection import DEMO
 
 
 class Command(BaseCommand):
@@ -20,15 +22,11 @@ class Command(BaseCommand):
         parser.add_argument("--connection", type=int, help="Connection id (default: the demo's).")
 
     def handle(self, *args: Any, connection: int | None = None, **options: Any) -> None:
-        from integrations.masterdata.setup.demo import demo_configure
-
         if connection is not None:
             found = Connection.objects.filter(pk=connection).first()
         else:
             if not settings.SANDBOX_ENABLED:
                 raise CommandError("The demo needs SANDBOX_ENABLED=1.")
-            from integrations.connections.demo import DEMO
-
             found = Connection.objects.filter(name=DEMO.name).order_by("id").first()
         if found is None:
             raise CommandError("No demo connection: run demo_connect first.")

@@ -1,21 +1,21 @@
 """Connect the demo connection to both sandboxes and configure it (idempotent).
 
-Called by `demo_prepare` after the sandbox is seeded and the users exist. Ends by calling
-`demo_configure` (master data sync, tags and categories) when that command exists; it finds
-the connection by `integrations.connections.demo.DEMO.name`.
+Called by `demo_prepare` after the sandbox is seeded and the users exist. Ends with
+`demo_configure` (master data sync, tags and categories), which finds the connection by
+`integrations.demo.connection.DEMO.name`.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.core.management import call_command, get_commands
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from integrations.connections.checks import PERMISSION_CHECK_EVENT
-from integrations.connections.demo import demo_connection_prepare
 from integrations.connections.errors import ConnectionSetupError
 from integrations.core.errors import ApiError
+from integrations.demo.connection import demo_connection_prepare
 
 
 class Command(BaseCommand):
@@ -35,6 +35,4 @@ class Command(BaseCommand):
         if check is not None:
             outcome = "passed" if check.ok else f"failed: {check.detail}"
             self.stdout.write(f"Permission check {outcome}")
-        if "demo_configure" in get_commands():
-            # It finds the connection by `integrations.connections.demo.DEMO.name`.
-            call_command("demo_configure")
+        call_command("demo_configure")
