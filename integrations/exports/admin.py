@@ -10,14 +10,18 @@ import json
 from typing import Any
 
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.admin.views.main import ChangeList
 from django.db.models import Count, Model, Q, QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext
 
 from integrations.core import errors
 from integrations.core.access import ConnectionScopedAdmin
+from integrations.core.admin_paging import EstimatedCountPaginator
 from integrations.core.links import https_url
 from integrations.core.models import ApiCall
 from integrations.exports import services as export_services
@@ -42,6 +46,16 @@ class ReadOnlyAdmin(ConnectionScopedAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
+
+    def action_checkbox(self, obj: Model) -> SafeString:
+        """Django's markup for the row's checkbox, written directly: rendering a widget
+        template for each row took a third of a 100-row list's time."""
+        return format_html(
+            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
+            ACTION_CHECKBOX_NAME,
+            str(obj.pk),
+            format_html(gettext("Select this object for an action - {}"), str(obj)),
+        )
 
 
 class ReadOnlyTabular(admin.TabularInline[Any, Any]):
@@ -201,8 +215,23 @@ class AttachmentUploadInline(ReadOnlyTabular):
     readonly_fields = fields
 
 
+class ItemChangeList(ChangeList):
+    """The list shows none of the item's JSON (Pleo's payload, the plan): it is not read."""
+
+    def get_queryset(self, request: HttpRequest, exclude_parameters: Any = None) -> QuerySet[Any]:
+        return (
+            super()
+            .get_queryset(request, exclude_parameters)
+            .defer("payload", "plan", "run__job_payload")
+        )
+
+
 @admin.register(ExportItem)
 class ExportItemAdmin(ReadOnlyAdmin):
+    """A month-end leaves hundreds of thousands of items: the list is a fixed handful of
+    queries (no per-row read, no second full count, an estimated count on PostgreSQL) on
+    indexes that serve its default order and filters (models.ExportItem.Meta)."""
+
     list_display = (
         "accounting_entry_id",
         "item_type",
@@ -215,6 +244,8 @@ class ExportItemAdmin(ReadOnlyAdmin):
     )
     list_filter = ("status", "failure_reason_type", "connection", "run")
     list_select_related = ("run", "connection")
+    show_full_result_count = False
+    paginator = EstimatedCountPaginator
     search_fields = (
         "accounting_entry_id",
         "visma_number",
@@ -224,6 +255,10 @@ class ExportItemAdmin(ReadOnlyAdmin):
     )
     actions = ["retry_failed"]
     inlines = [AttachmentUploadInline]
+
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
+        return ItemChangeList
+
     fieldsets = (
         (
             "What happened",
