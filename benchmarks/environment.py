@@ -34,6 +34,9 @@ DEMO_CLIENTS = {
 
 
 def free_port() -> int:
+    """BENCH_PORT when set (a host that gives the benchmarks a fixed port), else a free one."""
+    if os.environ.get("BENCH_PORT"):
+        return int(os.environ["BENCH_PORT"])
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
@@ -87,7 +90,9 @@ def temporary_database(
         return
     import psycopg
 
-    name = f"{prefix}_{os.getpid()}_{secrets.token_hex(3)}"
+    # Named after the given database, so a host that reserves a name prefix keeps to it.
+    given_name = urlsplit(given_url).path.strip("/")
+    name = f"{given_name or prefix}_{prefix}_{os.getpid()}_{secrets.token_hex(3)}"
     # CREATE and DROP DATABASE go through the server's maintenance database: the database that
     # `given_url` names need not exist (CI names one that only the test runner's prefix creates).
     admin_url = _with_database_name(given_url, "postgres")

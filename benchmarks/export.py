@@ -1,25 +1,38 @@
-"""Benchmark: one Pleo export job of N mixed items, booked in Visma.net three ways (one journal
-per expense, one journal per export, purchase invoices).
+"""Benchmark: Pleo export jobs booked in Visma.net by a real worker, three ways (one journal per
+expense, one journal per export, purchase invoices), and the same export against a small
+Visma.net call budget (pacing).
 
-Per mode: the job is created through the Pleo sandbox's control API (its webhook reaches the
-web app, which only queues: no worker runs there), registered as the backstop poll would, and
-then processed by the worker's task, `export_run_process`, inline in this process. The figures
-cover that task: claim, fetch, plan, post, receipts, release, report.
+Per mode: the job is created through the Pleo sandbox's control API; its webhook reaches the web
+app, which stores it and queues its handling; the worker (`manage.py qcluster`, a process of its
+own, `benchmarks.worker`) handles the webhook, registers the run and processes it, as in
+production. The wall time runs from the job's creation until the run is finished. The
+worker's task processes count their own SQL queries and peak resident set.
+
+Next to what happened, each mode shows the calls nothing can avoid (one create per document,
+one upload per receipt, one download per receipt, the item pages, report batches of at most
+100, the job's events, one release per invoice when releasing is on) and the lower bound they
+set: those calls times the added latency, divided by the concurrency, or the time the Visma.net
+budget needs to let its share through, whichever is longer.
 """
 
 from __future__ import annotations
 
+import base64
+import contextlib
+import json
+import math
 import time
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import requests
 
-from benchmarks.company import Scale
 from benchmarks.export_items import PleoCompany, export_items
-from benchmarks.measure import Figures, measure
-from benchmarks.report import calls_table, heading, mb, queries_table, received_check, table
+from benchmarks.measure import Figures, endpoint_of
+from benchmarks.report import Cell, calls_table, heading, mb, queries_table, received_check, table
 from benchmarks.sandbox import Sandboxes
 
 MODES: dict[str, dict[str, Any]] = {
@@ -31,10 +44,28 @@ MODES: dict[str, dict[str, Any]] = {
         "auto_release_invoices": True,
     },
 }
+RECEIPT_BYTES = 100 * 1024
+# Distinct receipt files stored in the Pleo sandbox; items share them (each item still has its
+# own link, downloaded and uploaded once per item).
+RECEIPT_FILES = 20
+# Pleo answers 50 items per page when no limit is given (sandbox pleo/api.py DEFAULT_LIMIT, as
+# Pleo's v3 listings do); at most 100 items per status update (export_api.py).
+ITEM_PAGE = 50
+REPORT_BATCH = 100
+JOB_EVENTS = 2  # started, then completed or failed
+FINISHED = ("completed", "completed_with_errors", "failed")
+RUN_TIMEOUT_SECONDS = 3600
+
+
+@dataclass(frozen=True)
+class Budget:
+    calls: int
+    seconds: int
 
 
 @dataclass
 class ExportPhase:
+    mode: str
     figures: Figures
     status: str
     items_total: int
@@ -44,11 +75,48 @@ class ExportPhase:
     journals: int
     invoices: int
     attachments: int
+    releases: int
+    concurrency: int
+    latency_ms: int
+    budget: Budget | None = None
+    answered_429: int = 0
+    sandbox_ms: float = 0.0
+    unavoidable: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def unavoidable_total(self) -> int:
+        return sum(self.unavoidable.values())
+
+    @property
+    def unavoidable_visma(self) -> int:
+        return sum(n for k, n in self.unavoidable.items() if k.startswith("Visma"))
+
+    @property
+    def latency_bound(self) -> float:
+        return self.unavoidable_total * self.latency_ms / 1000 / max(1, self.concurrency)
+
+    @property
+    def budget_bound(self) -> float:
+        if self.budget is None or self.unavoidable_visma <= self.budget.calls:
+            return 0.0
+        # Each full window lets `calls` through; the last window's share goes at its start.
+        return (self.unavoidable_visma - 1) // self.budget.calls * self.budget.seconds
+
+    @property
+    def lower_bound(self) -> float:
+        return max(self.latency_bound, self.budget_bound)
+
+    @property
+    def ratio(self) -> float:
+        return self.figures.seconds / self.lower_bound if self.lower_bound else 0.0
+
+    @property
+    def calls_made(self) -> int:
+        return sum(self.figures.calls.values())
 
 
 @dataclass
 class ExportReport:
-    scale: Scale
     latency_ms: int
     setup_seconds: float = 0.0
     phases: list[ExportPhase] = field(default_factory=list)
@@ -67,7 +135,82 @@ def _connect_and_configure() -> int:
     return connection.pk
 
 
-def _visma_documents(state: dict[str, Any]) -> tuple[int, int, int]:
+def export_concurrency(connection_id: int) -> int:
+    """Remote calls a run may have in flight at once for this connection (1 when the
+    integration has no such setting: every call waits for the one before)."""
+    from django.conf import settings
+
+    from integrations.connections.models import ExportSettings
+
+    value = getattr(settings, "EXPORT_CONCURRENCY", None)
+    row = ExportSettings.objects.filter(connection_id=connection_id).first()
+    for name in ("concurrency", "export_concurrency", "max_concurrency"):
+        if row is not None and hasattr(row, name):
+            value = getattr(row, name)
+    return int(value or 1)
+
+
+def receipt_pdf(number: int) -> bytes:
+    """A PDF of about RECEIPT_BYTES (a scanned receipt's size), distinct per number."""
+    head = f"%PDF-1.4\n% receipt {number}\n1 0 obj << /Type /Catalog >> endobj\n".encode()
+    tail = b"\ntrailer << >>\n%%EOF\n"
+    filler = (f"% scan line {number} " * 8 + "\n").encode()
+    body = (filler * (RECEIPT_BYTES // len(filler) + 1))[: RECEIPT_BYTES - len(head) - len(tail)]
+    return head + body + tail
+
+
+def receipts_store(sandboxes: Sandboxes) -> list[str]:
+    return [
+        sandboxes.pleo_file_store(
+            name=f"receipt-{n}.pdf",
+            content_type="application/pdf",
+            content_base64=base64.b64encode(receipt_pdf(n)).decode(),
+        )
+        for n in range(RECEIPT_FILES)
+    ]
+
+
+def items_with_receipts(
+    company: PleoCompany, count: int, file_ids: Sequence[str]
+) -> list[dict[str, Any]]:
+    items = export_items(company, count)
+    for index, item in enumerate(items):
+        item["files"] = [{"fileId": file_ids[index % len(file_ids)]}]
+    return items
+
+
+class WorkerStats:
+    """What the worker's task processes wrote (benchmarks.worker): queries and peak RSS."""
+
+    def __init__(self, stats_dir: Path, cluster_pid: int | None) -> None:
+        self.stats_dir = stats_dir
+        self.cluster_pid = cluster_pid
+
+    def read(self) -> tuple[Counter[str], dict[int, int]]:
+        queries: Counter[str] = Counter()
+        peaks: dict[int, int] = {}
+        for path in self.stats_dir.glob("*.json"):
+            try:
+                data = json.loads(path.read_text())
+            except (OSError, ValueError):
+                continue
+            queries.update(data["queries"])
+            peaks[int(path.stem)] = int(data["peak_rss"])
+        return queries, peaks
+
+    def reset_peaks(self) -> None:
+        """Reset the peak resident set of every process of the cluster (Linux clear_refs)."""
+        from reliability.processes import _descendants
+
+        if self.cluster_pid is None:
+            return
+        for pid in [self.cluster_pid, *_descendants(self.cluster_pid)]:
+            with contextlib.suppress(OSError):
+                Path(f"/proc/{pid}/clear_refs").write_text("5")
+
+
+def _visma_documents(sandboxes: Sandboxes) -> tuple[int, int, int]:
+    state = sandboxes.visma_state()
     return (
         len(state["journalTransactions"]),
         len(state["supplierInvoices"]),
@@ -75,34 +218,95 @@ def _visma_documents(state: dict[str, Any]) -> tuple[int, int, int]:
     )
 
 
-def _export(
+def _run_wait(job_id: str, *, timeout: float) -> Any:
+    from integrations.exports.models import ExportRun
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        run = ExportRun.objects.filter(pleo_job_id=job_id).first()
+        if run is not None and run.status in FINISHED:
+            return run
+        time.sleep(0.1)
+    raise RuntimeError(f"The run of job {job_id} did not finish within {timeout:.0f} s")
+
+
+def _queue_idle(timeout: float = 600) -> None:
+    """Wait until the worker has nothing queued (the setup's webhooks and syncs)."""
+    from django_q.brokers import get_broker
+
+    broker = get_broker()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if broker.queue_size() == 0:
+            time.sleep(1.0)  # a task taken but not yet done
+            if broker.queue_size() == 0:
+                return
+        time.sleep(0.2)
+
+
+def _unavoidable(*, items: int, documents: int, attachments: int, releases: int) -> dict[str, int]:
+    return {
+        "Visma creates (one per document)": documents,
+        "Visma uploads (one per receipt)": attachments,
+        "Visma releases (one per invoice, when on)": releases,
+        "Pleo downloads (one per receipt)": items,
+        f"Pleo item pages ({ITEM_PAGE} a page)": math.ceil(items / ITEM_PAGE),
+        f"Pleo report batches (≤ {REPORT_BATCH})": math.ceil(items / REPORT_BATCH),
+        "Pleo job events": JOB_EVENTS,
+    }
+
+
+def export_phase(
     *,
     sandboxes: Sandboxes,
+    worker: WorkerStats,
     connection_id: int,
     mode: str,
-    label: str,
     items: list[dict[str, Any]],
+    latency_ms: int,
+    budget: Budget | None = None,
 ) -> ExportPhase:
-    from integrations.connections.models import Connection, ExportSettings
-    from integrations.exports.models import ExportItem, ExportRun
-    from integrations.exports.services.runs import export_run_register
-    from integrations.exports.tasks import export_run_process
-    from integrations.pleo.job_types import ExportJob
+    from integrations.connections.models import ExportSettings
+    from integrations.core.models import ApiCall
+    from integrations.exports.models import ExportItem
 
     ExportSettings.objects.filter(connection_id=connection_id).update(**MODES[mode])
-    before = _visma_documents(sandboxes.visma_state())
-    job = sandboxes.pleo_export_job_create(items)
-    run, _ = export_run_register(
-        connection=Connection.objects.get(pk=connection_id), job=ExportJob.from_api(job)
-    )
-    sandboxes.visma_budget_fresh()
+    before = _visma_documents(sandboxes)
+    _queue_idle()
     sandboxes.requests_forget()
-    figures = Figures(label=label, unit="items")
-    with measure(figures):
-        export_run_process(run.pk)
-    figures.received = sandboxes.requests_received()
-    run.refresh_from_db()
-    after = _visma_documents(sandboxes.visma_state())
+    if budget is None:
+        sandboxes.visma_budget_off()
+    else:
+        sandboxes.visma_budget_window(budget.calls, budget.seconds)
+    sandboxes.latency(latency_ms)
+    first_call_id = ApiCall.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    queries_before, _ = worker.read()
+    worker.reset_peaks()
+    figures = Figures(label=mode, unit="items")
+    started = time.perf_counter()
+    job = sandboxes.pleo_export_job_create(items)
+    run = _run_wait(job["id"], timeout=RUN_TIMEOUT_SECONDS)
+    figures.seconds = time.perf_counter() - started
+    sandboxes.latency(0)
+    sandboxes.visma_budget_off()
+    queries_after, peaks = worker.read()
+    figures.query_kinds = queries_after - queries_before
+    figures.db_queries = sum(figures.query_kinds.values())
+    figures.peak_rss_bytes = max(peaks.values(), default=0)
+    for service, method, path, status, duration in ApiCall.objects.filter(
+        id__gt=first_call_id
+    ).values_list("service", "method", "path", "status_code", "duration_ms"):
+        figures.calls[(service, method, endpoint_of(path))] += 1
+        figures.remote_ms[service] += duration
+        if status is None or status >= 400:
+            figures.failed_calls += 1
+    log = sandboxes.requests_log()
+    figures.received = Counter(
+        (service, row["method"], endpoint_of(row["path"])) for service, row in log
+    )
+    answered_429 = sum(1 for _, row in log if row.get("status") == 429)
+    sandbox_ms = sum(sandboxes.service_ms(service) for service in ("visma", "pleo"))
+    after = _visma_documents(sandboxes)
     figures.records = run.items_total
     failures = [
         f"{reason_type}: {reason}"
@@ -110,104 +314,171 @@ def _export(
             run=run, status=ExportItem.Status.FAILED
         ).values_list("failure_reason_type", "failure_reason")[:5]
     ]
-    if run.status not in ExportRun.FINISHED_STATUSES:
-        failures.append(f"run stopped in {run.status}: {run.last_error or run.failure_reason}")
+    if run.status == "failed":
+        failures.append(f"run failed: {run.last_error or run.failure_reason}")
+    journals, invoices, attachments = (a - b for a, b in zip(after, before, strict=True))
+    releases = invoices if MODES[mode].get("auto_release_invoices") else 0
     return ExportPhase(
+        mode=mode,
         figures=figures,
         status=str(run.status),
         items_total=run.items_total,
         items_done=run.items_done,
         items_failed=run.items_failed,
         failures=failures,
-        journals=after[0] - before[0],
-        invoices=after[1] - before[1],
-        attachments=after[2] - before[2],
+        journals=journals,
+        invoices=invoices,
+        attachments=attachments,
+        releases=releases,
+        concurrency=export_concurrency(connection_id),
+        latency_ms=latency_ms,
+        budget=budget,
+        answered_429=answered_429,
+        sandbox_ms=sandbox_ms,
+        unavoidable=_unavoidable(
+            items=run.items_total,
+            documents=journals + invoices,
+            attachments=attachments,
+            releases=releases,
+        ),
     )
 
 
-def export_benchmark(
-    *, base_url: str, scale: Scale, latency_ms: int = 0, modes: Sequence[str] = tuple(MODES)
-) -> ExportReport:
-    report = ExportReport(scale=scale, latency_ms=latency_ms)
+def export_setup(base_url: str) -> tuple[Sandboxes, int, PleoCompany, list[str], float]:
     sandboxes = Sandboxes(base_url)
     sandboxes.reset_and_seed_demo()
     sandboxes.latency(0)
-    # The job's webhook is handled before the control call answers: nothing runs in the
-    # background while a mode is measured.
+    sandboxes.visma_budget_off()
+    # The job's webhook is stored and queued before the control call answers.
     sandboxes.pleo_webhooks_sync()
     started = time.perf_counter()
     connection_id = _connect_and_configure()
-    report.setup_seconds = time.perf_counter() - started
+    setup_seconds = time.perf_counter() - started
     company = PleoCompany.from_state(sandboxes.pleo_state())
-    for number, mode in enumerate(modes, start=1):
-        items = export_items(company, scale.export_items)
-        sandboxes.latency(latency_ms)
+    return sandboxes, connection_id, company, receipts_store(sandboxes), setup_seconds
+
+
+def export_benchmark(
+    *,
+    base_url: str,
+    worker: WorkerStats,
+    items_per_mode: dict[str, int],
+    latency_ms: int = 20,
+) -> ExportReport:
+    sandboxes, connection_id, company, file_ids, setup = export_setup(base_url)
+    report = ExportReport(latency_ms=latency_ms, setup_seconds=setup)
+    for mode, count in items_per_mode.items():
         report.phases.append(
-            _export(
+            export_phase(
                 sandboxes=sandboxes,
+                worker=worker,
                 connection_id=connection_id,
                 mode=mode,
-                label=f"({number}) {mode}",
-                items=items,
+                items=items_with_receipts(company, count, file_ids),
+                latency_ms=latency_ms,
             )
         )
-        sandboxes.latency(0)
     return report
 
 
-def export_report_text(report: ExportReport, *, command: str, context: Sequence[str]) -> str:
+def pacing_benchmark(
+    *, base_url: str, worker: WorkerStats, items: int, budget: Budget, latency_ms: int = 20
+) -> ExportReport:
+    sandboxes, connection_id, company, file_ids, setup = export_setup(base_url)
+    report = ExportReport(latency_ms=latency_ms, setup_seconds=setup)
+    report.phases.append(
+        export_phase(
+            sandboxes=sandboxes,
+            worker=worker,
+            connection_id=connection_id,
+            mode="journal per expense",
+            items=items_with_receipts(company, items, file_ids),
+            latency_ms=latency_ms,
+            budget=budget,
+        )
+    )
+    return report
+
+
+def _bound_text(p: ExportPhase) -> str:
+    if p.budget is not None and p.budget_bound >= p.latency_bound:
+        return (
+            f"{p.unavoidable_visma} Visma.net calls through {p.budget.calls} per "
+            f"{p.budget.seconds} s"
+        )
+    return f"{p.unavoidable_total} calls x {p.latency_ms} ms / {p.concurrency}"
+
+
+def phase_rows(phases: Sequence[ExportPhase]) -> list[list[Cell]]:
+    return [
+        [p.mode, p.figures.records, round(p.figures.seconds, 1), round(p.lower_bound, 1),
+         round(p.ratio, 2), p.calls_made, round(p.figures.per_record(p.calls_made), 2),
+         p.unavoidable_total, p.calls_made == p.unavoidable_total, p.answered_429,
+         f"{100 * p.sandbox_ms / 1000 / p.figures.seconds:.0f} %" if p.figures.seconds else "-",
+         round(p.figures.per_record(p.figures.db_queries), 1),
+         round(mb(p.figures.peak_rss_bytes), 1), p.status]
+        for p in phases
+    ]  # fmt: skip
+
+
+PHASE_HEADERS = ["mode", "items", "wall s", "lower bound s", "ratio", "calls", "calls/item",
+                 "unavoidable", "calls = unavoidable", "429s", "sandbox share",
+                 "queries/item", "worker peak RSS MB", "status"]  # fmt: skip
+
+
+def export_report_text(
+    report: ExportReport, *, title: str, command: str, context: Sequence[str]
+) -> str:
     phases = [p.figures for p in report.phases]
-    main = table(
-        ["mode", "seconds", "items", "items/s", "Visma calls", "Visma/item", "Pleo calls",
-         "Pleo/item", "remote s", "DB queries", "queries/item", "peak RSS MB", "heap MB",
-         "status"],
-        [
-            [f.label, round(f.seconds, 2), f.records, round(f.rate, 1), f.calls_to("visma"),
-             round(f.per_record(f.calls_to("visma")), 2), f.calls_to("pleo"),
-             round(f.per_record(f.calls_to("pleo")), 2),
-             round(sum(f.remote_ms.values()) / 1000, 1), f.db_queries,
-             round(f.per_record(f.db_queries), 1), round(mb(f.peak_rss_bytes), 1),
-             round(mb(f.peak_heap_bytes), 1) if f.peak_heap_bytes else "-", p.status]
-            for p, f in zip(report.phases, phases, strict=True)
-        ],
-    )  # fmt: skip
     outcome = table(
-        ["mode", "items", "done", "failed", "journals", "invoices", "attachments"],
+        ["mode", "items", "done", "failed", "journals", "invoices", "attachments", "releases",
+         "concurrency", "lower bound from"],
         [
-            [p.figures.label, p.items_total, p.items_done, p.items_failed, p.journals,
-             p.invoices, p.attachments]
+            [p.mode, p.items_total, p.items_done, p.items_failed, p.journals, p.invoices,
+             p.attachments, p.releases, p.concurrency, _bound_text(p)]
             for p in report.phases
         ],
     )  # fmt: skip
+    counts: list[list[Cell]] = [
+        [kind, *(p.unavoidable[kind] for p in report.phases)]
+        for kind in report.phases[0].unavoidable
+    ]
+    counts.append(["total", *(p.unavoidable_total for p in report.phases)])
+    unavoidable = table(["unavoidable call", *(p.mode for p in report.phases)], counts)
     lines = [
         heading(
-            f"export: a Pleo job of {report.scale.export_items:,} items into Visma.net, "
-            f"scale {report.scale.name}",
+            title,
             command=command,
             context=[
                 *context,
                 "Items: 3 in 5 card purchases, 1 in 5 split over two categories, 1 in 5 out of "
-                "pocket; one PDF receipt each; every other item tagged. Purchase invoices: "
-                "auto-release on (out-of-pocket items still go to journals).",
+                f"pocket; one ~{RECEIPT_BYTES // 1024} KB PDF receipt each; every other item "
+                "tagged. Purchase invoices: auto-release on (out-of-pocket items still go to "
+                "journals).",
                 f"Connecting and configuring the demo company took {report.setup_seconds:.1f} s "
-                "(not in the figures).",
+                "(not in the figures). Wall: from the job's creation in Pleo until its run is "
+                "finished (webhook, queue and worker included). Sandbox share: the sandboxes' "
+                "own service time (serviceMs, added latency excluded) over the wall time. "
+                "Queries and peak RSS: the worker's task processes.",
             ],
         ),
         "",
-        main,
+        table(PHASE_HEADERS, phase_rows(report.phases)),
         "",
-        "What Visma.net holds afterwards (new documents and attachments per mode):",
         outcome,
         "",
-        "Database queries of the integration by statement and table (most frequent):",
-        queries_table(phases),
+        "The calls nothing can avoid, per mode:",
+        unavoidable,
         "",
         "Remote calls by endpoint (ApiCall rows; per item):",
         calls_table(phases),
+        "",
+        "Worker SQL queries by statement and table (most frequent):",
+        queries_table(phases),
         "",
         received_check(phases),
     ]
     for p in report.phases:
         for failure in p.failures:
-            lines.append(f"  {p.figures.label} failure: {failure[:300]}")
+            lines.append(f"  {p.mode} failure: {failure[:300]}")
     return "\n".join(lines)

@@ -49,6 +49,33 @@ class Sandboxes:
         where a scheduled run would and a phase that needs more than the budget shows it."""
         self._post("visma", "budget", {"hourly": VISMA_HOURLY_BUDGET})
 
+    def visma_budget_off(self) -> None:
+        self._post("visma", "budget", {"calls": None})
+
+    def visma_budget_window(self, calls: int, seconds: int) -> None:
+        """A budget of `calls` per window of `seconds`, starting now."""
+        self._post("visma", "budget", {"calls": calls, "seconds": seconds})
+
+    def pleo_file_store(self, *, name: str, content_type: str, content_base64: str) -> str:
+        """A receipt kept once in Pleo; items name it by the returned `fileId`."""
+        body = {"name": name, "type": content_type, "content_base64": content_base64}
+        return str(self._post("pleo", "files", body)["fileId"])
+
+    def service_ms(self, service: str) -> float:
+        """The service's own time over the requests recorded since `requests_forget()`."""
+        response = self.session.get(self.url(service, "service-time"), timeout=300)
+        response.raise_for_status()
+        return float(response.json()["totalMs"] or 0)
+
+    def requests_log(self) -> list[tuple[str, dict[str, Any]]]:
+        """(service, request) for what each service received since `requests_forget()`."""
+        rows: list[tuple[str, dict[str, Any]]] = []
+        for service in SERVICES:
+            response = self.session.get(self.url(service, "requests"), timeout=600)
+            response.raise_for_status()
+            rows.extend((service, row) for row in response.json()["requests"])
+        return rows
+
     def visma_seed(
         self, records: Mapping[str, Sequence[dict[str, Any]]], *, chunk: int = 1000
     ) -> None:
