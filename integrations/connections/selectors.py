@@ -34,4 +34,6 @@ def webhook_secrets_for_company(company_id: str | None) -> list[tuple[int, str]]
     )
     if company_id:
         live = live.filter(pleo_company_id=company_id)
-    return [(c.id, c.pleo_webhook_secret) for c in live.order_by("-id") if c.pleo_webhook_secret]
+    # Two columns, not the row: each delivery reads this, and a whole row decrypts every token.
+    rows = live.order_by("-id").values_list("id", "pleo_webhook_secret")
+    return [(connection_id, secret) for connection_id, secret in rows if secret]
