@@ -66,3 +66,71 @@ def test_endpoints_fold_record_ids() -> None:
     )
     assert endpoint_of("/sandbox/visma/v1/supplier/60001") == "/v1/supplier/{id}"
     assert endpoint_of("/sandbox/visma/v1/dimension/SUBACCOUNT") == "/v1/dimension/SUBACCOUNT"
+
+
+def _phase(**fields: Any) -> Any:
+    from benchmarks.export import ExportPhase
+    from benchmarks.measure import Figures
+
+    values: dict[str, Any] = {
+        "mode": "journal per expense",
+        "figures": Figures(label="journal per expense", unit="items", seconds=3.0, records=200),
+        "status": "completed",
+        "items_total": 200,
+        "items_done": 200,
+        "items_failed": 0,
+        "failures": [],
+        "journals": 200,
+        "invoices": 0,
+        "attachments": 200,
+        "releases": 0,
+        "concurrency": 4,
+        "latency_ms": 20,
+    }
+    values.update(fields)
+    phase = ExportPhase(**values)
+    from benchmarks.export import _unavoidable
+
+    phase.unavoidable = _unavoidable(
+        items=phase.items_total,
+        documents=phase.journals + phase.invoices,
+        attachments=phase.attachments,
+        releases=phase.releases,
+    )
+    return phase
+
+
+def test_export_lower_bound_counts_the_unavoidable_calls() -> None:
+    phase = _phase()
+    # 200 creates, 200 uploads, 200 downloads, 4 item pages, 2 report batches, 2 job events.
+    assert phase.unavoidable_total == 608
+    assert phase.unavoidable_visma == 400
+    assert phase.lower_bound == pytest.approx(608 * 0.020 / 4)
+    assert phase.ratio == pytest.approx(3.0 / phase.lower_bound)
+
+
+def test_export_lower_bound_is_the_budget_when_that_is_slower() -> None:
+    from benchmarks.export import Budget
+
+    phase = _phase(budget=Budget(calls=150, seconds=60))
+    # 400 Visma.net calls through 150 per minute: two windows spent before the last one opens.
+    assert phase.budget_bound == 120
+    assert phase.lower_bound == 120
+
+
+def test_summary_adds_up_the_ratios() -> None:
+    from benchmarks.__main__ import _summary_text
+
+    rows = [
+        {"scenario": "export", "phase": "a", "items": 10, "wall": 3.0, "bound": 2.0,
+         "ratio": 1.5, "calls_exact": True, "answered_429": 0, "queries_per_item": 4.0,
+         "peak_rss_mb": 120.0},
+        {"scenario": "sync", "phase": "b", "items": 5, "wall": 1.0, "bound": 0.5, "ratio": 2.0,
+         "queries_per_item": 1.0, "peak_rss_mb": 90.0},
+        {"scenario": "admin (sqlite)", "phase": "item list", "items": 300, "wall": 0.2,
+         "note": "at most 6 queries"},
+    ]  # fmt: skip
+    text = _summary_text(rows, 60.0)
+    assert "sum 3.50, mean 1.75, worst 2.00" in text
+    assert "calls = unavoidable: yes" in text
+    assert "at most 6 queries" in text
