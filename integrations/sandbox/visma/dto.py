@@ -3,6 +3,7 @@ Reference: ../shared/specs/visma-net/openapi-subset.json, components.schemas.*Dt
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -454,7 +455,7 @@ def _invoice_line_dto(
     inv: SupplierInvoice,
     line: SupplierInvoiceLine,
     names: SegmentNames,
-    accounts: dict[str, Account],
+    accounts: Mapping[str, Account | None],
     files: list[Attachment],
 ) -> dict[str, Any]:
     account = accounts.get(line.account_number)
@@ -485,19 +486,34 @@ def _invoice_line_dto(
     )
 
 
+class AccountsByNumber(dict[str, "Account | None"]):
+    """The company's accounts read by number when first asked for, each once (an indexed
+    look-up on company and number), instead of the whole chart for every invoice read."""
+
+    def __init__(self, company: Company) -> None:
+        super().__init__()
+        self.company = company
+
+    def get(self, number: str, default: Any = None) -> Any:
+        if number not in self:
+            self[number] = self.company.accounts.filter(number=number).first()
+        found = super().get(number)
+        return default if found is None else found
+
+
 @dataclass(frozen=True)
 class InvoiceRefs:
     """What invoice lines refer to, read once per request."""
 
     names: SegmentNames
-    accounts: dict[str, Account]
+    accounts: AccountsByNumber
     methods: dict[str, PaymentMethod]
 
     @classmethod
     def of(cls, company: Company) -> InvoiceRefs:
         return cls(
             names=segment_names(company),
-            accounts={a.number: a for a in company.accounts.all()},
+            accounts=AccountsByNumber(company),
             methods={m.method_id: m for m in company.payment_methods.all()},
         )
 

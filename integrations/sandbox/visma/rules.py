@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
+from functools import partial
 from typing import Any, TypeVar, cast
 
 from integrations.sandbox.visma.api import VismaError, text, wrapped
@@ -14,6 +15,7 @@ from integrations.sandbox.visma.models import (
     Currency,
     FinancialPeriod,
     Segment,
+    SegmentValue,
     Vat,
     VatCategory,
 )
@@ -35,12 +37,16 @@ def cached(company: Company, key: Any, load: Callable[[], T]) -> T:
     return cast(T, store[key])
 
 
+def _segment_value(segment: Segment, value_id: str) -> SegmentValue | None:
+    return segment.values.filter(value_id=value_id).first()
+
+
 def _segments(company: Company) -> list[Segment]:
     def load() -> list[Segment]:
         dimension = company.dimensions.filter(dimension_id="SUBACCOUNT").first()
         if dimension is None:
             return []
-        return list(dimension.segments.prefetch_related("values"))
+        return list(dimension.segments.all())
 
     return cached(company, "segments", load)
 
@@ -129,7 +135,13 @@ def subaccount_resolve(company: Company, raw: Any, *, where: str) -> list[dict[s
     for segment in segments:
         value_id = given.get(segment.segment_id) or segment.default_value
         if segment.validate:
-            value = next((v for v in segment.values.all() if v.value_id == value_id), None)
+            # One indexed read per segment and value (unique segment, value_id), not the
+            # segment's every value: a company may have hundreds.
+            value = cached(
+                company,
+                ("segment value", segment.pk, value_id),
+                partial(_segment_value, segment, value_id),
+            )
             if value is None:
                 raise VismaError(
                     f"{_at(where)}Value '{value_id}' was not found in subaccount segment "
