@@ -24,7 +24,7 @@ help:
 	@echo "make demo   install into .venv, prepare the demo and run web app + worker on PORT=$(PORT)"
 	@echo "make test   install into .venv and run the whole test suite"
 	@echo "make lint   ruff check, ruff format --check, mypy, import contracts (lint-imports)"
-	@echo "make bench  run the benchmarks and print figures"
+	@echo "make bench  run the benchmarks and print figures (BENCH_ARGS='--scale small')"
 	@echo "make reliability  the fault campaign (RELIABILITY_ARGS='--jobs 500 --seed 7 ...')"
 
 $(STAMP): pyproject.toml
@@ -66,8 +66,10 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# Every scenario at full scale (export, pacing, sync, admin list, webhooks); BENCH_ARGS="--scale
+# small" or "--only webhooks" for less. PostgreSQL (and Redis) when DATABASE_URL (REDIS_URL) say so.
 bench: $(STAMP)
-	$(BIN)/python -m benchmarks
+	$(BIN)/python -m benchmarks $(BENCH_ARGS)
 
 # The fault campaign: export jobs under injected faults with real workers; exits 1 on any loss,
 # duplicate, wrong status or stuck run. PostgreSQL at DATABASE_URL and Redis at REDIS_URL when set.

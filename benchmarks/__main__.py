@@ -104,8 +104,12 @@ def _export_summary(report: Any, scenario: str) -> Summary:
 def _with_web_and_worker(
     env: dict[str, str], workdir: Path, body: Callable[[str, Any], tuple[str, Summary]]
 ) -> tuple[str, Summary]:
+    from django_q.brokers import get_broker
+
     from benchmarks.export import WorkerStats
 
+    # Tasks a scenario before left in a shared broker (Redis) belong to another database.
+    get_broker().purge_queue()
     with WebServer(port=int(env["PORT"]), env={**env, "Q_SYNC": "0"}, log_path=workdir / "web.log"):
         process, stats = _worker_start(env, workdir)
         try:
