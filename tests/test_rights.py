@@ -111,6 +111,7 @@ POST_ONLY = {
     "connections:visma_interactive",
     "connections:branch",
     "exports:run_retry",
+    "masterdata:setup_accounts_create",
 }
 # The OAuth callbacks arrive as GETs but finish a connection: finance only, even to look; the
 # connection is found from the pending sign-in (none here), so finance is sent back (302).

@@ -11,13 +11,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from integrations.core import errors
 from integrations.core.pagination import MAX_PAGES, PaginationError
 from integrations.visma.auth import VismaConnect
 from integrations.visma.base import location_id, modified_params, path_segment
 from integrations.visma.documents import VismaDocuments
-from integrations.visma.dto import supplier_dto
+from integrations.visma.dto import account_dto, supplier_dto
 from integrations.visma.types import (
     Account,
+    AccountInput,
     Branch,
     CashAccount,
     CreditTerm,
@@ -47,6 +49,20 @@ class VismaClient(VismaDocuments):
         return self._parse(
             self._list("/v1/account", modified_params(modified_since)), Account, "/v1/account"
         )
+
+    def account_get(self, number: str) -> Account | None:
+        # Reference: GET /v1/account/{accountCd} (Account_GetByaccountCd); None when unknown.
+        path = f"/v1/account/{path_segment(number)}"
+        try:
+            body = self._get(path)
+        except errors.NotFound:
+            return None
+        return self._one(body, Account, path)
+
+    def account_create(self, account: AccountInput) -> str:
+        # Reference: POST /v1/account (Account_Post) → 201, the account number in Location.
+        response = self.request("POST", "/v1/account", json=account_dto(account))
+        return location_id(response)
 
     def vat_categories_list(self, *, modified_since: datetime | None = None) -> list[VatCategory]:
         # Reference: GET /v1/vatCategory (VatCategory_GetAllVatCategories); no paging.

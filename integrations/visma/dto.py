@@ -17,6 +17,7 @@ from typing import Any
 
 from integrations.core.money import quantize
 from integrations.visma.types import (
+    AccountInput,
     JournalTransactionInput,
     SubaccountSegment,
     SupplierInput,
@@ -177,4 +178,20 @@ def supplier_dto(s: SupplierInput, *, for_update: bool = False) -> dict[str, Any
     if address:
         # DtoValueOfAddressUpdateDto: the object itself is wrapped, and each of its fields.
         body["mainAddress"] = wrap(address)
+    return body
+
+
+def account_dto(a: AccountInput) -> dict[str, Any]:
+    """AccountUpdateDto for `POST /v1/account`: every field wrapped; an absent account class or
+    currency is left out (Visma.net then uses none and the base currency)."""
+    body: dict[str, Any] = {
+        "accountCD": wrap(a.number),
+        "description": wrap(a.description),
+        "type": wrap(a.type),
+        "active": wrap(True),
+        "useDefaultSub": wrap(a.use_default_sub),
+        "postOption": wrap(a.post_option),
+    }
+    _put(body, "accountClass", a.account_class or None)
+    _put(body, "currency", a.currency or None)
     return body

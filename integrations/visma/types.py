@@ -26,6 +26,7 @@ from integrations.visma.types_documents import (
 )
 from integrations.visma.types_ledger import (
     Account,
+    AccountInput,
     Branch,
     Currency,
     Dimension,
@@ -48,6 +49,7 @@ from integrations.visma.types_payables import (
 
 __all__ = [
     "Account",
+    "AccountInput",
     "ActionResult",
     "Attachment",
     "AttachmentRef",

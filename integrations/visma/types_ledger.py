@@ -25,6 +25,9 @@ class Account:
     tax_category: str | None
     currency: str | None
     last_modified: datetime | None
+    account_class: str | None = None
+    use_default_sub: bool = False
+    post_option: str | None = None
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
@@ -39,8 +42,25 @@ class Account:
             tax_category=f.opt_str("taxCategory"),
             currency=f.opt_str("currency"),
             last_modified=f.opt_datetime("lastModifiedDateTime"),
+            account_class=f.opt_str("accountClass"),
+            use_default_sub=f.flag("useDefaultSub"),
+            post_option=f.opt_str("postOption"),
             raw=data,
         )
+
+
+@dataclass(frozen=True)
+class AccountInput:
+    """What `POST /v1/account` (AccountUpdateDto) is sent: the fields of the chart of accounts
+    window (GL202500) that Pleo's help asks for when creating the Pleo accounts by hand."""
+
+    number: str
+    description: str
+    type: str  # Asset | Liability | Income | Expense
+    account_class: str | None = None
+    use_default_sub: bool = False
+    post_option: str = "Summary"  # Summary | Detail
+    currency: str | None = None
 
 
 @dataclass(frozen=True)

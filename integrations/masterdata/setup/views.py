@@ -21,7 +21,7 @@ from integrations.core.access import connection_member_required
 from integrations.core.guidance import saved_message
 from integrations.core.roles import finance_required, is_finance
 from integrations.masterdata.models import CategoryMapping, SegmentSetting, VismaAccount
-from integrations.masterdata.setup import selectors, services
+from integrations.masterdata.setup import prepare, selectors, services
 from integrations.masterdata.setup import validation as v
 from integrations.masterdata.setup.forms import AccountsForm, CategoriesForm, TagsForm
 from integrations.masterdata.setup.history import HistoryEntry, history_entries
@@ -145,9 +145,40 @@ def setup_accounts(request: HttpRequest, connection_id: int) -> HttpResponse:
             refused=refused,
             history=account_mapping_history(connection=connection),
             has_accounts=VismaAccount.objects.filter(connection=connection).exists(),
+            proposals=prepare.proposals_for_connection(connection=connection),
         ),
         status=400 if refused or (request.method == "POST" and form.errors) else 200,
     )
+
+
+@connection_member_required
+@finance_required
+@require_http_methods(["POST"])
+def setup_accounts_create(request: HttpRequest, connection_id: int) -> HttpResponse:
+    """Create in Visma.net what the Accounts page proposed (its preview is on that page), then
+    map it; the answer is always the Accounts page with a message."""
+    connection = _connection(connection_id)
+    key = request.POST.get("key", "")
+    try:
+        created = prepare.proposal_create(
+            connection=connection,
+            key=key,
+            user=request.user,  # type: ignore[arg-type]
+        )
+    except prepare.PreparationError as exc:
+        messages.error(request, str(exc))
+    else:
+        if created is None:
+            messages.info(request, "Nothing to create: it is already there and mapped.")
+        else:
+            verb = "was already in" if created.existed else "is created in"
+            text = f"The {created.label} {verb} Visma.net and is mapped."
+            if created.sync_error:
+                text += (
+                    f" The sync that brings it to Pleo could not be queued: {created.sync_error}."
+                )
+            messages.success(request, text)
+    return redirect("masterdata:setup_accounts", connection_id=connection.pk)
 
 
 # -- tags ------------------------------------------------------------------------------------

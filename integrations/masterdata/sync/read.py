@@ -33,7 +33,7 @@ from integrations.masterdata.models import (
     VismaVatZone,
 )
 from integrations.visma.client import VismaClient
-from integrations.visma.types import Dimension, Supplier, VatCategory
+from integrations.visma.types import Account, Dimension, Supplier, VatCategory
 
 # Visma.net stamps lastModifiedDateTime when the transaction commits, which can be a little after
 # our previous read started: read a few minutes back so nothing falls in between.
@@ -71,26 +71,31 @@ def _deactivate_missing(queryset: models.QuerySet[Any], key_field: str, seen: It
     )
 
 
+def account_store(*, connection: Connection, account: Account) -> VismaAccount:
+    row, _ = VismaAccount.objects.update_or_create(
+        connection=connection,
+        number=account.number,
+        defaults={
+            "account_id": account.account_id,
+            "description": account.description or "",
+            "type": account.type or "",
+            "active": account.active,
+            "tax_category": account.tax_category or "",
+            "currency": account.currency or "",
+            "remote_modified_at": account.last_modified,
+            "raw": _raw(account),
+        },
+    )
+    return row
+
+
 def accounts_read(*, client: VismaClient, connection: Connection, full: bool) -> int:
     started = timezone.now()
     since = cursor_since(connection=connection, record_type="accounts", full=full)
     # Reference: specs/visma-net/openapi-subset.json GET /v1/account
     records = client.accounts_list(modified_since=since)
     for a in records:
-        VismaAccount.objects.update_or_create(
-            connection=connection,
-            number=a.number,
-            defaults={
-                "account_id": a.account_id,
-                "description": a.description or "",
-                "type": a.type or "",
-                "active": a.active,
-                "tax_category": a.tax_category or "",
-                "currency": a.currency or "",
-                "remote_modified_at": a.last_modified,
-                "raw": _raw(a),
-            },
-        )
+        account_store(connection=connection, account=a)
     if since is None:
         _deactivate_missing(
             VismaAccount.objects.filter(connection=connection),

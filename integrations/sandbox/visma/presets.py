@@ -32,7 +32,9 @@ from integrations.sandbox.visma.models import (
 
 DEMO_TENANT = "demo-tenant"
 # A second company for walking through setup from the start, and the customer's own tenant,
-# which Visma Connect offers too but which holds no ERP company (its token answers 401).
+# which Visma Connect offers too but which holds no ERP company (its token answers 401). The
+# second company has not done the preparation Pleo's help asks for (help.pleo.io 103000362409,
+# "Preparation"): no Pleo Wallet or Pleo Out of pocket account and no default vendor.
 SETUP_TENANT = "fjord-start-tenant"
 CUSTOMER_TENANT = "demo-customer-tenant"
 # (tenant id, name, type, corporate id)
@@ -118,6 +120,9 @@ DEMO_CURRENCIES = [
     ("ISK", "Icelandic króna", "kr", False, 0),
 ]
 DEMO_CLOSED_GL = {"202601"}
+# What the unprepared company lacks: accounts (and their cash accounts) and suppliers.
+UNPREPARED_ACCOUNTS = {"1925", "1926", "2915"}
+UNPREPARED_SUPPLIERS = {"50001"}
 
 
 def visma_reset() -> None:
@@ -140,14 +145,16 @@ def visma_seed(preset: str, *, keep_existing: bool = False) -> bool:
                 continue
             existing.delete()
         if tenant_type == "Company":
-            _demo(tenant_id, name, corporate_id)
+            _demo(tenant_id, name, corporate_id, prepared=tenant_id != SETUP_TENANT)
         else:
             Company.objects.create(tenant_id=tenant_id, name=name, tenant_type=tenant_type)
         changed = True
     return changed
 
 
-def _demo(tenant_id: str, name: str, corporate_id: str) -> None:
+def _demo(tenant_id: str, name: str, corporate_id: str, *, prepared: bool = True) -> None:
+    skip_accounts = set() if prepared else UNPREPARED_ACCOUNTS
+    skip_suppliers = set() if prepared else UNPREPARED_SUPPLIERS
     company = Company.objects.create(
         tenant_id=tenant_id, name=name, corporate_id=corporate_id,
         vat_registration_id=f"NO{corporate_id}MVA",
@@ -167,6 +174,8 @@ def _demo(tenant_id: str, name: str, corporate_id: str) -> None:
     for index, (number, description, type_, tax, currency, active, cash) in enumerate(
         DEMO_ACCOUNTS, start=1
     ):
+        if number in skip_accounts:
+            continue
         Account.objects.create(
             company=company, account_id=100 + index, number=number, description=description,
             type=type_, tax_category=tax, currency=currency, active=active, cash_account=cash,
@@ -224,6 +233,8 @@ def _demo(tenant_id: str, name: str, corporate_id: str) -> None:
         ("1920", "Bank", "NOK"), ("1925", "Pleo Wallet NOK", "NOK"),
         ("1926", "Pleo Wallet EUR", "EUR"),
     ):  # fmt: skip
+        if number in skip_accounts:
+            continue
         CashAccount.objects.create(
             company=company, number=number, description=description, currency=currency
         )
@@ -240,6 +251,8 @@ def _demo(tenant_id: str, name: str, corporate_id: str) -> None:
                 closed_in_gl=period_id in DEMO_CLOSED_GL,
             )
     for offset, data in enumerate(DEMO_SUPPLIERS):
+        if data["number"] in skip_suppliers:
+            continue
         Supplier.objects.create(company=company, internal_id=1000 + offset, **data)
     company.next_internal_id = 1000 + len(DEMO_SUPPLIERS)
     company.save(update_fields=["next_internal_id"])

@@ -493,6 +493,12 @@ def _next_supplier_number(company: Company) -> int:
 
 
 def _supplier_create(request: HttpRequest, company: Company) -> HttpResponse:
+    """`POST /v1/supplier` (SupplierUpdateDto, Supplier_Post → 201, the number in Location; a
+    refusal is "BadRequest or InternalServerError"). A name and a supplier class are required
+    (Suppliers window AP303000: the class supplies the defaults, e.g. the payment method);
+    every reference (class, payment method, credit terms, currency, VAT zone, cash account) must
+    exist; without `number` the next number of the series is given (notes §2, "Omit number to
+    get auto-numbering")."""
     data = request_dto(request)
     with transaction.atomic():
         locked = Company.objects.select_for_update().get(pk=company.pk)

@@ -76,8 +76,11 @@ def test_the_chosen_company_is_in_the_token_and_the_organization(client: Client)
     number = organization["organizationCd"]
     single = client.get(f"{BASE}/v1/organization/{number}", {"expandBranches": "true"}, **auth)
     assert single.json()["branches"] == [{"number": "1", "name": "Fjord Start AS"}]
-    # Each company holds its own data.
-    assert client.get(f"{BASE}/v1/supplier/50001", **auth).status_code == 200
+    # Each company holds its own data: this one has not done Pleo's preparation (no Pleo Wallet
+    # or Out of pocket account, no default vendor).
+    assert client.get(f"{BASE}/v1/supplier/50002", **auth).status_code == 200
+    assert client.get(f"{BASE}/v1/supplier/50001", **auth).status_code == 404
+    assert client.get(f"{BASE}/v1/account/1925", **auth).status_code == 404
     # The refresh keeps the company.
     refreshed = client.post(
         f"{BASE}/connect/token",
