@@ -108,17 +108,19 @@ class ConnectionTokenStore:
 
     @contextmanager
     def locked(self) -> Iterator[OAuthToken | None]:
-        if db_connection.vendor == "sqlite":
-            with (
-                _process_lock(self.connection_id, self.provider),
-                _file_lock(self.connection_id, self.provider),
-            ):
-                yield self.load()
-            return
-        with transaction.atomic():
-            row = (
-                Connection.objects.select_for_update()
-                .only(*_fields(self.provider))
-                .get(pk=self.connection_id)
-            )
-            yield token_from_row(row, self.provider)
+        with connection_exclusive(self.connection_id, self.provider):
+            yield self.load()
+
+
+@contextmanager
+def connection_exclusive(connection_id: int, purpose: str) -> Iterator[None]:
+    """One holder at a time per connection and purpose, for work that spans HTTP calls (a token
+    refresh, creating a record in Visma.net once): the connection's row lock on PostgreSQL (held
+    in a transaction), a process and a file lock on SQLite (see the module's docstring)."""
+    if db_connection.vendor == "sqlite":
+        with _process_lock(connection_id, purpose), _file_lock(connection_id, purpose):
+            yield
+        return
+    with transaction.atomic():
+        Connection.objects.select_for_update().only("pk").get(pk=connection_id)
+        yield

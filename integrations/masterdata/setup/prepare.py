@@ -29,6 +29,7 @@ from django.db import transaction
 
 from integrations.connections.models import AccountMapping, Connection
 from integrations.connections.services import connection_visma_client
+from integrations.connections.tokens import connection_exclusive
 from integrations.core import errors
 from integrations.core.context import call_links
 from integrations.masterdata.models import (
@@ -323,7 +324,12 @@ def _account_create(
                 f"“{found.description}”. Sync the accounts, then choose an account in the list."
             )
     else:
-        visma.account_create(account)
+        try:
+            visma.account_create(account)
+        except errors.ValidationFailed:
+            # Created meanwhile by someone else ("already exists")? Then it is found below.
+            if visma.account_get(account.number) is None:
+                raise
         found = visma.account_get(account.number)
         if found is None:
             raise PreparationError(
@@ -352,9 +358,12 @@ def proposal_create(
     visma: VismaClient | None = None,
 ) -> Created | None:
     """Create the proposal `key` in Visma.net, mirror and map it. None when there is nothing to
-    do (it was created and mapped meanwhile). Raises `PreparationError` in words for the page."""
-    with transaction.atomic():
-        mapping, _ = AccountMapping.objects.select_for_update().get_or_create(connection=connection)
+    do (it was created and mapped meanwhile). Raises `PreparationError` in words for the page.
+
+    One request at a time per connection creates (`connection_exclusive`); no database
+    transaction is held during the Visma.net calls (on SQLite it would lock out a sandbox served
+    by the same installation)."""
+    with connection_exclusive(connection.pk, "visma-prepare"):
         proposal = next(
             (p for p in proposals_for_connection(connection=connection) if p.key == key), None
         )
@@ -373,20 +382,24 @@ def proposal_create(
         except errors.ApiError as exc:
             logger.warning("Creating %s for connection %s failed: %s", key, connection.pk, exc)
             raise PreparationError(_plain(exc)) from exc
-        fields: dict[str, Any]
-        if key.startswith("wallet_"):
-            wallets = dict(mapping.wallet_accounts or {})
-            wallets[key.removeprefix("wallet_")] = number
-            fields = {"wallet_accounts": {k: wallets[k] for k in sorted(wallets)}}
-        else:
-            fields = {key: number}
-        verb = "Found in" if existed else "Created in"
-        _save_audited(
-            mapping,
-            user=user,
-            reason=f"{verb} Visma.net from the Accounts page: {label}",
-            fields=fields,
-        )
+        with transaction.atomic():
+            mapping, _ = AccountMapping.objects.select_for_update().get_or_create(
+                connection=connection
+            )
+            fields: dict[str, Any]
+            if key.startswith("wallet_"):
+                wallets = dict(mapping.wallet_accounts or {})
+                wallets[key.removeprefix("wallet_")] = number
+                fields = {"wallet_accounts": {k: wallets[k] for k in sorted(wallets)}}
+            else:
+                fields = {key: number}
+            verb = "Found in" if existed else "Created in"
+            _save_audited(
+                mapping,
+                user=user,
+                reason=f"{verb} Visma.net from the Accounts page: {label}",
+                fields=fields,
+            )
     kind = "accounts" if proposal.account is not None else "vendors"
     _, sync_error = _start_sync(connection=connection, kinds=(kind,), user=user)
     return Created(key=key, number=number, label=label, existed=existed, sync_error=sync_error)
