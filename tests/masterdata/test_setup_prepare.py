@@ -11,9 +11,9 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
-from integrations.connections.demo import DemoSetup, demo_connection_prepare, demo_session
 from integrations.connections.models import AccountMapping, Connection
 from integrations.connections.services import connection_pleo_client, connection_visma_client
+from integrations.demo.connection import DemoSetup, demo_connection_prepare, demo_session
 from integrations.masterdata.models import VismaAccount, VismaSupplier
 from integrations.masterdata.setup import prepare
 from integrations.masterdata.sync import masterdata_sync

@@ -32,6 +32,7 @@ from integrations.connections.services import connection_visma_client
 from integrations.connections.tokens import connection_exclusive
 from integrations.core import errors
 from integrations.core.context import call_links
+from integrations.core.remote_errors import RemoteOutcome, remote_error_text
 from integrations.masterdata.models import (
     VismaAccount,
     VismaCreditTerm,
@@ -297,19 +298,23 @@ def proposals_for_connection(*, connection: Connection) -> list[Proposal]:
 # -- creating one ----------------------------------------------------------------------------
 
 
+# The words for a failed creation, by the outcome of the remote error (core.remote_errors).
+_FIXES = {
+    RemoteOutcome.LATER: "Visma.net did not answer in time ({message}), so it is not known "
+    "whether it was created. Try again: the page looks for it in Visma.net before creating it.",
+    RemoteOutcome.SIGN_IN: "Visma.net no longer accepts the sign-in ({message}): connect "
+    "Visma.net again on the connection's page, then create it.",
+    RemoteOutcome.ACCESS: "Visma.net refused the request: the signed-in Visma.net user may not "
+    "create it ({message}). Connect Visma.net again as a user with the Financials "
+    "Administrator and API User roles.",
+    RemoteOutcome.REFUSED: "Visma.net refused it: {message}",
+}
+
+
 def _plain(exc: errors.ApiError) -> str:
-    if exc.outcome_unknown or isinstance(exc, errors.TransientError):
-        return (
-            "Visma.net did not answer in time, so it is not known whether it was created. "
-            "Try again: the page looks for it in Visma.net before creating it."
-        )
-    if isinstance(exc, errors.Unauthorized | errors.Forbidden):
-        return (
-            "Visma.net refused the request: the signed-in Visma.net user may not create it "
-            f"({exc.message}). Connect Visma.net again with a user that has the Financials "
-            "Administrator and API User roles."
-        )
-    return f"Visma.net refused it: {exc.message}"
+    if exc.outcome_unknown:
+        return _FIXES[RemoteOutcome.LATER].format(message=exc.message)
+    return remote_error_text(exc, service="Visma.net", fixes=_FIXES)
 
 
 def _account_create(
