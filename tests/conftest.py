@@ -12,3 +12,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "postgres" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _pacing_forgotten() -> None:
+    """Each test starts without the call budgets and failed requests earlier tests saw."""
+    from integrations.core.pacing import pacing_forget
+
+    pacing_forget()

@@ -7,6 +7,7 @@ from django.conf import settings
 
 from integrations.connections.models import Connection
 from integrations.connections.tokens import ConnectionTokenStore
+from integrations.core.pacing import pacing_for
 from integrations.pleo.client import PleoClient, PleoOAuth
 from integrations.visma.client import VismaClient, VismaConnect
 
@@ -76,8 +77,14 @@ def connection_pleo_client(
 def connection_visma_client(
     *, connection: Connection, session: requests.Session | None = None
 ) -> VismaClient:
-    return VismaClient(
+    client = VismaClient(
         base_url=settings.VISMA_API_URL,
         auth=visma_connect_for(connection=connection, session=session),
         session=session,
     )
+    # Visma.net counts calls per company and client: every client of the company in this
+    # process shares one budget and one memory of failed requests.
+    client.pacing = pacing_for(
+        ("visma", connection.visma_tenant_id or f"connection-{connection.pk}")
+    )
+    return client

@@ -4,7 +4,11 @@
 * retries with exponential backoff and full jitter for 429, 5xx and connection errors only,
   honouring `Retry-After` and `X-RateLimit-Reset`;
 * errors raised by meaning (`errors.py`) carrying the remote error body;
-* an `ApiCall` row for every attempt, with secrets redacted and links to what it served.
+* an `ApiCall` row for every attempt, with secrets redacted and links to what it served;
+  inside `api_calls_buffered()` the rows are written in batches (one insert per batch);
+* with a `Pacing` (`pacing.py`): the service's call budget is never overrun (a call waits for
+  the window to reset, or raises `RateLimited` without sending when that is too long), and a
+  request that failed twice in five minutes is not sent again before its time.
 
 Requests that are not idempotent (POST unless the caller says otherwise) are never sent twice
 once they may have reached the server: a timeout or 5xx on them raises `TransientError` with
@@ -17,8 +21,11 @@ import email.utils
 import json as jsonlib
 import logging
 import random
+import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC
 from typing import Any, ClassVar
@@ -26,16 +33,70 @@ from urllib.parse import parse_qsl, urlsplit
 
 import requests
 from django.conf import settings
+from django.utils import timezone
 
 from integrations.core import errors
 from integrations.core.context import current_links
 from integrations.core.metrics import remote_call_observe
 from integrations.core.models import ApiCall
+from integrations.core.pacing import Pacing, repeat_refused, request_key
 from integrations.core.redaction import redact_body, redact_headers, redact_query, redact_text
 
 logger = logging.getLogger(__name__)
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+# Answers that do not make a request "failed" for the five-minute rule: 401 is answered by a
+# new token, 404 is an answer (nothing there), 429 by waiting for the budget.
+NOT_FAILURES = frozenset({401, 404, 429})
+# A call waiting for the budget's window looks again at most this many times, then goes.
+BUDGET_WAITS = 3
+# ApiCall rows written per insert inside `api_calls_buffered`, and the longest a row waits.
+CALL_BATCH = 50
+CALL_BATCH_SECONDS = 2.0
+
+
+class ApiCallBuffer:
+    """ApiCall rows written in batches: at CALL_BATCH rows, after CALL_BATCH_SECONDS, and when
+    the buffer closes (also on an error). A crash loses at most the rows of the open batch.
+    Shared by the threads of one export run."""
+
+    def __init__(self, *, batch: int = CALL_BATCH, seconds: float = CALL_BATCH_SECONDS) -> None:
+        self.batch = batch
+        self.seconds = seconds
+        self._lock = threading.Lock()
+        self._rows: list[ApiCall] = []
+        self._since = time.monotonic()
+
+    def add(self, call: ApiCall) -> None:
+        with self._lock:
+            if not self._rows:
+                self._since = time.monotonic()
+            self._rows.append(call)
+            due = len(self._rows) >= self.batch or time.monotonic() - self._since >= self.seconds
+        if due:
+            self.flush()
+
+    def flush(self) -> None:
+        with self._lock:
+            rows, self._rows = self._rows, []
+        if rows:
+            ApiCall.objects.bulk_create(rows, batch_size=self.batch)
+
+
+_call_buffer: ContextVar[ApiCallBuffer | None] = ContextVar("api_call_buffer", default=None)
+
+
+@contextmanager
+def api_calls_buffered(**options: Any) -> Iterator[ApiCallBuffer]:
+    """Write the ApiCall rows of the calls made inside in batches rather than one by one.
+    Threads started inside with a copy of this context share the buffer."""
+    buffer = ApiCallBuffer(**options)
+    token = _call_buffer.set(buffer)
+    try:
+        yield buffer
+    finally:
+        _call_buffer.reset(token)
+        buffer.flush()
 
 
 @dataclass(frozen=True)
@@ -100,6 +161,8 @@ class ApiClient:
         self.timeout = timeout or (settings.REMOTE_CONNECT_TIMEOUT, settings.REMOTE_READ_TIMEOUT)
         self.max_wait = settings.REMOTE_MAX_RETRY_WAIT if max_wait is None else max_wait
         self.sleep = sleep
+        # The company's budget and failed-request memory at this service, when it has them.
+        self.pacing: Pacing | None = None
 
     # -- hooks for subclasses -------------------------------------------------------------
 
@@ -157,11 +220,15 @@ class ApiClient:
             idempotent = method in IDEMPOTENT_METHODS
         refreshed = False
         attempt = 0
+        pacing = self.pacing
+        key = request_key(method, url, params, json, data, files) if pacing is not None else ""
         while True:
             attempt += 1
             all_headers = {**self.default_headers(), **(headers or {})}
             if authenticate:
                 all_headers.update(self.auth_headers())
+            if pacing is not None:
+                self._pace(pacing, key, method, url)
             started = time.monotonic()
             response: requests.Response | None = None
             failure: Exception | None = None
@@ -203,6 +270,16 @@ class ApiClient:
                 attempt,
                 stream,
             )
+            if pacing is not None:
+                pacing.budget.observe(response.headers if response is not None else None)
+                if response is None or (
+                    response.status_code >= 400 and response.status_code not in NOT_FAILURES
+                ):
+                    pacing.failed.failed(key)
+                elif response.status_code < 400:
+                    pacing.failed.succeeded(key)
+            # Visma.net asks not to send the same failed request more than twice in 5 minutes.
+            repeat_allowed = pacing is None or pacing.failed.wait_before(key) <= 0
 
             if response is None:
                 assert failure is not None
@@ -215,7 +292,7 @@ class ApiClient:
                     outcome_unknown=unknown,
                     api_call_id=call.id,
                 )
-                if not unknown and self._wait_before_retry(attempt, None):
+                if not unknown and repeat_allowed and self._wait_before_retry(attempt, None):
                     continue
                 raise err from failure
 
@@ -231,9 +308,33 @@ class ApiClient:
             # A refusal is not retried: the same request would be refused again.
             refused = isinstance(err, errors.RefusedWithServerError)
             retryable = status == 429 or (status >= 500 and idempotent and not refused)
-            if retryable and self._wait_before_retry(attempt, retry_after):
+            if retryable and repeat_allowed and self._wait_before_retry(attempt, retry_after):
                 continue
             raise err
+
+    def _pace(self, pacing: Pacing, key: str, method: str, url: str) -> None:
+        """Wait for the budget when it is spent; raise `RateLimited` (nothing sent) when the
+        wait is longer than this client accepts or the request failed twice lately."""
+        wait = pacing.failed.wait_before(key)
+        if wait > 0:
+            raise repeat_refused(service=self.service, method=method, url=url, wait=wait)
+        for _ in range(BUDGET_WAITS):
+            wait = pacing.budget.take()
+            if wait <= 0:
+                return
+            if wait > self.max_wait:
+                raise errors.RateLimited(
+                    f"{self.service}'s call budget is spent until its window resets in "
+                    f"{wait:.0f} seconds",
+                    service=self.service,
+                    method=method,
+                    url=url,
+                    retry_after=wait,
+                )
+            logger.info("%s: call budget spent, waiting %.1fs for its window", self.service, wait)
+            self.sleep(wait)
+        # Still spent after waiting (a clock that did not move): send, the answer will tell.
+        pacing.budget.take_anyway()
 
     def _wait_before_retry(self, attempt: int, retry_after: float | None) -> bool:
         if attempt >= self.max_attempts:
@@ -250,7 +351,11 @@ class ApiClient:
         return True
 
     def _error_for(
-        self, response: requests.Response, retry_after: float | None, call_id: int, idempotent: bool
+        self,
+        response: requests.Response,
+        retry_after: float | None,
+        call_id: int | None,
+        idempotent: bool,
     ) -> errors.ApiError:
         status = response.status_code
         remote = self.parse_error(response)
@@ -340,7 +445,8 @@ class ApiClient:
             error = redact_text(f"{type(failure).__name__}: {failure}")[:500]
         elif response is not None and response.status_code >= 400:
             error = f"HTTP {response.status_code}"
-        call = ApiCall.objects.create(
+        call = ApiCall(
+            created_at=timezone.now(),
             service=self.service,
             method=method,
             url=shown_url[:2000],
@@ -355,6 +461,11 @@ class ApiClient:
             response_excerpt=response_excerpt,
             **current_links(),
         )
+        buffer = _call_buffer.get()
+        if buffer is None:
+            call.save()
+        else:
+            buffer.add(call)
         remote_call_observe(
             service=self.service,
             method=method,

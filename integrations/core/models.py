@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils import timezone
 
 
 class ApiCall(models.Model):
@@ -12,7 +13,8 @@ class ApiCall(models.Model):
         PLEO = "pleo", "Pleo"
         PLEO_AUTH = "pleo_auth", "Pleo OAuth"
 
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # When the call was made (rows may be written a moment later, in batches).
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
     service = models.CharField(max_length=20, choices=Service.choices, db_index=True)
     method = models.CharField(max_length=10)
     url = models.CharField(max_length=2000, help_text="Full address, query string redacted.")
