@@ -17,6 +17,7 @@ import fcntl
 import hashlib
 import tempfile
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -29,6 +30,10 @@ from integrations.connections.models import Connection
 from integrations.core.tokens import OAuthToken
 
 Provider = Literal["pleo", "visma"]
+# A fresh token read from the row is used again for this long without reading the row: every
+# remote call asks for the token, and a run makes thousands. A token refreshed by another worker
+# meanwhile is seen after this time, or at once after a 401 (`locked` reads the row).
+TOKEN_REUSE_SECONDS = 30.0
 
 _process_locks: dict[tuple[int, str], threading.Lock] = {}
 _process_locks_guard = threading.Lock()
@@ -82,10 +87,23 @@ class ConnectionTokenStore:
     def __init__(self, *, connection_id: int, provider: Provider) -> None:
         self.connection_id = connection_id
         self.provider: Provider = provider
+        self._kept: tuple[OAuthToken | None, float] | None = None
+
+    def _keep(self, token: OAuthToken | None) -> OAuthToken | None:
+        self._kept = (token, time.monotonic())
+        return token
 
     def load(self) -> OAuthToken | None:
+        kept = self._kept
+        if (
+            kept is not None
+            and kept[0] is not None
+            and kept[0].is_fresh()
+            and time.monotonic() - kept[1] < TOKEN_REUSE_SECONDS
+        ):
+            return kept[0]
         row = Connection.objects.filter(pk=self.connection_id).only(*_fields(self.provider)).get()
-        return token_from_row(row, self.provider)
+        return self._keep(token_from_row(row, self.provider))
 
     def save(self, token: OAuthToken) -> None:
         access, refresh, expires, scope = _fields(self.provider)
@@ -99,16 +117,20 @@ class ConnectionTokenStore:
                 scope: token.scope,
             }
         )
+        self._keep(token)
 
     def clear(self) -> None:
         access, refresh, expires, scope = _fields(self.provider)
         Connection.objects.filter(pk=self.connection_id).update(
             **{access: None, refresh: None, expires: None, scope: ""}
         )
+        self._kept = None
 
     @contextmanager
     def locked(self) -> Iterator[OAuthToken | None]:
         with connection_exclusive(self.connection_id, self.provider):
+            # Read the row, not what was kept: another worker may have refreshed meanwhile.
+            self._kept = None
             yield self.load()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
@@ -33,7 +34,9 @@ class PleoApiBase(ApiClient):
         super().__init__(base_url, session=session, sleep=sleep, max_wait=max_wait)
         self.auth = auth
         self.company_id = company_id
-        self._last_access_token: str | None = None
+        # The token each thread last sent: a 401 invalidates that one, not one another thread
+        # (of the same export run) has just fetched.
+        self._sent = threading.local()
 
     # -- ApiClient hooks ---------------------------------------------------------------------
 
@@ -42,13 +45,13 @@ class PleoApiBase(ApiClient):
 
     def auth_headers(self) -> dict[str, str]:
         token = self.auth.access_token()
-        self._last_access_token = token
+        self._sent.token = token
         return {"Authorization": f"Bearer {token}"}
 
     def on_unauthorized(self) -> bool:
         # The token may have been revoked or expired early: refresh once and try again. A token
         # another worker refreshed meanwhile is used as it is.
-        self.auth.invalidate(access_token=self._last_access_token)
+        self.auth.invalidate(access_token=getattr(self._sent, "token", None))
         return True
 
     def parse_error(self, response: requests.Response) -> RemoteError:
