@@ -134,6 +134,7 @@ class ExportSettingsAdmin(AuditedReadOnlyAdmin):
         "auto_release_invoices",
         "invoice_payment_method",
         "closed_period_policy",
+        "export_concurrency",
         "updated_at",
     )
     list_select_related = ("connection",)

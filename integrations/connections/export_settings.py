@@ -19,6 +19,9 @@ from integrations.visma.types import CashAccount, PaymentMethod
 # Visma.net's "means of payment" for card payments (PaymentMethodDto.meansOfPayment enum).
 CARD_MEANS_OF_PAYMENT = "CreditCard"
 MAX_JOURNAL_LINES = 10_000
+# Remote calls of one export run under way at once (ExportSettings.export_concurrency).
+MIN_EXPORT_CONCURRENCY = 1
+MAX_EXPORT_CONCURRENCY = 16
 
 
 @dataclass(frozen=True)
@@ -124,6 +127,7 @@ def export_settings_update(
     payment_methods: Sequence[PaymentMethodChoice] | None = None,
     journal_batch_max_lines: int | None = None,
     cash_accounts: Sequence[CashAccount] | None = None,
+    export_concurrency: int | None = None,
 ) -> ExportSettings:
     """Validate every value, then save all of them or none (raises `ValidationError`).
 
@@ -144,6 +148,13 @@ def export_settings_update(
     ):
         problems.setdefault("journal_batch_max_lines", []).append(
             f"A journal transaction holds between 1 and {MAX_JOURNAL_LINES} lines."
+        )
+    if export_concurrency is not None and not (
+        MIN_EXPORT_CONCURRENCY <= export_concurrency <= MAX_EXPORT_CONCURRENCY
+    ):
+        problems.setdefault("export_concurrency", []).append(
+            f"Between {MIN_EXPORT_CONCURRENCY} and {MAX_EXPORT_CONCURRENCY} remote calls of an "
+            "export may be under way at once."
         )
     current = ExportSettings.objects.filter(connection=connection).first()
     stored_release = current.auto_release_invoices if current else False
@@ -204,6 +215,8 @@ def export_settings_update(
         settings.closed_period_policy = closed_period_policy
         if journal_batch_max_lines is not None:
             settings.journal_batch_max_lines = journal_batch_max_lines
+        if export_concurrency is not None:
+            settings.export_concurrency = export_concurrency
         if by is not None and by.is_authenticated:
             # Outside a request (API tokens, commands) the history middleware cannot tell who.
             settings._history_user = by  # type: ignore[attr-defined]

@@ -77,6 +77,13 @@ class ExportSettingsForm(forms.Form):
         widget=forms.RadioSelect,
         label="When an expense falls in a closed period",
     )
+    export_concurrency = forms.IntegerField(
+        required=False,
+        label="Remote calls under way at once",
+        help_text="Documents, receipts and releases of separate expenses go out side by side, "
+        "1 to 16; Visma.net's call budget paces them whatever the number.",
+        widget=forms.NumberInput(attrs={"min": 1, "max": 16}),
+    )
 
     def __init__(
         self,

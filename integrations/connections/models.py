@@ -213,6 +213,12 @@ class ExportSettings(models.Model):
         max_length=20, choices=ClosedPeriodPolicy.choices, default=ClosedPeriodPolicy.FAIL
     )
     journal_batch_max_lines = models.PositiveIntegerField(default=500)
+    export_concurrency = models.PositiveSmallIntegerField(
+        default=4,
+        help_text="How many remote calls of one export run may be under way at once (1-16): "
+        "documents, receipts and releases of separate expenses go out side by side, paced by "
+        "Visma.net's call budget.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     history = HistoricalRecords()

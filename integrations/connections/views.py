@@ -311,6 +311,7 @@ def export_settings_view(request: HttpRequest, pk: int) -> HttpResponse:
         "auto_release_invoices": current.auto_release_invoices,
         "invoice_payment_method": current.invoice_payment_method,
         "closed_period_policy": current.closed_period_policy,
+        "export_concurrency": current.export_concurrency,
     }
     invoices_on = (
         request.POST.get("card_expenses_as_invoices") in ("on", "true", "1")
@@ -337,6 +338,7 @@ def export_settings_view(request: HttpRequest, pk: int) -> HttpResponse:
                     auto_release_invoices=data["auto_release_invoices"],
                     invoice_payment_method=data["invoice_payment_method"] or "",
                     closed_period_policy=data["closed_period_policy"],
+                    export_concurrency=data["export_concurrency"],
                     payment_methods=payment_methods if payment_methods else None,
                 )
             except ValidationError as exc:

@@ -12,6 +12,7 @@ from datetime import timedelta
 from functools import cached_property
 
 from django.conf import settings
+from django.db import connection as db_connection
 from django.utils import timezone
 
 from integrations.connections.clients import connection_pleo_client, connection_visma_client
@@ -91,6 +92,9 @@ class RunContext:
     # When our heartbeat (and the run's counters) were last written (monotonic seconds).
     beaten_at: float = field(default_factory=time.monotonic)
     counted_at: float = field(default_factory=time.monotonic)
+    # The threads of a run share the heartbeat: one writes it at a time, each with the value
+    # the last one wrote, so none mistakes a sibling's beat for a takeover.
+    beat_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @cached_property
     def config(self) -> ExportConfig:
@@ -106,14 +110,27 @@ class RunContext:
         The update only succeeds while the run still holds our claim *and* the heartbeat we
         wrote last: a worker that took the run over changed one or the other (its takeover is
         conditional on both, see `export_run_claim_next`), so the two can never both pass."""
-        now = timezone.now()
-        alive = ExportRun.objects.filter(
-            id=self.run.pk, claimed_by=self.worker, heartbeat_at=self.run.heartbeat_at
-        ).update(heartbeat_at=now)
-        if not alive:
-            raise RunLost(f"Run {self.run.pk} was taken over by another worker")
-        self.run.heartbeat_at = now
-        self.beaten_at = time.monotonic()
+        with self.beat_lock:
+            now = timezone.now()
+            alive = ExportRun.objects.filter(
+                id=self.run.pk, claimed_by=self.worker, heartbeat_at=self.run.heartbeat_at
+            ).update(heartbeat_at=now)
+            if not alive:
+                raise RunLost(f"Run {self.run.pk} was taken over by another worker")
+            self.run.heartbeat_at = now
+            self.beaten_at = time.monotonic()
+
+    @property
+    def concurrency(self) -> int:
+        """Units worked at once: the connection's setting; one inside a transaction (other
+        threads could not see its rows) and on an in-memory SQLite database (its shared cache
+        locks whole tables instead of waiting): only tests run a run in either."""
+        in_memory = db_connection.vendor == "sqlite" and bool(
+            getattr(db_connection, "is_in_memory_db", lambda: False)()
+        )
+        if db_connection.in_atomic_block or in_memory:
+            return 1
+        return max(1, self.export_settings.export_concurrency)
 
     def tick(self) -> None:
         """Between items: the heartbeat and the progress counters, written at most every

@@ -34,6 +34,7 @@ from integrations.exports.services.context import (
     RunContext,
     RunDeferred,
 )
+from integrations.exports.services.parallel import units_work
 from integrations.exports.services.progress import item_fail, run_counts_update
 from integrations.exports.services.release import invoice_release
 from integrations.exports.services.remote import remote_error_raise
@@ -54,7 +55,8 @@ Unit = ExportItem | ExportDocument
 
 
 def export_run_post(ctx: RunContext) -> None:
-    """Post every open item of the run; a failed item never blocks the others."""
+    """Post every open item of the run; a failed item never blocks the others. Documents,
+    receipts and releases of separate items go out side by side (`ctx.concurrency`)."""
     run = ctx.run
     for item in run.items.filter(status=ExportItem.Status.PENDING, step=Step.FETCHED):
         with call_links(export_item_id=item.pk):
@@ -63,19 +65,34 @@ def export_run_post(ctx: RunContext) -> None:
         export_run_report_due(ctx, finished=0 if planned else 1)
     if ctx.export_settings.one_journal_per_export:
         _documents_build(ctx)
-        for document in run.documents.exclude(step=Step.CREATED).order_by("id"):
-            _document_post(ctx, document)
-            ctx.tick()
+        units_work(
+            list(run.documents.exclude(step=Step.CREATED).order_by("id")),
+            lambda document: _document_post(ctx, document),
+            concurrency=ctx.concurrency,
+            finished=lambda document: ctx.tick(),
+        )
         _documents_propagate(ctx)
-    for item in run.items.filter(status__in=OPEN).order_by("id"):
-        with call_links(export_item_id=item.pk):
-            if item.document_id is None and item.step in (Step.PLANNED, Step.SENDING, Step.UNKNOWN):
-                _item_post(ctx, item)
-            if item.status in OPEN and item.step in (Step.CREATED, Step.ATTACHED, Step.RELEASING):
-                export_item_complete(ctx, item)
+
+    def finished(item: ExportItem) -> None:
         ctx.tick()
         export_run_report_due(ctx, finished=0 if item.status in OPEN else 1)
+
+    units_work(
+        list(run.items.filter(status__in=OPEN).order_by("id")),
+        lambda item: export_item_post(ctx, item),
+        concurrency=ctx.concurrency,
+        finished=finished,
+    )
     run_counts_update(run)
+
+
+def export_item_post(ctx: RunContext, item: ExportItem) -> None:
+    """One item from where it stands to booked (or failed): create, receipts, release."""
+    with call_links(export_item_id=item.pk):
+        if item.document_id is None and item.step in (Step.PLANNED, Step.SENDING, Step.UNKNOWN):
+            _item_post(ctx, item)
+        if item.status in OPEN and item.step in (Step.CREATED, Step.ATTACHED, Step.RELEASING):
+            export_item_complete(ctx, item)
 
 
 # -- plan and preflight ----------------------------------------------------------------------

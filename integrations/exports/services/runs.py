@@ -24,6 +24,7 @@ from django_q.tasks import async_task
 from integrations.connections.models import Connection
 from integrations.core import errors
 from integrations.core.context import call_links
+from integrations.core.http import api_calls_buffered
 from integrations.exports.models import ExportItem, ExportRun, Step
 from integrations.exports.services.context import (
     STALE_AFTER,
@@ -209,7 +210,8 @@ def export_run_process(*, run_id: int, worker: str | None = None) -> list[int]:
 def export_run_drive(*, run: ExportRun, worker: str) -> bool:
     """Take a claimed run as far as it goes; False when it stopped early (deferred, lost)."""
     ctx = run_context_build(run=run, worker=worker)
-    with call_links(connection_id=run.connection_id, export_run_id=run.pk):
+    # The run's ApiCall rows are written in batches, and whatever is left when it stops.
+    with api_calls_buffered(), call_links(connection_id=run.connection_id, export_run_id=run.pk):
         try:
             return _drive_handled(ctx)
         except RunLost:

@@ -24,6 +24,10 @@ class ExportSettingsSerializer(serializers.Serializer):
         choices=ExportSettings.ClosedPeriodPolicy.choices
     )
     journal_batch_max_lines = serializers.IntegerField(min_value=1, max_value=10000)
+    export_concurrency = serializers.IntegerField(
+        required=False,
+        help_text="Remote calls of one export run under way at once, 1 to 16 (default 4).",
+    )
 
 
 class AccountMappingSerializer(serializers.Serializer):

@@ -1,0 +1,94 @@
+"""Working the independent units of one run (items, shared journals) side by side.
+
+Each unit is taken by one of at most `concurrency` threads; the calling thread receives every
+finished unit in turn (to report, to keep the heartbeat) and does no remote work of its own.
+Every thread runs in a copy of the caller's context (the ApiCall links and buffer travel
+along), has its own database connection, and closes it when it ends.
+
+A unit's own failures are handled inside its work (the item fails, the others carry on). An
+exception that escapes a unit concerns the whole run (a deferral, an expired credential, the
+run taken over, a bug): no new unit is started, the units under way finish their step, and the
+first such exception is raised in the calling thread.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import queue
+import threading
+from collections.abc import Callable, Iterable
+from typing import TypeVar
+
+from django.db import connection as db_connection
+
+Unit = TypeVar("Unit")
+
+_FINISHED = object()
+
+
+def units_work(
+    units: Iterable[Unit],
+    work: Callable[[Unit], None],
+    *,
+    concurrency: int,
+    finished: Callable[[Unit], None],
+) -> None:
+    """`work(unit)` for every unit, at most `concurrency` at once; `finished(unit)` in the
+    calling thread after each."""
+    if concurrency <= 1:
+        for unit in units:
+            work(unit)
+            finished(unit)
+        return
+    todo: queue.SimpleQueue[Unit] = queue.SimpleQueue()
+    for unit in units:
+        todo.put(unit)
+    if todo.empty():
+        return
+    done: queue.SimpleQueue[object] = queue.SimpleQueue()
+    stop = threading.Event()
+    failures: list[BaseException] = []
+    context = contextvars.copy_context()
+
+    def worker() -> None:
+        try:
+            while not stop.is_set():
+                try:
+                    unit = todo.get_nowait()
+                except queue.Empty:
+                    return
+                try:
+                    work(unit)
+                except BaseException as exc:  # the run decides; see the module docstring
+                    failures.append(exc)
+                    stop.set()
+                    return
+                done.put(unit)
+        finally:
+            db_connection.close()
+            done.put(_FINISHED)
+
+    threads = [
+        threading.Thread(target=context.copy().run, args=(worker,), daemon=True)
+        for _ in range(concurrency)
+    ]
+    for thread in threads:
+        thread.start()
+    running = len(threads)
+    try:
+        while running:
+            item = done.get()
+            if item is _FINISHED:
+                running -= 1
+                continue
+            if not stop.is_set():
+                finished(item)  # type: ignore[arg-type]
+    except BaseException:
+        stop.set()
+        raise
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join()
+    if failures:
+        raise failures[0]

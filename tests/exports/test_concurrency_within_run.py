@@ -1,0 +1,120 @@
+"""Several items of one run in flight at once (ExportSettings.export_concurrency), on PostgreSQL:
+the threads need a database their siblings can see, which the in-memory SQLite of the other tests
+is not (there a run works one item at a time)."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+
+from integrations.core.models import ApiCall
+from integrations.exports.models import ExportItem, ExportRun
+from integrations.exports.services import poster
+from integrations.exports.services.runs import export_run_process
+from tests.exports.runtime_support import *  # noqa: F403
+from tests.exports.runtime_support import (
+    Sandbox,
+    card_payload,
+    receipt,
+    run_for,
+    settings_change,
+)
+
+pytestmark = [pytest.mark.postgres, pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def _items(count: int) -> list[dict[str, Any]]:
+    # Each VAT is 25 % of its net amount, as Visma.net checks on a VAT transaction.
+    return [
+        card_payload(f"{100 + 5 * n}.00", f"{20 + n}.00", files=[receipt()]) for n in range(count)
+    ]
+
+
+def test_items_of_one_run_are_in_flight_together_and_each_is_booked_once(
+    sandbox: Sandbox, demo: Any, no_autorun: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings_change(demo, export_concurrency=3)
+    # Three items must be under way at the same moment to pass this point: one at a time, the
+    # first would wait here for ever (the barrier breaks and the run fails).
+    together = threading.Barrier(3, timeout=60)
+    threads: set[int] = set()
+    original = poster.export_item_post
+
+    def post(ctx: Any, item: ExportItem) -> None:
+        threads.add(threading.get_ident())
+        together.wait()
+        original(ctx, item)
+
+    monkeypatch.setattr(poster, "export_item_post", post)
+    job = sandbox.job_create(_items(6))
+    run = run_for(job)
+
+    export_run_process(run_id=run.pk, worker="worker-a")
+
+    run.refresh_from_db()
+    assert run.status == ExportRun.Status.COMPLETED, run.last_error
+    assert len(threads) == 3
+    state = sandbox.visma_state()
+    assert len(state["journalTransactions"]) == 6
+    assert len(state["attachments"]) == 6
+    assert set(ExportItem.objects.filter(run=run).values_list("status", flat=True)) == {
+        "successful"
+    }
+    # Every call is logged (in batches), linked to its run and item.
+    creates = ApiCall.objects.filter(method="POST", path__endswith="/v2/journaltransaction")
+    assert creates.count() == 6
+    assert set(creates.values_list("export_run_id", flat=True)) == {run.pk}
+    assert set(creates.values_list("export_item_id", flat=True)) == set(
+        ExportItem.objects.filter(run=run).values_list("id", flat=True)
+    )
+
+
+def test_a_refused_item_fails_alone_while_the_others_are_booked(
+    sandbox: Sandbox, demo: Any, no_autorun: list[int]
+) -> None:
+    settings_change(demo, export_concurrency=4)
+    sandbox.fault(
+        "visma", path="/v2/journaltransaction", method="POST", fault="status:400", times=1
+    )
+    job = sandbox.job_create(_items(5))
+    run = run_for(job)
+
+    export_run_process(run_id=run.pk, worker="worker-a")
+
+    run.refresh_from_db()
+    assert run.status == ExportRun.Status.COMPLETED_WITH_ERRORS
+    statuses = sorted(ExportItem.objects.filter(run=run).values_list("status", flat=True))
+    assert statuses == ["failed", "successful", "successful", "successful", "successful"]
+    assert len(sandbox.visma_state()["journalTransactions"]) == 4
+
+
+def test_a_run_taken_over_meanwhile_sends_nothing_more(
+    sandbox: Sandbox, demo: Any, no_autorun: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings_change(demo, export_concurrency=4)
+    original = poster.units_work
+
+    def units_work(units: Any, work: Any, **options: Any) -> None:
+        # Another worker found our heartbeat stale and took the run over, as the threads start.
+        ExportRun.objects.filter(pleo_job_id=job["id"]).update(claimed_by="worker-b")
+        original(units, work, **options)
+
+    monkeypatch.setattr(poster, "units_work", units_work)
+    job = sandbox.job_create(_items(6))
+    run = run_for(job)
+
+    assert export_run_process(run_id=run.pk, worker="worker-a") == [run.pk]
+
+    run.refresh_from_db()
+    assert run.claimed_by == "worker-b"
+    assert run.status == ExportRun.Status.POSTING
+    # Every send is preceded by the claim check: once the run was taken, nothing went out.
+    creates = [
+        r
+        for r in sandbox.requests("visma")
+        if r["method"] == "POST" and r["path"].endswith("/v2/journaltransaction")
+    ]
+    assert creates == []
+    assert not ExportItem.objects.filter(run=run, visma_number__gt="").exists()
