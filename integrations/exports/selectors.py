@@ -113,15 +113,32 @@ class ItemRow:
     item: ExportItem
     expense_type: str
     date: datetime | None
-    amount: Decimal | None
+    amount: Decimal | None  # booked: in the wallet's currency
     currency: str
     supplier: str
     user: str
     pleo_url: str | None
+    note: str = ""
+    receipts: int = 0
+    # What the expense cost in the supplier's currency, when that is not the wallet's.
+    original_amount: Decimal | None = None
+    original_currency: str = ""
 
     @property
     def expense_type_label(self) -> str:
         return expense_type_label(self.expense_type) if self.expense_type else ""
+
+    @property
+    def amount_text(self) -> str:
+        """ "EUR 59.99 (690.00 NOK)" when the supplier's currency is not the wallet's (what was
+        spent, then what was booked), else "690.00 NOK"."""
+        if self.amount is None:
+            return ""
+        if self.original_amount is not None and self.original_currency:
+            return (
+                f"{self.original_currency} {self.original_amount} ({self.amount} {self.currency})"
+            )
+        return f"{self.amount} {self.currency}"
 
     @property
     def document_label(self) -> str:
@@ -149,15 +166,21 @@ def item_row(item: ExportItem) -> ItemRow:
     supplier = parsed.vendor.name if parsed.vendor and parsed.vendor.name else None
     if not supplier and parsed.supplier:
         supplier = parsed.supplier.name
+    wallet, original = parsed.amount.in_wallet, parsed.amount.in_supplier
+    differs = original.currency != wallet.currency
     return ItemRow(
         item=item,
         expense_type=parsed.type,
         date=parsed.date,
-        amount=parsed.amount.in_wallet.value,
-        currency=parsed.amount.in_wallet.currency,
+        amount=wallet.value,
+        currency=wallet.currency,
         supplier=supplier or "",
         user=(parsed.user.name or "") if parsed.user else "",
-        pleo_url=parsed.web_url,
+        pleo_url=https_url(parsed.web_url) or None,
+        note=parsed.note or "",
+        receipts=len(parsed.files),
+        original_amount=original.value if differs else None,
+        original_currency=original.currency if differs else "",
     )
 
 

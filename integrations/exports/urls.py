@@ -10,6 +10,7 @@ app_name = "exports"
 urlpatterns: list[URLPattern] = [
     path("", views.exports_index, name="index"),
     path("<int:connection_id>/", views.connection_exports, name="connection"),
+    path("<int:connection_id>/runs/", views.connection_runs, name="connection_runs"),
     path("<int:connection_id>/pending/", views.pending_jobs, name="pending"),
     path("<int:connection_id>/pending/<str:job_id>/", views.pending_job_preview, name="preview"),
     path("run/<int:run_id>/", views.run_detail, name="run"),

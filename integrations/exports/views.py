@@ -18,8 +18,10 @@ from integrations.core.remote_errors import RemoteOutcome, remote_error_text
 from integrations.core.roles import finance_required
 from integrations.exports import selectors
 from integrations.exports import services as export_services
+from integrations.exports.forms import ExportFilterForm
 from integrations.exports.models import ExportRun
 from integrations.exports.preview import export_job_preview, export_jobs_pending
+from integrations.exports.search import export_items_search
 
 logger = logging.getLogger(__name__)
 
@@ -39,9 +41,37 @@ def exports_index(request: HttpRequest) -> HttpResponse:
 @require_GET
 def connection_exports(request: HttpRequest, connection_id: int) -> HttpResponse:
     connection = get_object_or_404(Connection, pk=connection_id)
+    form = ExportFilterForm(request.GET or None)
+    filters = form.filters() if form.is_valid() else None
+    found: list[selectors.ItemRow] = []
+    more = False
+    if filters is not None and filters.active:
+        items, more = export_items_search(connection=connection, filters=filters)
+        found = [selectors.item_row(item) for item in items]
     return render(
         request,
         "exports/connection.html",
+        {
+            "connection": connection,
+            "runs": selectors.runs_for_connection(connection=connection),
+            "form": form,
+            "searched": filters is not None and filters.active,
+            "found": found,
+            "more": more,
+        },
+    )
+
+
+@connection_member_required
+@finance_required
+@require_GET
+def connection_runs(request: HttpRequest, connection_id: int) -> HttpResponse:
+    """The runs table alone: the Exports page asks for it every few seconds, so new runs and
+    their states appear without a reload."""
+    connection = get_object_or_404(Connection, pk=connection_id)
+    return render(
+        request,
+        "exports/_runs_box.html",
         {"connection": connection, "runs": selectors.runs_for_connection(connection=connection)},
     )
 
