@@ -1,9 +1,10 @@
 """The kinds of master data the sync covers: one row each, read by the model's choices, the sync
 order, the serializers, the sync page, the setup overview and the demo.
 
-Adding a kind: its client call and type, its mirror model and migration, its reader (and pusher,
-if Pleo gets it), and one row here. The reader and pusher are named by their dotted path, so
-this table can be read by `models.py` without importing the sync code (which imports the models).
+Adding a kind: its client call and type, its mirror model and migration, a `MirrorList` in
+`sync/read.py` (the client call and the mapping of a record to mirror fields), its pusher if
+Pleo gets it, and one row here. Lists and pushers are named by their dotted path, so this table
+can be read by `models.py` without importing the sync code (which imports the models).
 """
 
 from __future__ import annotations
@@ -23,13 +24,22 @@ class SyncKind:
     name: str  # stored on SyncRun.kind
     label: str
     order: int  # position in a sync of several kinds
-    reader: str  # (*, client, connection, full) -> int: Visma.net into the mirror
+    # The Visma.net lists (`MirrorList`s) read into the mirror, in this order, by the one reader.
+    mirrors: tuple[str, ...] = ()
+    # A reader of its own, for records nested in another's answer (segments in a dimension):
+    # (*, client, connection, full) -> int, run after the lists.
+    reader: str | None = None
     pusher: str | None = None  # (*, pleo, connection, tally, full) -> None: the mirror to Pleo
     in_overview: bool = True  # the setup overview asks for it to have been synced
 
-    def read(self, **kwargs: Any) -> None:
-        reader: Callable[..., Any] = import_string(self.reader)
-        reader(**kwargs)
+    def read(self, *, client: Any, connection: Any, full: bool) -> None:
+        from integrations.masterdata.sync.mirror import mirror_read
+
+        for name in self.mirrors:
+            mirror_read(import_string(name), client=client, connection=connection, full=full)
+        if self.reader is not None:
+            reader: Callable[..., Any] = import_string(self.reader)
+            reader(client=client, connection=connection, full=full)
 
     def push(self, **kwargs: Any) -> None:
         if self.pusher is not None:
@@ -43,14 +53,20 @@ _PUSH = "integrations.masterdata.sync.pleo_push"
 # Listed in the order the pages show them; `order` is the order a sync runs them in. Tax codes
 # before accounts: an account names its default tax code by external id.
 SYNC_KINDS: tuple[SyncKind, ...] = (
-    SyncKind("accounts", "Accounts", 3, f"{_READ}.accounts_read", f"{_PUSH}.accounts_push"),
-    SyncKind("tax_codes", "Tax codes", 2, f"{_READ}.vat_categories_read",
-             f"{_PUSH}.tax_codes_push"),
-    SyncKind("tags", "Tags", 4, f"{_READ}.segments_read", f"{_PUSH}.tags_push"),
-    SyncKind("vendors", "Vendors", 5, "integrations.masterdata.sync.readers.vendors_read",
-             f"{_PUSH}.vendors_push"),
+    SyncKind("accounts", "Accounts", 3, mirrors=(f"{_READ}.ACCOUNTS",),
+             pusher=f"{_PUSH}.accounts_push"),
+    # The VATs before their categories: a category's reverse charge comes from its VATs.
+    SyncKind("tax_codes", "Tax codes", 2, mirrors=(f"{_READ}.VATS", f"{_READ}.VAT_CATEGORIES"),
+             pusher=f"{_PUSH}.tax_codes_push"),
+    SyncKind("tags", "Tags", 4, reader=f"{_READ}.segments_read", pusher=f"{_PUSH}.tags_push"),
+    SyncKind("vendors", "Vendors", 5,
+             mirrors=(f"{_READ}.CURRENCIES_IF_NONE", f"{_READ}.SUPPLIERS"),
+             pusher=f"{_PUSH}.vendors_push"),
     SyncKind("reference", "Reference data", 1,
-             "integrations.masterdata.sync.readers.reference_read", in_overview=False),
+             mirrors=tuple(f"{_READ}.{name}" for name in (
+                 "CURRENCIES", "PAYMENT_METHODS", "BRANCHES", "FINANCIAL_PERIODS",
+                 "SUPPLIER_CLASSES", "CREDIT_TERMS", "CASH_ACCOUNTS", "VAT_ZONES")),
+             in_overview=False),
 )  # fmt: skip
 SYNC_KIND_BY_NAME = {kind.name: kind for kind in SYNC_KINDS}
 KIND_ORDER: tuple[str, ...] = tuple(k.name for k in sorted(SYNC_KINDS, key=lambda k: k.order))

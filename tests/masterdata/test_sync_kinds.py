@@ -7,6 +7,7 @@ from django.utils.module_loading import import_string
 
 from integrations.masterdata.models import SyncRun
 from integrations.masterdata.setup.serializers import SyncStartSerializer
+from integrations.masterdata.sync.mirror import MirrorList
 from integrations.masterdata.sync_kinds import (
     KIND_ORDER,
     SYNC_KINDS,
@@ -31,9 +32,13 @@ def test_a_run_of_one_kind_is_stored_as_that_kind_else_as_all() -> None:
     assert sync_kind_label("tax_codes") == "Tax codes"
 
 
-def test_every_row_names_a_reader_and_pusher_that_exist() -> None:
+def test_every_row_names_lists_readers_and_pushers_that_exist() -> None:
     for kind in SYNC_KINDS:
-        assert callable(import_string(kind.reader))
+        assert kind.mirrors or kind.reader, kind.name
+        for name in kind.mirrors:
+            assert isinstance(import_string(name), MirrorList)
+        if kind.reader is not None:
+            assert callable(import_string(kind.reader))
         if kind.pusher is not None:
             assert callable(import_string(kind.pusher))
 

@@ -1,16 +1,15 @@
-"""Visma.net → the local mirror. Incremental by `lastModifiedDateTime` where Visma.net offers it
-(accounts, VAT categories, suppliers), whole lists elsewhere; a full read also marks what Visma.net
-no longer returns as inactive (mirror rows are never deleted)."""
+"""Visma.net → the local mirror: one `MirrorList` per Visma.net list (its client call and the
+mapping of a record to mirror fields), read by `mirror.mirror_read`. The sync-kind registry names
+the lists each kind reads. Incremental by `lastModifiedDateTime` where Visma.net offers it
+(accounts, VAT categories, suppliers), whole lists elsewhere; a whole read also marks what
+Visma.net no longer returns as inactive (mirror rows are never deleted)."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime, timedelta
+import dataclasses
 from typing import Any
 
-from django.core.serializers.json import DjangoJSONEncoder
-from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 
 from integrations.connections.models import Connection
@@ -32,179 +31,331 @@ from integrations.masterdata.models import (
     VismaVatCategory,
     VismaVatZone,
 )
+from integrations.masterdata.sync.mirror import (
+    MirrorList,
+    cursor_save,
+    mirror_deactivate_missing,
+    mirror_list_fields,
+    mirror_store,
+)
 from integrations.visma.client import VismaClient
-from integrations.visma.types import Account, Dimension, Supplier, VatCategory
+from integrations.visma.types import (
+    Account,
+    Dimension,
+    Supplier,
+    Vat,
+    VatCategory,
+)
 
-# Visma.net stamps lastModifiedDateTime when the transaction commits, which can be a little after
-# our previous read started: read a few minutes back so nothing falls in between.
-OVERLAP = timedelta(minutes=5)
-
-
-def _raw(record: object) -> dict[str, Any]:
-    raw = getattr(record, "raw", None)
-    if not isinstance(raw, dict):
-        return {}
-    # The client parses numbers as Decimal; the JSON column wants plain JSON.
-    return dict(json.loads(json.dumps(raw, cls=DjangoJSONEncoder)))
+# -- general ledger -------------------------------------------------------------------------
 
 
-def cursor_since(*, connection: Connection, record_type: str, full: bool) -> datetime | None:
-    if full:
-        return None
-    cursor = SyncCursor.objects.filter(connection=connection, record_type=record_type).first()
-    return cursor.read_started_at - OVERLAP if cursor else None
+def _account_fields(a: Account) -> dict[str, Any]:
+    return {
+        "account_id": a.account_id,
+        "description": a.description or "",
+        "type": a.type or "",
+        "active": a.active,
+        "tax_category": a.tax_category or "",
+        "currency": a.currency or "",
+        "remote_modified_at": a.last_modified,
+    }
 
 
-def cursor_save(*, connection: Connection, record_type: str, started_at: datetime) -> None:
-    SyncCursor.objects.update_or_create(
-        connection=connection,
-        record_type=record_type,
-        defaults={"read_started_at": started_at},
-    )
-
-
-def _deactivate_missing(queryset: models.QuerySet[Any], key_field: str, seen: Iterable[str]) -> int:
-    return (
-        queryset.filter(active=True)
-        .exclude(**{f"{key_field}__in": list(seen)})
-        .update(active=False)
-    )
+ACCOUNTS = MirrorList(
+    model=VismaAccount,
+    key_field="number",
+    key=lambda a: a.number,
+    fields=_account_fields,
+    # Reference: specs/visma-net/openapi-subset.json GET /v1/account
+    fetch=lambda client, since: client.accounts_list(modified_since=since),
+    record_type="accounts",
+)
 
 
 def account_store(*, connection: Connection, account: Account) -> VismaAccount:
+    """Mirror one account just created in Visma.net (the Accounts page), as the list read
+    would."""
     row, _ = VismaAccount.objects.update_or_create(
         connection=connection,
         number=account.number,
-        defaults={
-            "account_id": account.account_id,
-            "description": account.description or "",
-            "type": account.type or "",
-            "active": account.active,
-            "tax_category": account.tax_category or "",
-            "currency": account.currency or "",
-            "remote_modified_at": account.last_modified,
-            "raw": _raw(account),
-        },
+        defaults=mirror_list_fields(ACCOUNTS, account),
     )
     return row
 
 
-def accounts_read(*, client: VismaClient, connection: Connection, full: bool) -> int:
-    started = timezone.now()
-    since = cursor_since(connection=connection, record_type="accounts", full=full)
-    # Reference: specs/visma-net/openapi-subset.json GET /v1/account
-    records = client.accounts_list(modified_since=since)
-    for a in records:
-        account_store(connection=connection, account=a)
-    if since is None:
-        _deactivate_missing(
-            VismaAccount.objects.filter(connection=connection),
-            "number",
-            [a.number for a in records],
-        )
-    cursor_save(connection=connection, record_type="accounts", started_at=started)
-    return len(records)
+def _vat_fields(v: Vat) -> dict[str, Any]:
+    return {
+        "description": v.description or "",
+        "type": v.type or "",
+        "reverse_vat": v.reverse_vat,
+        "claimable_account": v.claimable_account or "",
+        "payable_account": v.payable_account or "",
+        "active": v.not_valid_after is None or v.not_valid_after > timezone.now(),
+        "remote_modified_at": v.last_modified,
+    }
 
 
-def _category_reverse(category: VatCategory, reverse_vat_ids: set[str]) -> bool:
-    return any(
-        line.vat_id in reverse_vat_ids or line.type.lower() == "reversevat"
-        for line in category.lines
-    )
-
-
-def vats_read(*, client: VismaClient, connection: Connection) -> set[str]:
-    """Mirror every VAT (one unfiltered read: the list is short); the reverse VAT ids."""
+# Every VAT, on every tax-code sync (one unfiltered read: the list is short): a VAT's end date
+# (`notValidAfter`) changes without touching its categories, and journals name VATs.
+VATS = MirrorList(
+    model=VismaVat,
+    key_field="vat_id",
+    key=lambda v: v.id,
+    fields=_vat_fields,
     # Reference: specs/visma-net/openapi-subset.json GET /v1/vat (Vat_GetAllVats)
-    vats = client.vats_list()
-    now = timezone.now()
-    _mirror_list(
-        connection=connection,
-        model=VismaVat,
-        key_field="vat_id",
-        records=vats,
-        key=lambda v: v.id,
-        defaults=lambda v: {
-            "description": v.description or "",
-            "type": v.type or "",
-            "reverse_vat": v.reverse_vat,
-            "claimable_account": v.claimable_account or "",
-            "payable_account": v.payable_account or "",
-            "active": v.not_valid_after is None or v.not_valid_after > now,
-            "remote_modified_at": v.last_modified,
-        },
+    fetch=lambda client, since: client.vats_list(),
+)
+
+
+def reverse_vat_ids(connection: Connection) -> set[str]:
+    """Reverse charge is a property of the VAT (`reverseVat`), not of the category."""
+    return set(
+        VismaVat.objects.filter(connection=connection)
+        .filter(Q(reverse_vat=True) | Q(type__iexact="reversevat"))
+        .values_list("vat_id", flat=True)
     )
-    # Reverse charge is a property of the VAT (`reverseVat`), not of the category.
-    return {v.id for v in vats if v.reverse_vat or v.type.lower() == "reversevat"}
 
 
-def vat_categories_read(*, client: VismaClient, connection: Connection, full: bool) -> int:
-    started = timezone.now()
-    since = cursor_since(connection=connection, record_type="vat_categories", full=full)
+def _vat_category_fields(c: VatCategory, reverse_ids: set[str]) -> dict[str, Any]:
+    rates = [line.rate for line in c.lines if line.rate is not None]
+    reverse = any(
+        line.vat_id in reverse_ids or line.type.lower() == "reversevat" for line in c.lines
+    )
+    return {
+        "description": c.description or "",
+        "active": c.active,
+        "rate": max(rates) if rates else None,
+        "reverse_charge": reverse,
+        "vat_ids": list(dict.fromkeys(line.vat_id for line in c.lines)),
+        "remote_modified_at": c.last_modified,
+    }
+
+
+VAT_CATEGORIES = MirrorList(
+    model=VismaVatCategory,
+    key_field="vat_category_id",
+    key=lambda c: c.id,
+    fields=_vat_category_fields,
     # Reference: specs/visma-net/openapi-subset.json GET /v1/vatCategory
-    records = client.vat_categories_list(modified_since=since)
-    # The VATs are read on every tax-code sync, changed categories or not: a VAT's end date
-    # (`notValidAfter`) changes without touching its categories, and journals name VATs.
-    reverse_ids = vats_read(client=client, connection=connection)
-    for c in records:
-        rates = [line.rate for line in c.lines if line.rate is not None]
-        VismaVatCategory.objects.update_or_create(
-            connection=connection,
-            vat_category_id=c.id,
-            defaults={
-                "description": c.description or "",
-                "active": c.active,
-                "rate": max(rates) if rates else None,
-                "reverse_charge": _category_reverse(c, reverse_ids),
-                "vat_ids": list(dict.fromkeys(line.vat_id for line in c.lines)),
-                "remote_modified_at": c.last_modified,
-                "raw": _raw(c),
-            },
-        )
-    if since is None:
-        _deactivate_missing(
-            VismaVatCategory.objects.filter(connection=connection),
-            "vat_category_id",
-            [c.id for c in records],
-        )
-    cursor_save(connection=connection, record_type="vat_categories", started_at=started)
-    return len(records)
+    fetch=lambda client, since: client.vat_categories_list(modified_since=since),
+    record_type="vat_categories",
+    context=reverse_vat_ids,  # VATS is read first (the registry's order)
+)
+
+# -- suppliers --------------------------------------------------------------------------------
+
+
+def _supplier_fields(s: Supplier) -> dict[str, Any]:
+    return {
+        "internal_id": s.internal_id,
+        "name": s.name or s.number,
+        "status": s.status or "",
+        "active": s.active,
+        "supplier_class_id": s.supplier_class_id or "",
+        "payment_method_id": s.payment_method_id or "",
+        "credit_terms_id": s.credit_terms_id or "",
+        "vat_zone_id": s.vat_zone_id or "",
+        "currency_id": s.currency_id or "",
+        "cash_account": s.cash_account or "",
+        "vat_registration_id": s.vat_registration_id or "",
+        "corporate_id": s.corporate_id or "",
+        "address_line1": s.address_line1 or "",
+        "postal_code": s.postal_code or "",
+        "city": s.city or "",
+        "country_id": (s.country_id or "")[:2],
+        "remote_modified_at": s.last_modified,
+    }
+
+
+SUPPLIERS = MirrorList(
+    model=VismaSupplier,
+    key_field="number",
+    key=lambda s: s.number,
+    fields=_supplier_fields,
+    # Reference: specs/visma-net/openapi-subset.json GET /v1/supplier
+    fetch=lambda client, since: client.suppliers_list(modified_since=since),
+    record_type="suppliers",
+)
+
+
+def supplier_store(*, connection: Connection, supplier: Supplier) -> VismaSupplier:
+    """Mirror one supplier just read or created (the vendor flow), as the list read would."""
+    row, _ = VismaSupplier.objects.update_or_create(
+        connection=connection,
+        number=supplier.number,
+        defaults=mirror_list_fields(SUPPLIERS, supplier),
+    )
+    return row
+
+
+# -- the short lists (each one unfiltered read) -------------------------------------------------
+
+CURRENCIES = MirrorList(
+    model=VismaCurrency,
+    key_field="currency_id",
+    key=lambda c: c.id,
+    fields=lambda c: {
+        "description": c.description or "",
+        "is_base": c.is_base,
+        "decimal_precision": c.decimal_precision,
+        "active": True,
+    },
+    # Reference: specs/visma-net/openapi-subset.json GET /v1/currency
+    fetch=lambda client, since: client.currencies_list(),
+)
+# The vendor's default currency falls back to the company's base currency: a vendor sync reads
+# the currencies only while the mirror has none.
+CURRENCIES_IF_NONE = dataclasses.replace(CURRENCIES, only_when_empty=True)
+
+PAYMENT_METHODS = MirrorList(
+    model=VismaPaymentMethod,
+    key_field="payment_method_id",
+    key=lambda m: m.id,
+    fields=lambda m: {
+        "description": m.description or "",
+        "active": m.active,
+        "use_in_ap": m.use_in_ap,
+    },
+    # Reference: specs/visma-net/openapi-subset.json GET /v1/paymentmethod
+    fetch=lambda client, since: client.payment_methods_list(),
+)
+
+BRANCHES = MirrorList(
+    model=VismaBranch,
+    key_field="number",
+    key=lambda b: b.number,
+    fields=lambda b: {
+        "name": b.name or "",
+        "is_main": b.is_main,
+        "active": b.active,
+        "currency": b.currency or "",
+    },
+    # Reference: specs/visma-net/openapi-subset.json GET /v1/branch
+    fetch=lambda client, since: client.branches_list(),
+)
+
+FINANCIAL_PERIODS = MirrorList(
+    model=VismaFinancialPeriod,
+    key_field="period_id",
+    key=lambda p: p.period_id,
+    fields=lambda p: {
+        "year": p.year,
+        "period": p.period,
+        "start_date": p.start_date,
+        "end_date": p.end_date,
+        "active": p.active,
+        "closed_in_gl": p.closed_in_gl,
+        "closed_in_ap": p.closed_in_ap,
+    },
+    # Reference: specs/visma-net/openapi-subset.json GET /v1/financialperiod
+    fetch=lambda client, since: client.financial_periods_list(),
+    # Periods carry their own `active` flag and are never deactivated by absence.
+    deactivate_missing=False,
+)
+
+SUPPLIER_CLASSES = MirrorList(
+    model=VismaSupplierClass,
+    key_field="supplier_class_id",
+    key=lambda sc: sc.id,
+    fields=lambda sc: {
+        "description": sc.description or "",
+        "payment_method_id": sc.payment_method_id or "",
+        "active": True,
+    },
+    # Reference: specs/visma-net/openapi-subset.json GET /v1/supplierClass
+    fetch=lambda client, since: client.supplier_classes_list(),
+)
+
+CREDIT_TERMS = MirrorList(
+    model=VismaCreditTerm,
+    key_field="credit_terms_id",
+    key=lambda t: t.id,
+    fields=lambda t: {"description": t.description or "", "active": True},
+    # Reference: specs/visma-net/openapi-subset.json GET /v1/creditTerm
+    fetch=lambda client, since: client.credit_terms_list(),
+)
+
+CASH_ACCOUNTS = MirrorList(
+    model=VismaCashAccount,
+    key_field="number",
+    key=lambda ca: ca.number,
+    fields=lambda ca: {
+        "description": ca.description or "",
+        "currency": ca.currency or "",
+        "active": True,
+    },
+    # Reference: specs/visma-net/openapi-subset.json GET /v1/cashaccount
+    fetch=lambda client, since: client.cash_accounts_list(),
+)
+
+VAT_ZONES = MirrorList(
+    model=VismaVatZone,
+    key_field="vat_zone_id",
+    key=lambda z: z.id,
+    fields=lambda z: {
+        "description": z.description or "",
+        "default_vat_category": z.default_vat_category or "",
+        "active": True,
+    },
+    # Reference: specs/visma-net/openapi-subset.json GET /v1/vatZone
+    fetch=lambda client, since: client.vat_zones_list(),
+)
+
+# -- dimensions: segments and their values (nested, so a reader of their own) ---------------
 
 
 def _dimension_store(*, connection: Connection, dimension: Dimension) -> None:
-    seen_segments: list[int] = []
-    for s in dimension.segments:
-        segment, _ = VismaSegment.objects.update_or_create(
-            connection=connection,
-            dimension_id=dimension.id,
-            segment_id=s.segment_id,
-            defaults={
-                "description": s.description or "",
-                "length": s.length or 0,
-                "validate": s.validate,
-                "active": True,
-                "raw": {"dimension": dimension.id, "segmentId": s.segment_id},
-            },
-        )
-        seen_segments.append(s.segment_id)
-        for v in s.values:
-            VismaSegmentValue.objects.update_or_create(
-                segment=segment,
-                value_id=v.value_id,
-                defaults={
-                    "description": v.description or "",
-                    "active": v.active,
-                    "remote_modified_at": v.last_modified,
+    scope = {"connection": connection, "dimension_id": dimension.id}
+    mirror_store(
+        model=VismaSegment,
+        scope=scope,
+        key_field="segment_id",
+        items=[
+            (
+                s.segment_id,
+                {
+                    "description": s.description or "",
+                    "length": s.length or 0,
+                    "validate": s.validate,
+                    "active": True,
+                    "raw": {"dimension": dimension.id, "segmentId": s.segment_id},
                 },
             )
-        _deactivate_missing(
-            VismaSegmentValue.objects.filter(segment=segment),
-            "value_id",
-            [v.value_id for v in s.values],
+            for s in dimension.segments
+        ],
+    )
+    mirror_deactivate_missing(
+        model=VismaSegment,
+        scope=scope,
+        key_field="segment_id",
+        seen=[s.segment_id for s in dimension.segments],
+    )
+    rows = {row.segment_id: row for row in VismaSegment.objects.filter(**scope)}
+    for s in dimension.segments:
+        segment = rows[s.segment_id]
+        mirror_store(
+            model=VismaSegmentValue,
+            scope={"segment": segment},
+            key_field="value_id",
+            items=[
+                (
+                    v.value_id,
+                    {
+                        "description": v.description or "",
+                        "active": v.active,
+                        "remote_modified_at": v.last_modified,
+                    },
+                )
+                for v in s.values
+            ],
         )
-    VismaSegment.objects.filter(
-        connection=connection, dimension_id=dimension.id, active=True
-    ).exclude(segment_id__in=seen_segments).update(active=False)
+        mirror_deactivate_missing(
+            model=VismaSegmentValue,
+            scope={"segment": segment},
+            key_field="value_id",
+            seen=[v.value_id for v in s.values],
+        )
 
 
 def segments_read(*, client: VismaClient, connection: Connection, full: bool) -> int:
@@ -228,192 +379,3 @@ def segments_read(*, client: VismaClient, connection: Connection, full: bool) ->
         _dimension_store(connection=connection, dimension=client.dimension_get(dimension_id))
     cursor_save(connection=connection, record_type="dimensions", started_at=started)
     return len(dimension_ids)
-
-
-def _supplier_defaults(s: Supplier) -> dict[str, Any]:
-    return {
-        "internal_id": s.internal_id,
-        "name": s.name or s.number,
-        "status": s.status or "",
-        "active": s.active,
-        "supplier_class_id": s.supplier_class_id or "",
-        "payment_method_id": s.payment_method_id or "",
-        "credit_terms_id": s.credit_terms_id or "",
-        "vat_zone_id": s.vat_zone_id or "",
-        "currency_id": s.currency_id or "",
-        "cash_account": s.cash_account or "",
-        "vat_registration_id": s.vat_registration_id or "",
-        "corporate_id": s.corporate_id or "",
-        "address_line1": s.address_line1 or "",
-        "postal_code": s.postal_code or "",
-        "city": s.city or "",
-        "country_id": (s.country_id or "")[:2],
-        "remote_modified_at": s.last_modified,
-        "raw": _raw(s),
-    }
-
-
-def supplier_store(*, connection: Connection, supplier: Supplier) -> VismaSupplier:
-    row, _ = VismaSupplier.objects.update_or_create(
-        connection=connection, number=supplier.number, defaults=_supplier_defaults(supplier)
-    )
-    return row
-
-
-def suppliers_read(*, client: VismaClient, connection: Connection, full: bool) -> int:
-    started = timezone.now()
-    since = cursor_since(connection=connection, record_type="suppliers", full=full)
-    # Reference: specs/visma-net/openapi-subset.json GET /v1/supplier
-    records = client.suppliers_list(modified_since=since)
-    for s in records:
-        supplier_store(connection=connection, supplier=s)
-    if since is None:
-        _deactivate_missing(
-            VismaSupplier.objects.filter(connection=connection),
-            "number",
-            [s.number for s in records],
-        )
-    cursor_save(connection=connection, record_type="suppliers", started_at=started)
-    return len(records)
-
-
-def _mirror_list(
-    *,
-    connection: Connection,
-    model: type[models.Model],
-    key_field: str,
-    records: Sequence[Any],
-    key: Callable[[Any], str],
-    defaults: Callable[[Any], dict[str, Any]],
-    deactivate_missing: bool = True,
-) -> int:
-    """Store one unfiltered Visma.net list: upsert each record, deactivate those gone."""
-    for record in records:
-        lookup: dict[str, Any] = {"connection": connection, key_field: key(record)}
-        model._default_manager.update_or_create(
-            defaults={**defaults(record), "raw": _raw(record)}, **lookup
-        )
-    if deactivate_missing:
-        _deactivate_missing(
-            model._default_manager.filter(connection=connection),
-            key_field,
-            [key(r) for r in records],
-        )
-    return len(records)
-
-
-def currencies_read(*, client: VismaClient, connection: Connection) -> int:
-    # Reference: specs/visma-net/openapi-subset.json GET /v1/currency
-    return _mirror_list(
-        connection=connection,
-        model=VismaCurrency,
-        key_field="currency_id",
-        records=client.currencies_list(),
-        key=lambda c: c.id,
-        defaults=lambda c: {
-            "description": c.description or "",
-            "is_base": c.is_base,
-            "decimal_precision": c.decimal_precision,
-            "active": True,
-        },
-    )
-
-
-def reference_read(*, client: VismaClient, connection: Connection) -> int:
-    """The short lists the pages and the exporter choose from; each is one unfiltered read."""
-    count = currencies_read(client=client, connection=connection)
-    # Reference: specs/visma-net/openapi-subset.json GET /v1/paymentmethod
-    count += _mirror_list(
-        connection=connection,
-        model=VismaPaymentMethod,
-        key_field="payment_method_id",
-        records=client.payment_methods_list(),
-        key=lambda m: m.id,
-        defaults=lambda m: {
-            "description": m.description or "",
-            "active": m.active,
-            "use_in_ap": m.use_in_ap,
-        },
-    )
-    # Reference: specs/visma-net/openapi-subset.json GET /v1/branch
-    count += _mirror_list(
-        connection=connection,
-        model=VismaBranch,
-        key_field="number",
-        records=client.branches_list(),
-        key=lambda b: b.number,
-        defaults=lambda b: {
-            "name": b.name or "",
-            "is_main": b.is_main,
-            "active": b.active,
-            "currency": b.currency or "",
-        },
-    )
-    # Reference: specs/visma-net/openapi-subset.json GET /v1/financialperiod
-    # Periods carry their own `active` flag and are never deactivated by absence.
-    count += _mirror_list(
-        connection=connection,
-        model=VismaFinancialPeriod,
-        key_field="period_id",
-        records=client.financial_periods_list(),
-        key=lambda p: p.period_id,
-        defaults=lambda p: {
-            "year": p.year,
-            "period": p.period,
-            "start_date": p.start_date,
-            "end_date": p.end_date,
-            "active": p.active,
-            "closed_in_gl": p.closed_in_gl,
-            "closed_in_ap": p.closed_in_ap,
-        },
-        deactivate_missing=False,
-    )
-    # Reference: specs/visma-net/openapi-subset.json GET /v1/supplierClass
-    count += _mirror_list(
-        connection=connection,
-        model=VismaSupplierClass,
-        key_field="supplier_class_id",
-        records=client.supplier_classes_list(),
-        key=lambda sc: sc.id,
-        defaults=lambda sc: {
-            "description": sc.description or "",
-            "payment_method_id": sc.payment_method_id or "",
-            "active": True,
-        },
-    )
-    # Reference: specs/visma-net/openapi-subset.json GET /v1/creditTerm
-    count += _mirror_list(
-        connection=connection,
-        model=VismaCreditTerm,
-        key_field="credit_terms_id",
-        records=client.credit_terms_list(),
-        key=lambda t: t.id,
-        defaults=lambda t: {"description": t.description or "", "active": True},
-    )
-    # Reference: specs/visma-net/openapi-subset.json GET /v1/cashaccount
-    count += _mirror_list(
-        connection=connection,
-        model=VismaCashAccount,
-        key_field="number",
-        records=client.cash_accounts_list(),
-        key=lambda ca: ca.number,
-        defaults=lambda ca: {
-            "description": ca.description or "",
-            "currency": ca.currency or "",
-            "active": True,
-        },
-    )
-    # Reference: specs/visma-net/openapi-subset.json GET /v1/vatZone
-    count += _mirror_list(
-        connection=connection,
-        model=VismaVatZone,
-        key_field="vat_zone_id",
-        records=client.vat_zones_list(),
-        key=lambda z: z.id,
-        defaults=lambda z: {
-            "description": z.description or "",
-            "default_vat_category": z.default_vat_category or "",
-            "active": True,
-        },
-    )
-    return count
