@@ -9,6 +9,7 @@ from __future__ import annotations
 from integrations.pleo.auth import PleoOAuth, PleoTokenApi, code_challenge
 from integrations.pleo.export_api import ITEM_UPDATE_BATCH, MAX_FILE_BYTES, PleoExportApi
 from integrations.pleo.reference_api import PleoReferenceApi
+from integrations.pleo.vendor_import import PleoVendorImportApi
 
 __all__ = [
     "ITEM_UPDATE_BATCH",
@@ -20,6 +21,6 @@ __all__ = [
 ]
 
 
-class PleoClient(PleoExportApi, PleoReferenceApi):
+class PleoClient(PleoExportApi, PleoReferenceApi, PleoVendorImportApi):
     """`PleoClient(base_url=…, auth=PleoOAuth(…), company_id=…, session=None, sleep=time.sleep,
     max_wait=None)`; service "pleo" in the ApiCall log."""

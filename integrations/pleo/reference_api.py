@@ -302,9 +302,9 @@ class PleoReferenceApi(PleoApiBase):
             if name is not None:
                 body["name"] = name
             # Reference: pleo-external-vendors-api-openapi.yml, operationId searchVendors
-            for raw in self.paged(
-                "POST", "/v1/vendors:search", params=[("company_id", self.company_id)], json=body
-            ):
+            # A page as long as a chunk of ids (the default is shorter), so a chunk is one call.
+            params = [("company_id", self.company_id), ("limit", VENDOR_SEARCH_LIST)]
+            for raw in self.paged("POST", "/v1/vendors:search", params=params, json=body):
                 vendor = Vendor.from_api(raw)
                 found.setdefault(vendor.id, vendor)
         return list(found.values())

@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import itertools
 from dataclasses import replace
 from typing import Any
 
 from integrations.pleo.types import Vendor
+from integrations.pleo.vendor_import import CsvImportJob
 from integrations.visma.types import Supplier, SupplierInput
 
 _ids = itertools.count(1)
@@ -98,6 +101,11 @@ class FakePleo:
         return [v for v in self.vendors.values() if states is None or v.state in states]
 
     def vendor_create(self, **kw: Any) -> Vendor:
+        vendor = self._vendor_new(**kw)
+        self.writes.append(("create", vendor.id))
+        return vendor
+
+    def _vendor_new(self, **kw: Any) -> Vendor:
         vendor = Vendor(
             id=f"v-{next(_ids)}",
             company_id="c-1",
@@ -111,7 +119,6 @@ class FakePleo:
             tax_registration_number=kw.get("tax_registration_number"),
         )
         self.vendors[vendor.id] = vendor
-        self.writes.append(("create", vendor.id))
         return vendor
 
     def vendor_activate(self, vendor_id: str, *, external_id: str, code: str | None = None) -> None:
@@ -119,3 +126,38 @@ class FakePleo:
             self.vendors[vendor_id], state="ACTIVE", external_id=external_id, code=code
         )
         self.writes.append(("activate", vendor_id))
+
+    # -- vendor CSV import jobs: the file's rows become vendors when the job runs ------------
+
+    def vendor_import_job_create(self, *, filename: str) -> CsvImportJob:
+        job = CsvImportJob(f"job-{next(_ids)}", "UPLOAD_INITIATED", None, None, None, 0, 0, 0)
+        self.jobs = {**getattr(self, "jobs", {}), job.id: (job, b"")}
+        return job
+
+    def vendor_import_upload(self, job_id: str, content: bytes) -> None:
+        self.jobs[job_id] = (replace(self.jobs[job_id][0], status="READY_FOR_IMPORT"), content)
+
+    def vendor_import_run(self, job_id: str) -> CsvImportJob:
+        job, content = self.jobs[job_id]
+        rows = list(csv.DictReader(io.StringIO(content.decode())))
+        for row in rows:
+            self._vendor_new(
+                name=row["name"],
+                default_currency=row["defaultCurrency"],
+                code=row["code"] or None,
+                external_id=row["externalId"] or None,
+                country=row["country"] or None,
+            )
+        self.writes.append(("import", job_id))
+        done = replace(job, status="COMPLETED", rows_total=len(rows), rows_succeeded=len(rows))
+        self.jobs[job_id] = (done, content)
+        return done
+
+    def vendor_import_job_get(self, job_id: str) -> CsvImportJob:
+        return self.jobs[job_id][0]
+
+    def vendor_import_errors(self, job_id: str) -> list[Any]:
+        return []
+
+    def sleep(self, seconds: float) -> None:
+        pass

@@ -1,4 +1,6 @@
-"""The sync and the vendor flow end to end, over real HTTP against both sandboxes."""
+"""The sync and the vendor flow end to end, over real HTTP against both sandboxes; many new
+vendors through one vendor CSV import job (imported, refused rows, a failed job, a re-sync that
+writes nothing)."""
 
 from __future__ import annotations
 
@@ -9,6 +11,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
+from django.db import connection as db_connection
+from django.test.utils import CaptureQueriesContext
 
 from integrations.connections.models import Connection
 from integrations.core.tokens import MemoryTokenStore
@@ -26,6 +30,8 @@ from integrations.masterdata.models import (
     VismaVatCategory,
 )
 from integrations.masterdata.sync import masterdata_sync
+from integrations.masterdata.sync.pleo_push import vendors_push
+from integrations.masterdata.sync.tally import Tally
 from integrations.masterdata.vendors import vendor_from_pleo
 from integrations.pleo.client import PleoClient, PleoOAuth
 from integrations.visma.client import VismaClient, VismaConnect
@@ -300,3 +306,139 @@ def test_sync_mirrors_vats_category_vat_ids_and_cash_accounts_for_the_exporter(
     assert {n: s.currency for n, s in snapshot.cash_accounts.items()} == {
         c.number: c.currency for c in served.cash_accounts_list()
     }
+
+
+# -- many new vendors: one vendor CSV import job -----------------------------------------------
+
+IMPORT_JOBS = "/v1/vendors/csv-import/jobs"
+
+
+@pytest.fixture
+def import_from_two_vendors(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The demo company has a handful of suppliers: import as soon as there are two.
+    monkeypatch.setattr("integrations.masterdata.sync.pleo_push.VENDOR_IMPORT_THRESHOLD", 1)
+
+
+def _mirror_writes(captured: CaptureQueriesContext) -> list[str]:
+    return [
+        q["sql"]
+        for q in captured.captured_queries
+        if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))
+        and '"masterdata_visma' in q["sql"]
+    ]
+
+
+@pytest.mark.usefixtures("import_from_two_vendors")
+def test_new_vendors_are_imported_by_one_job_and_a_resync_writes_nothing(
+    connected: Connection, sandboxes: Sandboxes, clients: dict[str, Any]
+) -> None:
+    sandboxes.forget_requests()
+    result = masterdata_sync(
+        connection_id=connected.pk, kinds=["reference", "vendors"], full=True, **clients
+    )
+    assert result.status == "succeeded", result.failures
+
+    writes = _writes(sandboxes.received(sandboxes.pleo))
+    assert "POST /v1/vendors" not in writes  # no vendor created one by one
+    assert writes.count(f"POST {IMPORT_JOBS}") == 1
+    assert any(w.endswith(":run") for w in writes)
+    vendors = {v["externalId"]: v for v in sandboxes.pleo_state()["vendors"] if v.get("externalId")}
+    suppliers = sandboxes.visma_state()["suppliers"]
+    assert len(suppliers) > 1
+    for supplier in suppliers:
+        vendor = vendors[supplier["number"]]
+        assert vendor["state"] == ("ACTIVE" if supplier["status"] == "Active" else "ARCHIVED")
+        assert vendor["name"] == supplier["name"]
+    for row in VismaSupplier.objects.filter(connection=connected):
+        assert row.pleo_id == vendors[row.number]["id"] and row.pleo_state_hash
+    assert result.counts["created"] == len(suppliers)
+
+    # Nothing changed in Visma.net: one delta read of the suppliers, no mirror row written,
+    # nothing written to Pleo.
+    sandboxes.forget_requests()
+    with CaptureQueriesContext(db_connection) as captured:
+        again = masterdata_sync(
+            connection_id=connected.pk, kinds=["vendors"], full=False, **clients
+        )
+    assert again.status == "succeeded", again.failures
+    assert again.counts["unchanged"] == len(suppliers) and again.counts["created"] == 0
+    assert _mirror_writes(captured) == []
+    assert _writes(sandboxes.received(sandboxes.pleo)) == []
+    reads = [r["path"] for r in sandboxes.received(sandboxes.visma) if r["method"] == "GET"]
+    assert reads.count("/v1/supplier") == 1
+
+
+def _suppliers(connection: Connection, currencies: dict[str, str]) -> None:
+    VismaSupplier.objects.bulk_create(
+        VismaSupplier(
+            connection=connection,
+            number=number,
+            name=f"Supplier {number}",
+            status="Active",
+            active=True,
+            currency_id=currency,
+            country_id="NO",
+        )
+        for number, currency in currencies.items()
+    )
+
+
+@pytest.mark.usefixtures("import_from_two_vendors")
+def test_rows_pleo_refuses_fail_their_own_supplier_only(
+    connected: Connection, sandboxes: Sandboxes, clients: dict[str, Any]
+) -> None:
+    # "EURO" is no ISO 4217 code: Pleo refuses those rows, imports the others.
+    _suppliers(connected, {"81001": "NOK", "81002": "EURO", "81003": "SEK", "81004": "EURO"})
+    tally = Tally(sync_run_id=None)
+    vendors_push(pleo=clients["pleo"], connection=connected, tally=tally, full=False)
+
+    assert tally.counts["created"] == 2 and tally.counts["failed"] == 2
+    failed = {f["record"]: f["reason"] for f in tally.failures}
+    assert set(failed) == {"supplier 81002", "supplier 81004"}
+    for reason in failed.values():
+        assert reason.startswith("refused by Pleo's vendor CSV import (row ")
+        assert "VALIDATION_FAILED" in reason and "defaultCurrency" in reason
+    rows = {r.number: r for r in VismaSupplier.objects.filter(connection=connected)}
+    assert rows["81001"].pleo_id and rows["81003"].pleo_id and not rows["81001"].pleo_error
+    assert not rows["81002"].pleo_id and not rows["81002"].pleo_state_hash
+    assert "VALIDATION_FAILED" in rows["81002"].pleo_error
+    in_pleo = {v.get("externalId") for v in sandboxes.pleo_state()["vendors"]}
+    assert {"81001", "81003"} <= in_pleo and not {"81002", "81004"} & in_pleo
+
+    # The next sync retries only the refused two (one per-vendor call each, under the
+    # threshold) and leaves the imported ones alone.
+    VismaSupplier.objects.filter(number__in=["81002", "81004"]).update(currency_id="EUR")
+    sandboxes.forget_requests()
+    tally = Tally(sync_run_id=None)
+    vendors_push(pleo=clients["pleo"], connection=connected, tally=tally, full=False)
+    assert tally.counts["created"] == 2 and tally.counts["failed"] == 0, tally.failures
+    assert f"POST {IMPORT_JOBS}" in _writes(sandboxes.received(sandboxes.pleo))
+
+
+def test_a_job_pleo_fails_fails_each_supplier_with_its_reason_and_is_retried(
+    connected: Connection,
+    sandboxes: Sandboxes,
+    clients: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("integrations.masterdata.sync.pleo_push.VENDOR_IMPORT_THRESHOLD", 1)
+    _suppliers(connected, {"82001": "NOK", "82002": "NOK", "82003": "EUR"})
+    # A file Pleo cannot read (not UTF-8): it fails the job when it checks the upload.
+    monkeypatch.setattr(
+        "integrations.masterdata.sync.vendor_import.vendor_csv", lambda rows: b"\xff\xfe\x00name"
+    )
+    tally = Tally(sync_run_id=None)
+    vendors_push(pleo=clients["pleo"], connection=connected, tally=tally, full=False)
+
+    assert tally.counts["failed"] == 3 and tally.counts["created"] == 0
+    for failure in tally.failures:
+        assert "Pleo's vendor CSV import job" in failure["reason"]
+        assert "failed: INVALID_FILE_FORMAT" in failure["reason"]
+    assert not any(v.get("externalId", "").startswith("820") for v in sandboxes.pleo_state()["vendors"])  # fmt: skip
+    assert all(not r.pleo_state_hash for r in VismaSupplier.objects.filter(connection=connected))
+
+    monkeypatch.undo()
+    monkeypatch.setattr("integrations.masterdata.sync.pleo_push.VENDOR_IMPORT_THRESHOLD", 1)
+    tally = Tally(sync_run_id=None)
+    vendors_push(pleo=clients["pleo"], connection=connected, tally=tally, full=False)
+    assert tally.counts["created"] == 3 and tally.counts["failed"] == 0, tally.failures

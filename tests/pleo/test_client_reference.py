@@ -313,7 +313,7 @@ def test_vendors_search_chunks_long_lists_and_dedupes() -> None:
     sent = [body(c) for c in responses.calls]
     assert [len(b["externalIds"]) for b in sent] == [100, 50]
     assert all(b["states"] == ["ACTIVE"] for b in sent)
-    assert query(responses.calls[0]) == {"company_id": [COMPANY]}
+    assert query(responses.calls[0]) == {"company_id": [COMPANY], "limit": ["100"]}
 
 
 def test_vendors_search_with_an_empty_list_matches_nothing_without_calling() -> None:

@@ -27,6 +27,7 @@ from integrations.masterdata.sync.desired import (
 from integrations.masterdata.sync.diff import Action, Current, Desired, Op
 from integrations.masterdata.sync.push import error_reason, push_records
 from integrations.masterdata.sync.tally import Tally
+from integrations.masterdata.sync.vendor_import import VENDOR_IMPORT_THRESHOLD, vendors_import
 from integrations.pleo.client import PleoClient
 from integrations.pleo.types import ChartAccount, Tag, TagGroup, TaxCode, Vendor
 
@@ -268,11 +269,14 @@ def base_currency(*, connection: Connection) -> str | None:
     return base.currency_id if base else None
 
 
+NO_CURRENCY = "no currency: the supplier has none and the company base is unknown"
+
+
 def vendor_write(*, pleo: PleoClient, op: Op) -> str:
     """Create, update, archive or re-activate one Pleo vendor as `op` says; returns its id."""
     f = op.desired.fields
     if not f["defaultCurrency"]:
-        raise ValueError("no currency: the supplier has none and the company base is unknown")
+        raise ValueError(NO_CURRENCY)
     common = {
         "name": f["name"],
         "default_currency": f["defaultCurrency"],
@@ -319,10 +323,15 @@ def vendors_push(*, pleo: PleoClient, connection: Connection, tally: Tally, full
             found = pleo.vendors_search(external_ids=[d.key for d in wanted])
         return [_vendor_current(v) for v in found if v.external_id]
 
-    def remember_state(op: Op, pleo_id: str, row: object) -> None:
-        VismaSupplier.objects.filter(pk=op.desired.ref or 0).update(
-            pleo_state=op.desired.fields["state"]
-        )
+    def remember_state(op: Op, pleo_id: str, row: VismaSupplier) -> bool:
+        state = op.desired.fields["state"]
+        if row.pleo_state == state:
+            return False
+        row.pleo_state = state
+        return True
+
+    def create(ops: Sequence[Op]) -> list[tuple[Op, str | None, str | None]]:
+        return vendors_create(pleo=pleo, ops=ops)
 
     push_records(
         tally=tally,
@@ -330,5 +339,29 @@ def vendors_push(*, pleo: PleoClient, connection: Connection, tally: Tally, full
         full=full,
         fetch_current=fetch,
         apply_one=lambda op: vendor_write(pleo=pleo, op=op),
-        on_written=remember_state,
+        batch_create=create,
+        on_written=remember_state,  # type: ignore[arg-type]
+        remember_fields=("pleo_state",),
     )
+
+
+def vendors_create(
+    *, pleo: PleoClient, ops: Sequence[Op]
+) -> list[tuple[Op, str | None, str | None]]:
+    """New vendors: one CSV import job when there are many, else one create call each."""
+    if len(ops) <= VENDOR_IMPORT_THRESHOLD:
+        outcomes: list[tuple[Op, str | None, str | None]] = []
+        for op in ops:
+            try:
+                outcomes.append((op, vendor_write(pleo=pleo, op=op), None))
+            except Exception as exc:
+                outcomes.append((op, None, error_reason(exc)))
+        return outcomes
+    ready: list[Op] = []
+    refused: list[tuple[Op, str | None, str | None]] = []
+    for op in ops:
+        if op.desired.fields["defaultCurrency"]:
+            ready.append(op)
+        else:
+            refused.append((op, None, f"ValueError: {NO_CURRENCY}"))
+    return [*refused, *vendors_import(pleo=pleo, ops=ready)]

@@ -21,17 +21,45 @@ def error_reason(exc: Exception) -> str:
     return f"{exc.__class__.__name__}: {exc}"
 
 
-def _remember(row: PushedToPleo, *, pleo_id: str, state_hash: str) -> None:
-    if row.pleo_id == pleo_id and row.pleo_state_hash == state_hash and not row.pleo_error:
-        return
-    row.pleo_id, row.pleo_state_hash, row.pleo_error = pleo_id, state_hash, ""
-    row.save(update_fields=["pleo_id", "pleo_state_hash", "pleo_error"])
+# Mirror rows whose push outcome changed are saved together, this many per UPDATE batch.
+REMEMBER_BATCH = 500
+_PUSH_FIELDS = ("pleo_id", "pleo_state_hash", "pleo_error")
 
 
-def _forget(row: PushedToPleo, *, error: str) -> None:
-    # Clearing the hash makes the next run retry this record.
-    row.pleo_state_hash, row.pleo_error = "", error[:500]
-    row.save(update_fields=["pleo_state_hash", "pleo_error"])
+class _Remembered:
+    """What a push learnt about its rows (Pleo id, the hash of what was written, the error),
+    saved in batches: only rows whose values changed are written."""
+
+    def __init__(self, extra_fields: tuple[str, ...]) -> None:
+        self.fields = [*_PUSH_FIELDS, *extra_fields]
+        self.rows: dict[int, PushedToPleo] = {}
+
+    def remember(self, row: PushedToPleo, *, pleo_id: str, state_hash: str) -> None:
+        if row.pleo_id == pleo_id and row.pleo_state_hash == state_hash and not row.pleo_error:
+            return
+        row.pleo_id, row.pleo_state_hash, row.pleo_error = pleo_id, state_hash, ""
+        self._keep(row)
+
+    def forget(self, row: PushedToPleo, *, error: str) -> None:
+        # Clearing the hash makes the next run retry this record.
+        row.pleo_state_hash, row.pleo_error = "", error[:500]
+        self._keep(row)
+
+    def changed(self, row: PushedToPleo) -> None:
+        """`row` gained a value in one of the extra fields."""
+        self._keep(row)
+
+    def _keep(self, row: PushedToPleo) -> None:
+        self.rows[id(row)] = row
+        if len(self.rows) >= REMEMBER_BATCH:
+            self.save()
+
+    def save(self) -> None:
+        if not self.rows:
+            return
+        rows = list(self.rows.values())
+        self.rows = {}
+        type(rows[0])._default_manager.bulk_update(rows, self.fields, batch_size=REMEMBER_BATCH)
 
 
 def push_records(
@@ -43,8 +71,11 @@ def push_records(
     apply_one: Callable[[Op], str],
     batch_create: BatchCreate | None = None,
     on_written: Callable[[Op, str, PushedToPleo], Any] | None = None,
+    remember_fields: tuple[str, ...] = (),
 ) -> None:
-    """`apply_one(op)` performs one write and returns the Pleo id; it raises on failure."""
+    """`apply_one(op)` performs one write and returns the Pleo id; it raises on failure.
+    `on_written(op, pleo_id, row)` may set `remember_fields` on the row: they are saved with
+    the push outcome when it returns True."""
     tally.plan(len(items))
     if full:
         candidates = list(items)
@@ -61,18 +92,32 @@ def push_records(
     rows = {id(d): row for d, row in candidates}
     current = fetch_current([d for d, _ in candidates])
     ops = diff_records([d for d, _ in candidates], current)
+    remembered = _Remembered(remember_fields)
 
     def done(op: Op, pleo_id: str | None, error: str | None) -> None:
         row = rows[id(op.desired)]
         if error is not None or not pleo_id:
-            _forget(row, error=error or "Pleo returned no id")
+            remembered.forget(row, error=error or "Pleo returned no id")
             tally.fail(op.desired.label, error or "Pleo returned no id")
             return
-        _remember(row, pleo_id=pleo_id, state_hash=op.desired.state_hash)
-        if on_written is not None:
-            on_written(op, pleo_id, row)
+        remembered.remember(row, pleo_id=pleo_id, state_hash=op.desired.state_hash)
+        if on_written is not None and on_written(op, pleo_id, row):
+            remembered.changed(row)
         tally.count(op.action)
 
+    try:
+        _apply(ops, done=done, apply_one=apply_one, batch_create=batch_create)
+    finally:
+        remembered.save()
+
+
+def _apply(
+    ops: list[Op],
+    *,
+    done: Callable[[Op, str | None, str | None], None],
+    apply_one: Callable[[Op], str],
+    batch_create: BatchCreate | None,
+) -> None:
     creates = [op for op in ops if op.action == Action.CREATE]
     if batch_create is not None and creates:
         for op, pleo_id, error in batch_create(creates):
