@@ -46,7 +46,6 @@ from integrations.sandbox.pleo.api import (
     check_company,
     iso,
     paginate,
-    parse_uuid,
     pleo_api,
     respond,
 )
@@ -76,6 +75,17 @@ RUNNABLE = (
     CsvImportJob.Status.PROCESSING,
 )
 FINISHED = (CsvImportJob.Status.COMPLETED, CsvImportJob.Status.FAILED)
+# CsvImportErrorTypeV1: the job-level error codes.
+ERROR_TYPES = (
+    "INVALID_FILE_FORMAT",
+    "FILE_TOO_LARGE",
+    "FILE_TOO_SMALL",
+    "FILE_TYPE_NOT_SUPPORTED",
+    "FILE_EXTENSION_NOT_SUPPORTED",
+    "IMPORT_JOB_NOT_FOUND",
+    "INVALID_STATUS_TRANSITION",
+    "PROCESSING_FAILED",
+)
 UPLOAD_LINK_SECONDS = 3600
 
 
@@ -120,7 +130,15 @@ def _error_shape(row: CsvRowImportError) -> dict[str, Any]:
 
 def _job_for(company: Company, job_id: str) -> CsvImportJob:
     message = f"CSV import job with ID {job_id} not found"
-    key = parse_uuid(job_id, not_found=(NOT_FOUND, message))
+    try:
+        key = uuid.UUID(str(job_id))
+    except ValueError as exc:
+        # getCsvImportJobV1, getCsvImportJobErrorsV1, getCsvImportJobPresignedUrlV1 and
+        # runCsvImportJobV1 answer a jobId that is no UUID with 400 PARAMETER_VALIDATION_FAILED
+        # (path `jobId`, format uuid), not 404.
+        raise ApiError(
+            400, "PARAMETER_VALIDATION_FAILED", "Validation failed for path parameters"
+        ) from exc
     job = CsvImportJob.objects.filter(pk=key, company=company).first()
     if job is None:
         raise ApiError(404, NOT_FOUND, message)
@@ -241,6 +259,10 @@ def job_status(request: HttpRequest, company: Company, job_id: str) -> HttpRespo
     data = body_object(request)
     if data.get("status") not in CsvImportJob.Status.values:
         raise ApiError(400, "JSON_MAPPING_EXCEPTION", "Validation failed for request body")
+    # updateCsvImportJobStatusV1: `errorType` is a CsvImportErrorTypeV1 (an enum), so any other
+    # value fails the body's mapping.
+    if data.get("errorType") is not None and data["errorType"] not in ERROR_TYPES:
+        raise ApiError(400, "JSON_MAPPING_EXCEPTION", "Validation failed for request body")
     if job.status in FINISHED:
         raise _transition_refused(job)
     job.status = data["status"]
@@ -268,7 +290,11 @@ def jobs_search(request: HttpRequest, company: Company) -> HttpResponse:
         except ValueError as exc:
             raise ApiError(400, "VALIDATION_FAILED", "ids must be UUIDs.") from exc
     if data.get("statuses"):
-        rows = rows.filter(status__in=data["statuses"])
+        # searchCsvImportJobsV1: `statuses` items are CsvImportJobStatusV1 values.
+        statuses = data["statuses"]
+        if not isinstance(statuses, list) or not set(statuses) <= set(CsvImportJob.Status.values):
+            raise ApiError(400, "VALIDATION_FAILED", "Validation failed for search query")
+        rows = rows.filter(status__in=statuses)
     if data.get("types"):
         rows = rows.filter(type__in=data["types"])
     return respond(paginate(request, rows, job_shape))

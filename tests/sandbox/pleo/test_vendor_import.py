@@ -161,3 +161,27 @@ def test_csv_format_search_metadata_and_refusals(api: Api) -> None:
         f"/sandbox/pleo/csv-uploads/{not_uploaded['id']}?expires=1&signature=x", b"name\n"
     )
     assert expired.status_code == 403
+
+
+def test_values_outside_the_spec_enums_and_ids_that_are_no_uuid_are_refused(api: Api) -> None:
+    # getCsvImportJobV1 / getCsvImportJobErrorsV1: a jobId that is no UUID is a 400.
+    for path in (f"{JOBS}/not-a-uuid", f"{JOBS}/not-a-uuid/errors"):
+        answer = api.get(path)
+        assert (answer.status_code, answer.json()["type"]) == (400, "PARAMETER_VALIDATION_FAILED")
+    job = api.post(
+        JOBS, {"companyId": DEMO_COMPANY_ID, "originalFilename": "v.csv", "type": "vendors"}
+    ).json()["data"]
+    # updateCsvImportJobStatusV1: errorType must be a CsvImportErrorTypeV1 value.
+    wrong = api.send("PUT", f"{JOBS}/{job['id']}/status", {"status": "FAILED", "errorType": "OOPS"})
+    assert (wrong.status_code, wrong.json()["type"]) == (400, "JSON_MAPPING_EXCEPTION")
+    failed = api.send(
+        "PUT", f"{JOBS}/{job['id']}/status", {"status": "FAILED", "errorType": "FILE_TOO_LARGE"}
+    )
+    assert failed.json()["data"]["errorCode"] == "FILE_TOO_LARGE"
+    # searchCsvImportJobsV1: statuses must be CsvImportJobStatusV1 values.
+    search = f"{JOBS}:search?company_id={DEMO_COMPANY_ID}"
+    unknown = api.post(search, {"statuses": ["DONE"]})
+    assert (unknown.status_code, unknown.json()["type"]) == (400, "VALIDATION_FAILED")
+    assert [j["id"] for j in api.post(search, {"statuses": ["FAILED"]}).json()["data"]] == [
+        job["id"]
+    ]
