@@ -184,6 +184,16 @@ def _visma_reads(figures: Figures) -> str:
     return ", ".join(parts)
 
 
+def _mirror_writes(figures: Figures) -> int:
+    """INSERT and UPDATE statements on the mirror tables (a bulk statement counts once)."""
+    return sum(
+        n
+        for kind, n in figures.query_kinds.items()
+        if kind.split(" ")[0] in ("INSERT", "UPDATE")
+        and kind.split(" ")[-1].startswith("masterdata_visma")
+    )
+
+
 def sync_report_text(report: SyncReport, *, command: str, context: Sequence[str]) -> str:
     scale = report.scale
     phases = [p.figures for p in report.phases]
@@ -233,6 +243,10 @@ def sync_report_text(report: SyncReport, *, command: str, context: Sequence[str]
         f"per record type (pages of up to 500): {_visma_reads(unchanged)}.",
         f"(c) renamed suppliers: {report.changed_suppliers}; Pleo writes: "
         f"{report.phase('(c)').figures.calls_to('pleo', writes_only=True)}.",
+        "Mirror writes (INSERT/UPDATE statements on the masterdata_visma* tables; a bulk "
+        "statement of up to 1,000 rows counts once): "
+        + ", ".join(f"{p.figures.label} {_mirror_writes(p.figures)}" for p in report.phases)
+        + ".",
         "(b) and (c) read incrementally: Visma.net returns what changed since the previous read "
         "started, less a 5-minute overlap (masterdata/sync/read.py OVERLAP). The company was "
         "seeded minutes before, so here they re-read every account, VAT category and supplier "
