@@ -42,8 +42,14 @@ def test_sync_benchmark_reports_every_record_at_tiny_scale(base_url: str) -> Non
     first, unchanged, changed = report.phases
     assert [p.status for p in report.phases] == ["succeeded"] * 3
     assert first.counts["created"] == first.figures.records == total
-    # One write per record, except the accounts: one batch.
-    assert first.figures.calls_to("pleo", writes_only=True) >= total - report.expected["accounts"]
+    # One write per record, except the accounts (one batch) and the vendors, more than 50 new
+    # ones: one CSV import job instead of a create each.
+    assert first.figures.calls[("pleo", "POST", "/v1/vendors/csv-import/jobs")] == 1
+    assert first.figures.calls[("pleo", "POST", "/v1/vendors")] == 0
+    assert (
+        first.figures.calls_to("pleo", writes_only=True)
+        >= total - report.expected["accounts"] - report.expected["vendors"]
+    )
     assert unchanged.counts["unchanged"] == unchanged.figures.records == total
     assert unchanged.figures.calls_to("pleo", writes_only=True) == 0
     assert changed.counts["updated"] == report.changed_suppliers == 1

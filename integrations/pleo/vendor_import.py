@@ -139,19 +139,25 @@ class PleoVendorImportApi(PleoApiBase):
         # (201). Sent twice after a lost answer, it leaves an empty job behind and nothing else.
         return CsvImportJob.from_api(self.call_data("POST", JOBS, json=body, idempotent=True))
 
-    def vendor_import_upload(self, job_id: str, content: bytes) -> None:
+    def vendor_import_upload_url(self, job_id: str) -> str:
         # Reference: pleo-external-vendors-api-openapi.yml, operationId
         # getCsvImportJobPresignedUrlV1 (200 PresignedUrlV1)
         data = self.call_data("POST", f"{JOBS}/{job_id}:get-presigned-url", idempotent=True)
         url = data.get("presignedUrl")
         if not isinstance(url, str) or not url.startswith(("http://", "https://")):
-            raise self.bad_answer_text("gave no upload link for the vendor import")
-        # The presigned link is the credential (S3): no bearer token is sent with the file.
+            raise errors.PermanentError(
+                "Pleo gave no upload link for the vendor import", service=self.service
+            )
+        return url
+
+    def presigned_upload(self, url: str, content: bytes, *, content_type: str) -> None:
+        """`PUT` a file to a presigned link (S3's side, not Pleo's API): the link is the
+        credential, so no bearer token goes with it."""
         self.request(
             "PUT",
             url,
             data=content,
-            headers={"Content-Type": "text/csv"},
+            headers={"Content-Type": content_type},
             authenticate=False,
             idempotent=True,
         )
@@ -171,9 +177,6 @@ class PleoVendorImportApi(PleoApiBase):
             CsvRowError.from_api(e)
             for e in self.paged("GET", f"{JOBS}/{job_id}/errors", params=[("limit", ERRORS_PAGE)])
         ]
-
-    def bad_answer_text(self, what: str) -> errors.PermanentError:
-        return errors.PermanentError(f"Pleo {what}", service=self.service)
 
 
 def row_errors_by_key(

@@ -35,6 +35,8 @@ GROUP_ID = "11111111-2222-4333-8444-555555555503"
 TAG_ID = "11111111-2222-4333-8444-555555555504"
 VENDOR_ID = "11111111-2222-4333-8444-555555555505"
 SUB_ID = "11111111-2222-4333-8444-555555555506"
+IMPORT_ID = "11111111-2222-4333-8444-555555555507"
+IMPORTS = "/v1/vendors/csv-import/jobs"
 
 ACCOUNT = {
     "id": ACCOUNT_ID,
@@ -94,6 +96,28 @@ SUBSCRIPTION = {
     "status": "ACTIVE",
     "createdAt": STAMP,
     "updatedAt": STAMP,
+}
+IMPORT_JOB = {
+    "id": IMPORT_ID,
+    "companyId": COMPANY,
+    "type": "vendors",
+    "status": "COMPLETED",
+    "originalFilename": "vendors.csv",
+    "rowsTotal": 2,
+    "rowsSucceeded": 1,
+    "rowsFailed": 1,
+    "rowsSkipped": 0,
+    "createdAt": STAMP,
+    "updatedAt": STAMP,
+}
+ROW_ERROR = {
+    "id": "11111111-2222-4333-8444-555555555508",
+    "csvImportJobId": IMPORT_ID,
+    "rowNumber": 3,
+    "errorCode": "VALIDATION_FAILED",
+    "errorMessage": "defaultCurrency must be an ISO 4217 code.",
+    "rawData": '"81002","81002","Supplier 81002","EURO"',
+    "createdAt": STAMP,
 }
 JOB_ITEM = {
     "accountingEntryId": ENTRY,
@@ -204,6 +228,18 @@ CASES: list[tuple[str, str, str, int, Any, Call]] = [
      lambda c: c.vendor_activate(VENDOR_ID, external_id="20045", code="20045")),
     ("vendor_archive", "POST", f"/v1/vendors/{VENDOR_ID}:archive", 204, None,
      lambda c: c.vendor_archive(VENDOR_ID)),
+    ("vendor_import_job_create", "POST", IMPORTS, 201,
+     {"data": {**IMPORT_JOB, "status": "UPLOAD_INITIATED"}},
+     lambda c: c.vendor_import_job_create(filename="vendors.csv")),
+    ("vendor_import_upload_url", "POST", f"{IMPORTS}/{IMPORT_ID}:get-presigned-url", 200,
+     {"data": {"presignedUrl": "https://uploads.example/vendors.csv?signature=x"}},
+     lambda c: c.vendor_import_upload_url(IMPORT_ID)),
+    ("vendor_import_run", "POST", f"{IMPORTS}/{IMPORT_ID}:run", 200,
+     {"data": {**IMPORT_JOB, "status": "QUEUED"}}, lambda c: c.vendor_import_run(IMPORT_ID)),
+    ("vendor_import_job_get", "GET", f"{IMPORTS}/{IMPORT_ID}", 200, {"data": IMPORT_JOB},
+     lambda c: c.vendor_import_job_get(IMPORT_ID)),
+    ("vendor_import_errors", "GET", f"{IMPORTS}/{IMPORT_ID}/errors", 200, page([ROW_ERROR]),
+     lambda c: c.vendor_import_errors(IMPORT_ID)),
     ("subscriptions_list", "GET", "/v1/subscriptions", 200, page([SUBSCRIPTION]),
      lambda c: c.subscriptions_list()),
     ("subscription_create", "POST", "/v1/subscriptions", 200, {"data": SUBSCRIPTION},

@@ -134,7 +134,11 @@ class FakePleo:
         self.jobs = {**getattr(self, "jobs", {}), job.id: (job, b"")}
         return job
 
-    def vendor_import_upload(self, job_id: str, content: bytes) -> None:
+    def vendor_import_upload_url(self, job_id: str) -> str:
+        return f"https://uploads.example/{job_id}"
+
+    def presigned_upload(self, url: str, content: bytes, *, content_type: str) -> None:
+        job_id = url.rsplit("/", 1)[-1]
         self.jobs[job_id] = (replace(self.jobs[job_id][0], status="READY_FOR_IMPORT"), content)
 
     def vendor_import_run(self, job_id: str) -> CsvImportJob:

@@ -98,7 +98,11 @@ def vendors_import(*, pleo: PleoClient, ops: Sequence[Op]) -> list[Outcome]:
         # getCsvImportJobPresignedUrlV1, runCsvImportJobV1, getCsvImportJobV1
         job = pleo.vendor_import_job_create(filename=f"vendors-{timezone.now():%Y%m%d-%H%M%S}.csv")
         job_id = job.id
-        pleo.vendor_import_upload(job.id, vendor_csv(_row(op) for op in ops))
+        pleo.presigned_upload(
+            pleo.vendor_import_upload_url(job.id),
+            vendor_csv(_row(op) for op in ops),
+            content_type="text/csv",
+        )
         job = _run_and_wait(pleo, job.id)
         if job.status == "FAILED":
             failure = (
