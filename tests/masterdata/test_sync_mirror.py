@@ -204,3 +204,22 @@ def test_a_category_takes_its_reverse_charge_from_the_vats_read_before_it(
         and ("masterdata_vismavat" in q["sql"])
     ]
     assert writes == []
+
+
+def test_the_page_counters_visma_puts_on_each_record_are_not_the_record(
+    connection: Connection,
+) -> None:
+    def listed(record: Supplier, total: int) -> Supplier:
+        raw = {"number": record.number, "name": record.name, "metadata": {"totalCount": total}}
+        return replace(record, raw=raw)
+
+    _first_read(connection, [listed(s, 3) for s in BASE])
+    row = VismaSupplier.objects.get(connection=connection, number="10")
+    assert row.raw == {"number": "10", "name": "Acme AS"}
+
+    # A delta read answers with another total: the records are the same, nothing is written.
+    visma = ListingVisma([listed(BASE[0], 1)])
+    with CaptureQueriesContext(db_connection) as captured:
+        outcome = mirror_read(SUPPLIERS, client=visma, connection=connection, full=False)  # type: ignore[arg-type]
+    assert (outcome.unchanged, outcome.updated) == (1, 0)
+    assert _writes(captured) == []

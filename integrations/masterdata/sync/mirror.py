@@ -76,8 +76,12 @@ def raw_json(record: object) -> dict[str, Any]:
     raw = getattr(record, "raw", None)
     if not isinstance(raw, dict):
         return {}
+    # Visma.net puts the page's counters on every record of a list (`metadata.totalCount`,
+    # `maxPageSize`): they belong to the read, not to the record, and would make an unchanged
+    # record differ between a whole read and a delta read.
+    record_only = {key: value for key, value in raw.items() if key != "metadata"}
     # The client parses numbers as Decimal; the JSON column wants plain JSON.
-    return dict(json.loads(json.dumps(raw, cls=DjangoJSONEncoder)))
+    return dict(json.loads(json.dumps(record_only, cls=DjangoJSONEncoder)))
 
 
 def cursor_since(*, connection: Connection, record_type: str, full: bool) -> datetime | None:
