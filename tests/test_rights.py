@@ -30,6 +30,7 @@ from integrations.connections.models import (
     ConnectionEvent,
     ConnectionMembership,
     ExportSettings,
+    Notice,
 )
 from integrations.core.access import ConnectionScopedAdmin
 from integrations.core.models import ApiCall
@@ -210,6 +211,9 @@ def _company(name: str, marker: str) -> dict[str, Model]:
         ),
         "connectionevent": ConnectionEvent.objects.create(
             connection=connection, kind="created", detail=f"{marker}-event"
+        ),
+        "notice": Notice.objects.create(
+            connection=connection, kind="run_failures", key=f"{marker}-notice"
         ),
     }
     return rows

@@ -21,8 +21,9 @@ from integrations.connections.models import (
     ConnectionEvent,
     ConnectionMembership,
     ExportSettings,
+    Notice,
 )
-from integrations.core.access import ConnectionScopedAdmin
+from integrations.core.access import ConnectionScopedAdmin, ReadOnlyScopedAdmin
 from integrations.core.admin_history import AuditedReadOnlyAdmin
 
 
@@ -92,6 +93,7 @@ class ConnectionAdmin(ConnectionScopedAdmin, SimpleHistoryAdmin):
         "pleo_is_connected",
         "pleo_token_expires_at",
         "pleo_token_scope",
+        "pleo_refresh_expires_at",
         "pleo_webhook_subscription_id",
         "visma_auth_mode",
         "visma_tenant_id",
@@ -99,6 +101,7 @@ class ConnectionAdmin(ConnectionScopedAdmin, SimpleHistoryAdmin):
         "visma_is_connected",
         "visma_token_expires_at",
         "visma_token_scope",
+        "visma_refresh_expires_at",
         "visma_branch_number",
         "visma_company_name",
     )
@@ -177,3 +180,24 @@ class ConnectionMembershipAdmin(ConnectionScopedAdmin):
         if not change:
             obj.added_by = request.user
         super().save_model(request, obj, form, change)
+
+
+@admin.register(Notice)
+class NoticeAdmin(ReadOnlyScopedAdmin):
+    """The e-mails sent to finance contacts: what, to whom, when (read-only)."""
+
+    list_display = ("connection", "kind", "key", "sent_at", "subject", "error")
+    list_filter = ("kind", "connection")
+    list_select_related = ("connection",)
+    search_fields = ("key", "subject")
+    readonly_fields = (
+        "connection",
+        "kind",
+        "key",
+        "created_at",
+        "claimed_at",
+        "sent_at",
+        "subject",
+        "recipients",
+        "error",
+    )

@@ -29,10 +29,12 @@ TOKEN_FIELDS = (
     "pleo_refresh_token",
     "pleo_token_expires_at",
     "pleo_token_scope",
+    "pleo_refresh_expires_at",
     "visma_access_token",
     "visma_refresh_token",
     "visma_token_expires_at",
     "visma_token_scope",
+    "visma_refresh_expires_at",
 )
 
 
@@ -69,6 +71,9 @@ class Connection(models.Model):
     )
     pleo_token_expires_at = models.DateTimeField(null=True, blank=True)
     pleo_token_scope = models.TextField(blank=True)
+    pleo_refresh_expires_at = models.DateTimeField(
+        null=True, blank=True, help_text="When Pleo's sign-in must be renewed at the latest."
+    )
     pleo_webhook_subscription_id = models.CharField(max_length=100, blank=True)
     pleo_webhook_secret: models.TextField[str | None, str | None] = EncryptedTextField(
         null=True, blank=True
@@ -86,6 +91,11 @@ class Connection(models.Model):
     )
     visma_token_expires_at = models.DateTimeField(null=True, blank=True)
     visma_token_scope = models.TextField(blank=True)
+    visma_refresh_expires_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the Visma.net sign-in must be renewed, if Visma Connect said so.",
+    )
     visma_branch_number = models.CharField(max_length=30, blank=True)
     visma_company_name = models.CharField(max_length=200, blank=True)
 
@@ -272,3 +282,35 @@ class ConnectionMembership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} in {self.connection}"
+
+
+class Notice(models.Model):
+    """An e-mail to a connection's finance contacts, sent once per subject: `key` names it (the
+    export run; the service and the end of its sign-in), so retries and several workers send it
+    once. A sender claims the row with a conditional update before sending."""
+
+    class Kind(models.TextChoices):
+        RUN_FAILURES = "run_failures", "Export ended with failures"
+        SIGN_IN_ENDING = "sign_in_ending", "Sign-in ends soon"
+
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="notices")
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    key = models.CharField(max_length=200)
+    created_at = models.DateTimeField(default=timezone.now)
+    # Set by the sender that claimed it; a claim older than a few minutes is a crashed sender's.
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    subject = models.CharField(max_length=300, blank=True)
+    recipients = models.JSONField(default=list, blank=True)
+    error = models.TextField(blank=True, help_text="Why the last attempt to send failed.")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["connection", "kind", "key"], name="one_notice_per_subject"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.key})"

@@ -58,17 +58,18 @@ def _file_lock(connection_id: int, provider: str) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _fields(provider: Provider) -> tuple[str, str, str, str]:
+def _fields(provider: Provider) -> tuple[str, str, str, str, str]:
     return (
         f"{provider}_access_token",
         f"{provider}_refresh_token",
         f"{provider}_token_expires_at",
         f"{provider}_token_scope",
+        f"{provider}_refresh_expires_at",
     )
 
 
 def token_from_row(connection: Connection, provider: Provider) -> OAuthToken | None:
-    access, refresh, expires, scope = _fields(provider)
+    access, refresh, expires, scope, refresh_expires = _fields(provider)
     access_token = getattr(connection, access) or ""
     refresh_token = getattr(connection, refresh) or ""
     if not access_token and not refresh_token:
@@ -78,6 +79,7 @@ def token_from_row(connection: Connection, provider: Provider) -> OAuthToken | N
         refresh_token=refresh_token,
         expires_at=getattr(connection, expires),
         scope=getattr(connection, scope) or "",
+        refresh_expires_at=getattr(connection, refresh_expires),
     )
 
 
@@ -106,7 +108,7 @@ class ConnectionTokenStore:
         return self._keep(token_from_row(row, self.provider))
 
     def save(self, token: OAuthToken) -> None:
-        access, refresh, expires, scope = _fields(self.provider)
+        access, refresh, expires, scope, refresh_expires = _fields(self.provider)
         # A queryset update writes only the token columns (and still encrypts them), so a save
         # from inside a refresh never overwrites settings someone changed meanwhile.
         Connection.objects.filter(pk=self.connection_id).update(
@@ -115,14 +117,15 @@ class ConnectionTokenStore:
                 refresh: token.refresh_token or None,
                 expires: token.expires_at,
                 scope: token.scope,
+                refresh_expires: token.refresh_expires_at if token.refresh_token else None,
             }
         )
         self._keep(token)
 
     def clear(self) -> None:
-        access, refresh, expires, scope = _fields(self.provider)
+        access, refresh, expires, scope, refresh_expires = _fields(self.provider)
         Connection.objects.filter(pk=self.connection_id).update(
-            **{access: None, refresh: None, expires: None, scope: ""}
+            **{access: None, refresh: None, expires: None, scope: "", refresh_expires: None}
         )
         self._kept = None
 

@@ -28,6 +28,7 @@ from integrations.connections.forms import (
 from integrations.connections.history import history_entries
 from integrations.connections.models import Connection, ExportSettings, PendingOAuth
 from integrations.connections.selectors import connection_list
+from integrations.connections.token_health import token_health
 from integrations.core import errors
 from integrations.core.access import connection_member_required
 from integrations.core.guidance import saved_message
@@ -104,6 +105,7 @@ def _detail(
         or BranchForm(branches=branches, initial={"branch_number": connection.visma_branch_number}),
         "events": connection.events.select_related("by")[:20],
         "members": connection_members(connection=connection),
+        "tokens": token_health(connection=connection),
     }
     return render(request, "connections/detail.html", context, status=status)
 

@@ -194,3 +194,16 @@ class ConnectionScopedAdmin(admin.ModelAdmin[Any]):
         return cast(
             HttpResponse, parent.history_form_view(request, object_id, version_id, extra_context)
         )
+
+
+class ReadOnlyScopedAdmin(ConnectionScopedAdmin):
+    """Records the product writes itself (logs, runs, notices): read-only for everyone."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False

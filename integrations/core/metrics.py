@@ -24,7 +24,6 @@ import ipaddress
 import os
 import re
 from collections.abc import Iterable, Iterator
-from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -90,6 +89,7 @@ class CoreCollector(Collector):
         from django_q.brokers import get_broker
 
         from integrations.core.models import ApiCall
+        from integrations.core.rate_limits import header_number
 
         queue = GaugeMetricFamily(
             f"{PREFIX}_queue_depth", "Tasks waiting in the django-q2 queue (all workers)."
@@ -116,7 +116,7 @@ class CoreCollector(Collector):
         done: set[str] = set()
         for row in rows:
             connection = str(row["connection_id"] or "")
-            remaining = _header(row["response_headers"], "X-RateLimit-Remaining")
+            remaining = header_number(row["response_headers"], "X-RateLimit-Remaining")
             if connection in done or remaining is None:
                 continue
             done.add(connection)
@@ -124,18 +124,6 @@ class CoreCollector(Collector):
             seen_at.add_metric([connection], row["created_at"].timestamp())
         yield budget
         yield seen_at
-
-
-def _header(headers: Any, name: str) -> float | None:
-    if not isinstance(headers, dict):
-        return None
-    for key, value in headers.items():
-        if key.lower() == name.lower():
-            try:
-                return float(value)
-            except (TypeError, ValueError):
-                return None
-    return None
 
 
 class _Collected(Collector):

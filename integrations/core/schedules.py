@@ -13,15 +13,24 @@ TASK = "integrations.core.tasks.api_calls_prune"
 MINUTES = 24 * 60
 
 
-def api_call_schedules_ensure(schedule_model: Any = None) -> int:
-    """Create the schedule if it is missing; returns how many were created (0 or 1).
-    `schedule_model` lets the data migration pass its historical model."""
+def interval_schedule_ensure(
+    *, name: str, func: str, minutes: int, schedule_model: Any = None
+) -> int:
+    """Create the repeating schedule `name` if it is missing (an existing row, perhaps edited in
+    the admin, is left alone); returns how many were created (0 or 1). `schedule_model` lets a
+    data migration pass its historical model."""
     if schedule_model is None:
         from django_q.models import Schedule
 
         schedule_model = Schedule
     _, created = schedule_model.objects.get_or_create(
-        name=NAME,
-        defaults={"func": TASK, "schedule_type": "I", "minutes": MINUTES, "repeats": -1},
+        name=name,
+        defaults={"func": func, "schedule_type": "I", "minutes": minutes, "repeats": -1},
     )
     return int(created)
+
+
+def api_call_schedules_ensure(schedule_model: Any = None) -> int:
+    return interval_schedule_ensure(
+        name=NAME, func=TASK, minutes=MINUTES, schedule_model=schedule_model
+    )

@@ -28,6 +28,8 @@ class OAuthToken:
     expires_at: datetime | None = None
     scope: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    # When the refresh token stops working (then a person must sign in again); None = unknown.
+    refresh_expires_at: datetime | None = None
 
     def is_fresh(self, *, now: datetime | None = None) -> bool:
         if not self.access_token:
@@ -38,21 +40,36 @@ class OAuthToken:
 
     @classmethod
     def from_response(
-        cls, payload: dict[str, Any], *, previous: OAuthToken | None = None
+        cls,
+        payload: dict[str, Any],
+        *,
+        previous: OAuthToken | None = None,
+        refresh_lifetime: timedelta | None = None,
     ) -> OAuthToken:
-        """Build from a standard OAuth2 token response (RFC 6749 §5.1)."""
-        expires_in = payload.get("expires_in")
-        try:
-            expires_at = (
-                timezone.now() + timedelta(seconds=int(expires_in))
-                if expires_in is not None
-                else None
-            )
-        except (TypeError, ValueError, OverflowError) as exc:
-            raise errors.UnexpectedAnswer(
-                f"The token endpoint answered expires_in={str(expires_in)[:40]!r}, not seconds"
-            ) from exc
-        known = {"access_token", "refresh_token", "expires_in", "scope", "token_type"}
+        """Build from a standard OAuth2 token response (RFC 6749 §5.1).
+
+        The refresh token's end: the answer's `refresh_token_expires_in` (or
+        `refresh_expires_in`) when it sends one, else `refresh_lifetime` from now for a newly
+        issued refresh token (what the service documents), else the previous token's."""
+        now = timezone.now()
+        expires_at = _seconds_from(now, payload, "expires_in")
+        refresh_expires_at = _seconds_from(now, payload, "refresh_token_expires_in") or (
+            _seconds_from(now, payload, "refresh_expires_in")
+        )
+        if refresh_expires_at is None:
+            if payload.get("refresh_token") and refresh_lifetime is not None:
+                refresh_expires_at = now + refresh_lifetime
+            elif not payload.get("refresh_token") and previous is not None:
+                refresh_expires_at = previous.refresh_expires_at
+        known = {
+            "access_token",
+            "refresh_token",
+            "expires_in",
+            "scope",
+            "token_type",
+            "refresh_token_expires_in",
+            "refresh_expires_in",
+        }
         return cls(
             access_token=str(payload["access_token"]),
             # Rotating refresh tokens: keep the new one; some grants send none, keep the old.
@@ -62,7 +79,20 @@ class OAuthToken:
             expires_at=expires_at,
             scope=str(payload.get("scope") or (previous.scope if previous else "")),
             extra={k: v for k, v in payload.items() if k not in known},
+            refresh_expires_at=refresh_expires_at,
         )
+
+
+def _seconds_from(now: datetime, payload: dict[str, Any], key: str) -> datetime | None:
+    value = payload.get(key)
+    if value is None:
+        return None
+    try:
+        return now + timedelta(seconds=int(value))
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise errors.UnexpectedAnswer(
+            f"The token endpoint answered {key}={str(value)[:40]!r}, not seconds"
+        ) from exc
 
 
 class TokenStore(Protocol):

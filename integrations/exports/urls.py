@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from integrations.exports import views
+from integrations.exports import views, views_dashboard
 
 app_name = "exports"
 urlpatterns: list[URLPattern] = [
     path("", views.exports_index, name="index"),
     path("<int:connection_id>/", views.connection_exports, name="connection"),
     path("<int:connection_id>/runs/", views.connection_runs, name="connection_runs"),
+    path(
+        "<int:connection_id>/dashboard/",
+        views_dashboard.connection_dashboard_view,
+        name="dashboard",
+    ),
     path("<int:connection_id>/pending/", views.pending_jobs, name="pending"),
     path("<int:connection_id>/pending/<str:job_id>/", views.pending_job_preview, name="preview"),
     path("run/<int:run_id>/", views.run_detail, name="run"),

@@ -16,7 +16,7 @@ import secrets
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -36,6 +36,10 @@ _VERIFIER = re.compile(r"^[A-Za-z0-9\-._~]{43,128}$")
 _DEAD_GRANT_ERRORS = frozenset({"invalid_grant", "invalid_client", "unauthorized_client"})
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# Pleo's refresh tokens last "at least 60 days", not a fixed time, and every refresh issues a new
+# one (developers.pleo.io how-tos/oauth/how-to-refresh-tokens). The lower bound: a reconnect
+# warning then comes early rather than late.
+REFRESH_LIFETIME = timedelta(days=60)
 
 
 def code_challenge(code_verifier: str) -> str:
@@ -173,7 +177,7 @@ class PleoOAuth:
                 "code_verifier": code_verifier,
             }
         )
-        token = OAuthToken.from_response(payload)
+        token = OAuthToken.from_response(payload, refresh_lifetime=REFRESH_LIFETIME)
         with self.token_store.locked():
             self.token_store.save(token)
         return token
@@ -192,7 +196,9 @@ class PleoOAuth:
                 {"grant_type": "refresh_token", "refresh_token": current.refresh_token}
             )
             # Rotation: the answer's refresh token replaces the old one, which is now spent.
-            fresh = OAuthToken.from_response(payload, previous=current)
+            fresh = OAuthToken.from_response(
+                payload, previous=current, refresh_lifetime=REFRESH_LIFETIME
+            )
             self.token_store.save(fresh)
             logger.info("pleo: access token refreshed")
             return fresh.access_token

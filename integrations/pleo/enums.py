@@ -35,6 +35,33 @@ class FailureReason(StrEnum):
     TAG_UNKNOWN = "tag_unknown"
 
 
+# Short plain titles for finance staff, one per reason (the codes stay what support looks up).
+FAILURE_REASON_TITLES: dict[str, str] = {
+    FailureReason.RECEIPT_UPLOAD_FAILURE: "A receipt could not be attached in Visma.net",
+    FailureReason.RECEIPT_DOWNLOAD_FAILURE: "A receipt could not be downloaded from Pleo",
+    FailureReason.RECEIPT_FILE_SIZE_LIMIT_EXCEEDED: "A receipt is too large for Visma.net",
+    FailureReason.RECEIPT_CONVERSION_FAILURE: "A receipt could not be converted",
+    FailureReason.UNEXPECTED_FAILURE: "Something unexpected went wrong",
+    FailureReason.INVALID_CONFIGURATION: "A setting is not valid",
+    FailureReason.MISSING_CONFIGURATION: "A setting is missing",
+    FailureReason.ACCOUNTING_SYSTEM_AUTHENTICATION_FAILURE: "Visma.net refused the sign-in",
+    FailureReason.ACCOUNTING_SYSTEM_RATE_LIMIT: "Visma.net asked us to slow down",
+    FailureReason.ACCOUNTING_SYSTEM_UNREACHABLE: "Visma.net could not be reached",
+    FailureReason.VALIDATION_FAILURE: "The expense is incomplete",
+    FailureReason.ACCOUNTING_SYSTEM_VALIDATION_FAILURE: "Visma.net refused the booking",
+    FailureReason.AUTHORIZATION_FAILURE: "Missing rights",
+    FailureReason.ACCOUNTING_SYSTEM_TIMEOUT: "Visma.net did not answer in time",
+    FailureReason.VENDOR_UNKNOWN: "The vendor is not known in Visma.net",
+    FailureReason.ACCOUNT_UNKNOWN: "The category has no Visma.net account",
+    FailureReason.TAX_CODE_UNKNOWN: "The tax code is not known in Visma.net",
+    FailureReason.TAG_UNKNOWN: "A tag is not known in Visma.net",
+}
+
+
+def failure_reason_title(reason_type: str) -> str:
+    return FAILURE_REASON_TITLES.get(reason_type, reason_type.replace("_", " ").capitalize())
+
+
 class JobFailureReason(StrEnum):
     """Pleo's export job `failureReasonType` (pleo-export-openapi.yml, `ExportJobFailureReasonType`)."""
 

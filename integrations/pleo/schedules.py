@@ -8,20 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from integrations.core.schedules import interval_schedule_ensure
+
 NAME = "Webhooks: prune old rejected deliveries"
 TASK = "integrations.pleo.tasks.webhook_rejections_prune"
 MINUTES = 24 * 60
 
 
 def webhook_schedules_ensure(schedule_model: Any = None) -> int:
-    """Create the schedule if it is missing; returns how many were created (0 or 1).
-    `schedule_model` lets the data migration pass its historical model."""
-    if schedule_model is None:
-        from django_q.models import Schedule
-
-        schedule_model = Schedule
-    _, created = schedule_model.objects.get_or_create(
-        name=NAME,
-        defaults={"func": TASK, "schedule_type": "I", "minutes": MINUTES, "repeats": -1},
+    return interval_schedule_ensure(
+        name=NAME, func=TASK, minutes=MINUTES, schedule_model=schedule_model
     )
-    return int(created)

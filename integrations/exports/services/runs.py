@@ -26,6 +26,7 @@ from integrations.core import errors
 from integrations.core.context import call_links
 from integrations.core.http import api_calls_buffered
 from integrations.exports.models import ExportItem, ExportRun, Step
+from integrations.exports.notify import run_failures_notify_later
 from integrations.exports.services.context import (
     STALE_AFTER,
     FetchIncomplete,
@@ -213,11 +214,16 @@ def export_run_drive(*, run: ExportRun, worker: str) -> bool:
     # The run's ApiCall rows are written in batches, and whatever is left when it stops.
     with api_calls_buffered(), call_links(connection_id=run.connection_id, export_run_id=run.pk):
         try:
-            return _drive_handled(ctx)
+            handled = _drive_handled(ctx)
         except RunLost:
             # Also while failing the job: the new holder decides what happens to it.
             logger.warning("Export run %s: another worker took over", run.pk)
             return False
+    if ctx.run.is_finished:
+        # The finance contacts hear of failures (the task decides whether there are any, and
+        # sends once however often it runs).
+        run_failures_notify_later(run_id=run.pk)
+    return handled
 
 
 def _drive_handled(ctx: RunContext) -> bool:
