@@ -219,11 +219,15 @@ def export_run_drive(*, run: ExportRun, worker: str) -> bool:
             # Also while failing the job: the new holder decides what happens to it.
             logger.warning("Export run %s: another worker took over", run.pk)
             return False
-    if ctx.run.is_finished:
-        # The finance contacts hear of failures (the task decides whether there are any, and
-        # sends once however often it runs).
+    ended = ctx.run
+    if ended.is_finished and (ended.items_failed or ended.status in _JOB_FAILED):
+        # The finance contacts hear of failures; the task sends once however often it runs.
         run_failures_notify_later(run_id=run.pk)
     return handled
+
+
+# A run that ended in one of these failed as a whole.
+_JOB_FAILED = (Status.FAILED, Status.PARKED)
 
 
 def _drive_handled(ctx: RunContext) -> bool:

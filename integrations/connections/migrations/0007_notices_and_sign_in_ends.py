@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('connections', '0005_event_check_lines'),
+        ('connections', '0006_export_concurrency'),
     ]
 
     operations = [

@@ -21,7 +21,7 @@ def remove(apps: Any, schema_editor: Any) -> None:
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("connections", "0006_notices_and_sign_in_ends"),
+        ("connections", "0007_notices_and_sign_in_ends"),
         ("django_q", "0019_alter_task_options_alter_ormq_key_alter_ormq_lock_and_more"),
     ]
 
