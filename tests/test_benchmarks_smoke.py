@@ -140,3 +140,15 @@ def test_summary_adds_up_the_ratios() -> None:
     assert "sum 3.50, mean 1.75, worst 2.00" in text
     assert "calls = unavoidable: yes" in text
     assert "at most 6 queries" in text
+
+
+def test_calls_are_sorted_into_the_unavoidable_kinds() -> None:
+    from benchmarks.export import call_kind
+
+    assert call_kind("visma", "POST", "/v2/journaltransaction") == (
+        "Visma creates (one per document)"
+    )
+    assert call_kind("visma", "POST", "/v1/supplierInvoice/documentType/Invoice/{id}/attachment")
+    assert call_kind("pleo", "GET", "/files/{id}") == "Pleo downloads (one per receipt)"
+    # A read of the job the webhook already described is not one of them.
+    assert call_kind("pleo", "GET", "/v3/export-jobs/{id}").startswith("other: ")
