@@ -33,7 +33,13 @@ def has_role(user: AbstractBaseUser | AnonymousUser, role: str) -> bool:
         return False
     if getattr(user, "is_superuser", False):
         return True
-    return user.groups.filter(name=role).exists()  # type: ignore[attr-defined]
+    # The user's groups read once per user object (a request's), as Django caches
+    # permissions: a page asking for several roles makes one query, not one per role.
+    names: frozenset[str] | None = getattr(user, "_role_names", None)
+    if names is None:
+        names = frozenset(user.groups.values_list("name", flat=True))  # type: ignore[attr-defined]
+        user._role_names = names  # type: ignore[attr-defined]
+    return role in names
 
 
 def is_finance(user: AbstractBaseUser | AnonymousUser) -> bool:
