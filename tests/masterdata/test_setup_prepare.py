@@ -110,6 +110,8 @@ def test_the_accounts_page_previews_what_is_missing(fjord: Connection) -> None:
         "0",
     )
     assert (vendor.currency_id, vendor.vat_zone_id, vendor.country_id) == ("NOK", "NO", "NO")
+    # The class of the domestic suppliers (50003 Nordisk Kontor AS), not the foreign one's.
+    assert vendor.supplier_class_id == "1"
     # No Pleo Wallet cash account yet: the vendor is created without one, and the page says so.
     assert vendor.cash_account is None
     assert "not a cash account in Visma.net yet" in proposals["default_vendor_number"].note

@@ -169,10 +169,11 @@ def _vendor_proposal(connection: Connection, base: str) -> Proposal | None:
     if not classes:
         return None
     suppliers = list(VismaSupplier.objects.filter(connection=connection, active=True))
+    # The default vendor is a domestic one: its class, VAT zone and country are those most used
+    # by the suppliers in the company's own currency.
+    domestic = [s for s in suppliers if (s.currency_id or base) == base]
     class_ids = {c.supplier_class_id for c in classes}
-    used = _most_common(
-        [s.supplier_class_id for s in suppliers if s.supplier_class_id in class_ids]
-    )
+    used = _most_common([s.supplier_class_id for s in domestic if s.supplier_class_id in class_ids])
     supplier_class = next((c for c in classes if c.supplier_class_id == used), classes[0])
     methods = [
         m
@@ -195,7 +196,6 @@ def _vendor_proposal(connection: Connection, base: str) -> Proposal | None:
         key=lambda t: (int((t.raw or {}).get("dueDay1") or 0), t.credit_terms_id),
         default=None,
     )
-    domestic = [s for s in suppliers if (s.currency_id or base) == base]
     vat_zone = _most_common([s.vat_zone_id for s in domestic])
     country = _most_common([s.country_id for s in domestic if s.vat_zone_id == vat_zone])
     cash_account = wallet_cash_account(connection=connection, currency=base)
