@@ -182,6 +182,9 @@ REMOTE_MAX_RETRY_WAIT = env.float("REMOTE_MAX_RETRY_WAIT", default=120.0)
 # An export run whose worker has been silent this long is taken over by another worker. It must
 # stay well above the longest quiet stretch of a live worker: a remote call with its retries.
 EXPORT_STALE_AFTER_SECONDS = env.int("EXPORT_STALE_AFTER_SECONDS", default=600)
+# After a create whose outcome is unknown, the look-up lists only the documents Visma.net changed
+# since the create was sent, less this margin (clock skew between us and Visma.net).
+EXPORT_LOOKUP_MARGIN_SECONDS = env.int("EXPORT_LOOKUP_MARGIN_SECONDS", default=900)
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -112,6 +112,11 @@ class ExportDocument(models.Model):
     line_owners = models.JSONField(default=list, blank=True)
     plan = models.JSONField(default=dict, blank=True)
     attempts = models.PositiveIntegerField(default=0)
+    # When the first create was sent: a look-up after an unknown outcome lists only what
+    # Visma.net changed since then (less a margin), not the whole period.
+    sent_at = models.DateTimeField(null=True, blank=True)
+    # Look-ups in a row that Visma.net did not answer; bounded, then the run is parked.
+    lookup_failures = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
@@ -177,6 +182,11 @@ class ExportItem(models.Model):
     pleo_reported_at = models.DateTimeField(null=True, blank=True)
     reported_status = models.CharField(max_length=20, blank=True)
     attempts = models.PositiveIntegerField(default=0)
+    # When the first create was sent: a look-up after an unknown outcome lists only what
+    # Visma.net changed since then (less a margin), not the whole period.
+    sent_at = models.DateTimeField(null=True, blank=True)
+    # Look-ups in a row that Visma.net did not answer; bounded, then the run is parked.
+    lookup_failures = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)

@@ -11,7 +11,7 @@ adopting it would report the wrong document to Pleo, sending again could book th
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from integrations.connections.fixes import FixTarget
@@ -25,7 +25,9 @@ from integrations.visma.types import (
 
 VALIDATION = FailureReason.ACCOUNTING_SYSTEM_VALIDATION_FAILURE
 
-Finder = Callable[[], str | None]
+# A finder is given the moment from which to list (the create's send time less a margin), or
+# None to list without it. Visma.net may ignore the filter: matching is done here either way.
+Finder = Callable[[datetime | None], str | None]
 
 
 class CreateRefused(Exception):
@@ -74,9 +76,13 @@ def journal_finder(
     the reference), or, when `by_line`, as lines of a shared journal (the lines' reference)."""
     planned = _sums((line.debit, line.credit) for line in journal.lines)
 
-    def find() -> str | None:
-        # Reference: GET /v2/journaltransaction?periodId=… (JournalTransactionV2_GetAll…)
-        for tx in ctx.visma.journal_transactions_find(financial_period=journal.financial_period):
+    def find(since: datetime | None) -> str | None:
+        # Reference: GET /v2/journaltransaction?periodId=…&lastModifiedDateTime=…
+        # (JournalTransactionV2_GetAllJournalTransactions): the period's batches changed since
+        # the create was sent, every page of them.
+        for tx in ctx.visma.journal_transactions_find(
+            financial_period=journal.financial_period, modified_since=since
+        ):
             if tx.description.startswith(reference):
                 return _adopt_whole(tx, reference, planned, journal.transaction_date)
             if by_line and any(line.reference_number == reference for line in tx.lines):
@@ -127,10 +133,13 @@ def invoice_finder(ctx: RunContext, *, reference: str, invoice: SupplierInvoiceI
     # adds the VAT it computes, which we do not know here, so only the date is compared.
     gross = invoice.tax_calculation_mode == "Gross"
 
-    def find() -> str | None:
-        # Reference: GET /v1/supplierInvoice?supplier=…&documentType=… (SupplierInvoice_GetAll…)
+    def find(since: datetime | None) -> str | None:
+        # Reference: GET /v1/supplierInvoice?supplier=…&documentType=…&lastModifiedDateTime=…
+        # &lastModifiedDateTimeCondition=>= (SupplierInvoice_GetAllInvoices), every page.
         for found in ctx.visma.supplier_invoices_find(
-            supplier_number=invoice.supplier_number, document_type=invoice.document_type
+            supplier_number=invoice.supplier_number,
+            document_type=invoice.document_type,
+            modified_since=since,
         ):
             if found.supplier_reference != reference:
                 continue

@@ -50,6 +50,17 @@ class RunDeferred(Exception):
         self.reason = reason
 
 
+class RunParked(Exception):
+    """Stop trying this run: it is parked with the reason, Pleo is told the job failed, and
+    later jobs go ahead (a look-up of an unknown create that Visma.net keeps leaving
+    unanswered)."""
+
+    def __init__(self, reason_type: JobFailureReason, message: str) -> None:
+        super().__init__(message)
+        self.reason_type = reason_type
+        self.message = message
+
+
 class RunLost(Exception):
     """Another worker took the run over (ours looked dead): stop without touching it."""
 

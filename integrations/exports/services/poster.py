@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -25,6 +26,7 @@ from integrations.exports.refusals import refusal_failure
 from integrations.exports.services.adopt import (
     VALIDATION,
     CreateRefused,
+    Finder,
     invoice_finder,
     journal_finder,
 )
@@ -33,13 +35,14 @@ from integrations.exports.services.codec import invoice_from_json, journal_from_
 from integrations.exports.services.context import (
     RunContext,
     RunDeferred,
+    RunParked,
 )
 from integrations.exports.services.parallel import units_work
 from integrations.exports.services.progress import item_fail, run_counts_update
 from integrations.exports.services.release import invoice_release
 from integrations.exports.services.remote import remote_error_raise
 from integrations.exports.services.reporting import export_run_report_due
-from integrations.pleo.enums import FailureReason
+from integrations.pleo.enums import FailureReason, JobFailureReason
 from integrations.pleo.types import ExportItem as PleoItem
 
 logger = logging.getLogger(__name__)
@@ -49,6 +52,8 @@ MAX_SEND_ATTEMPTS = 3
 # After an unanswered create that the lookup did not find yet, look again after this wait:
 # Visma.net may still be working on the request.
 UNKNOWN_RECHECK_SECONDS = 30
+# Look-ups in a row that Visma.net leaves unanswered before the run is parked.
+MAX_LOOKUP_FAILURES = 5
 OPEN = (ExportItem.Status.PENDING, ExportItem.Status.PLANNED)
 
 Unit = ExportItem | ExportDocument
@@ -160,9 +165,41 @@ def refused_by_visma(message: str) -> CreateRefused:
     return CreateRefused(failure.reason_type, failure.message, failure.fix)
 
 
-def create_once(
-    ctx: RunContext, unit: Unit, *, send: Callable[[], str], find: Callable[[], str | None]
-) -> str:
+def lookup_since(unit: Unit) -> datetime | None:
+    """Where a look-up for `unit`'s document starts: the first send less the margin (a document
+    created by that send was changed in Visma.net at or after it), or None when the send time
+    was not recorded."""
+    if unit.sent_at is None:
+        return None
+    return unit.sent_at - timedelta(seconds=settings.EXPORT_LOOKUP_MARGIN_SECONDS)
+
+
+def _look_up(unit: Unit, find: Finder) -> str | None:
+    """The document already created for `unit`, if any. A look-up Visma.net does not answer
+    (timeout, 5xx, dropped connection) is counted: after `MAX_LOOKUP_FAILURES` in a row the run
+    is parked with the reason instead of being deferred again and again."""
+    try:
+        number = find(lookup_since(unit))
+    except errors.TransientError as exc:
+        if isinstance(exc, errors.RateLimited):
+            raise  # waited out like any rate limit: not a failing look-up
+        failures = unit.lookup_failures + 1
+        _save(unit, lookup_failures=failures, last_error=str(exc)[:5000])
+        if failures >= MAX_LOOKUP_FAILURES:
+            raise RunParked(
+                JobFailureReason.ACCOUNTING_SYSTEM_UNREACHABLE,
+                f"Visma.net did not answer the look-up for document {unit.reference} "
+                f"{failures} times in a row (the last: {exc}), so it is unknown whether its "
+                "create went through. The expenses go back to Pleo's export queue; the next "
+                "export looks the document up again before anything is sent.",
+            ) from exc
+        raise
+    if unit.lookup_failures:
+        _save(unit, lookup_failures=0)
+    return number
+
+
+def create_once(ctx: RunContext, unit: Unit, *, send: Callable[[], str], find: Finder) -> str:
     """Create the document of `unit` at most once; returns its Visma.net number.
 
     Raises `CreateRefused` when Visma.net refused it (the item fails), `RunDeferred` when the
@@ -170,7 +207,7 @@ def create_once(
     """
     if unit.step in (Step.SENDING, Step.UNKNOWN):
         # Reference: GET /v2/journaltransaction?periodId=… or GET /v1/supplierInvoice?supplier=…
-        number = find()
+        number = _look_up(unit, find)
         if number:
             logger.info("Adopted %s %s found by its reference %s", unit, number, unit.reference)
             return number
@@ -183,14 +220,18 @@ def create_once(
             f"reference {unit.reference} before exporting the expense again.",
         )
     ctx.guard()
-    _save(unit, step=Step.SENDING, attempts=unit.attempts + 1)
+    sending: dict[str, Any] = {"step": Step.SENDING, "attempts": unit.attempts + 1}
+    if unit.sent_at is None:
+        # Saved before the send: the document, if created, was changed in Visma.net after it.
+        sending["sent_at"] = timezone.now()
+    _save(unit, **sending)
     try:
         return send()
     except errors.RefusedWithServerError as exc:
         # Visma.net refused with a 500 and its message. A 500 may still have left a document
         # behind, so look once; then the item fails with Visma's words, never resent in a loop.
         _save(unit, step=Step.UNKNOWN, last_error=str(exc)[:5000])
-        number = find()
+        number = _look_up(unit, find)
         if number:
             return number
         _save(unit, step=Step.PLANNED)
@@ -198,7 +239,7 @@ def create_once(
     except errors.ApiError as exc:
         if exc.outcome_unknown:
             _save(unit, step=Step.UNKNOWN, last_error=str(exc)[:5000])
-            number = find()
+            number = _look_up(unit, find)
             if number:
                 return number
             raise RunDeferred(
@@ -276,8 +317,10 @@ def _documents_build(ctx: RunContext) -> None:
                 },
             )
             if document.run_id != ctx.run.pk:
+                # A new run looks an unknown create up again, with its own count of failures.
                 document.run = ctx.run
-                document.save(update_fields=["run", "updated_at"])
+                document.lookup_failures = 0
+                document.save(update_fields=["run", "lookup_failures", "updated_at"])
             if document.step == Step.PLANNED:
                 # The same expenses again after a refusal: send what today's mappings give.
                 document.plan = plan_json(merged)

@@ -34,6 +34,7 @@ from integrations.exports.services.context import (
     RunContext,
     RunDeferred,
     RunLost,
+    RunParked,
     auth_failure_type,
     clients_for,
     job_failure_reason,
@@ -236,6 +237,8 @@ def _drive_handled(ctx: RunContext) -> bool:
     except RunDeferred as deferred:
         _defer(ctx, deferred.seconds, deferred.reason)
         return False
+    except RunParked as parked:
+        _park(ctx, parked.reason_type, parked.message)
     except JobFailed as failure:
         _fail_job(ctx, failure.reason_type, failure.message)
     except errors.ApiError as exc:
@@ -290,14 +293,19 @@ def _attempt_failed(ctx: RunContext, exc: Exception) -> bool:
         f"Stopped after {attempts} failed attempts; the last one: {message}. The expenses go "
         "back to Pleo's export queue; what was booked is found again by the next export."
     )
-    logger.error("Export run %s parked: %s", run.pk, reason)
-    _fail_job(
+    _park(
         ctx,
         JobFailureReason.VALIDATION_FAILURE if remote else JobFailureReason.INTEGRATION_UNUSABLE,
         reason,
-        status=Status.PARKED,
     )
     return True
+
+
+def _park(ctx: RunContext, reason_type: JobFailureReason, reason: str) -> None:
+    """Close the run as parked with its reason; Pleo is told the job failed, so its expenses go
+    back to the export queue and the next job can start."""
+    logger.error("Export run %s parked: %s", ctx.run.pk, reason)
+    _fail_job(ctx, reason_type, reason, status=Status.PARKED)
 
 
 def _drive(ctx: RunContext) -> None:
@@ -517,6 +525,8 @@ def export_item_upsert(*, run: ExportRun, payload: dict[str, Any], item_type: st
         item.item_type = item_type
         if item.run_id != run.pk:
             item.run = run
+            # A new run looks an unknown create up again, with its own count of failures.
+            item.lookup_failures = 0
             item.pleo_reported_at = None
             item.reported_status = ""
             item.failure_reason_type = ""
