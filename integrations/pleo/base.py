@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 import requests
 
@@ -16,6 +16,8 @@ from integrations.pleo.auth import PleoOAuth
 
 # The specs declare every body as `application/json;charset=UTF-8`.
 JSON = "application/json;charset=UTF-8"
+
+T = TypeVar("T")
 
 
 class PleoApiBase(ApiClient):
@@ -149,13 +151,19 @@ class PleoApiBase(ApiClient):
 
         for record in iter_cursor(fetch):
             if not isinstance(record, dict):
-                raise errors.PermanentError(
-                    f"Pleo {path} listed a record that is not an object", service=self.service
+                raise errors.UnexpectedAnswer(
+                    f"Pleo's answer to {path} lists a record that is not an object",
+                    service=self.service,
+                    url=self.url(path),
                 )
             yield record
 
-    def bad_answer(self, response: requests.Response, what: str) -> errors.PermanentError:
-        return errors.PermanentError(
+    # Every answer is checked against what the spec promises; anything else (an HTML page, a
+    # cut-off body, the wrong shape) is an `UnexpectedAnswer`, as from the Visma.net client:
+    # never a raw exception and never "nothing there".
+
+    def bad_answer(self, response: requests.Response, what: str) -> errors.UnexpectedAnswer:
+        return errors.UnexpectedAnswer(
             f"Pleo's answer {what}",
             service=self.service,
             method=response.request.method or "",
@@ -163,3 +171,14 @@ class PleoApiBase(ApiClient):
             status=response.status_code,
             body=response.text[:2000],
         )
+
+    def parsed(self, read: Callable[[Any], T], data: Any, what: str) -> T:
+        """`read(data)` (a type's `from_api`), a reading failure turned into `UnexpectedAnswer`
+        naming the record (`what`) Pleo sent."""
+        try:
+            return read(data)
+        except (ValueError, TypeError, KeyError, AttributeError, ArithmeticError) as exc:
+            raise errors.UnexpectedAnswer(
+                f"Pleo sent {what} that is not what the API describes: {exc}",
+                service=self.service,
+            ) from exc

@@ -37,7 +37,8 @@ class PleoExportApi(PleoApiBase):
         params: list[tuple[str, Any]] = [("company_id", self.company_id)]
         params += [("statuses", status) for status in statuses]
         return [
-            ExportJob.from_api(job) for job in self.paged("GET", "/v3/export-jobs", params=params)
+            self.parsed(ExportJob.from_api, job, "an ExportJob")
+            for job in self.paged("GET", "/v3/export-jobs", params=params)
         ]
 
     def export_job_create(
@@ -51,11 +52,15 @@ class PleoExportApi(PleoApiBase):
             "isInteractive": is_interactive,
         }
         # Reference: pleo-export-api-v3-api-openapi.yml, operationId createExportJobV3 (201)
-        return ExportJob.from_api(self.call_data("POST", "/v3/export-jobs", json=body))
+        return self.parsed(
+            ExportJob.from_api, self.call_data("POST", "/v3/export-jobs", json=body), "an ExportJob"
+        )
 
     def export_job_get(self, job_id: str) -> ExportJob:
         # Reference: pleo-export-api-v3-api-openapi.yml, operationId getExportJobByIdV3
-        return ExportJob.from_api(self.call_data("GET", f"/v3/export-jobs/{job_id}"))
+        return self.parsed(
+            ExportJob.from_api, self.call_data("GET", f"/v3/export-jobs/{job_id}"), "an ExportJob"
+        )
 
     def export_job_event(
         self,
@@ -101,7 +106,7 @@ class PleoExportApi(PleoApiBase):
         params: list[tuple[str, Any]] = [("status", status)] if status else []
         # Reference: pleo-export-api-v3-api-openapi.yml, operationId getExportJobItemsV3
         return [
-            ExportJobItem.from_api(item)
+            self.parsed(ExportJobItem.from_api, item, "an ExportJobItem")
             for item in self.paged("GET", f"/v3/export-jobs/{job_id}/items", params=params)
         ]
 

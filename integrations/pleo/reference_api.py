@@ -50,7 +50,7 @@ class PleoReferenceApi(PleoApiBase):
             body["archived"] = archived
         # Reference: pleo-accounts-api-openapi.yml, operationId searchAccountsV1
         accounts = [
-            ChartAccount.from_api(a)
+            self.parsed(ChartAccount.from_api, a, "a ChartAccount")
             for a in self.paged("POST", "/v1/chart-of-accounts:search", json=body)
         ]
         if external_ids is not None:
@@ -60,7 +60,11 @@ class PleoReferenceApi(PleoApiBase):
 
     def chart_account_get(self, account_id: str) -> ChartAccount:
         # Reference: pleo-accounts-api-openapi.yml, operationId getAccountV1
-        return ChartAccount.from_api(self.call_data("GET", f"/v1/chart-of-accounts/{account_id}"))
+        return self.parsed(
+            ChartAccount.from_api,
+            self.call_data("GET", f"/v1/chart-of-accounts/{account_id}"),
+            "a ChartAccount",
+        )
 
     def chart_account_create(
         self,
@@ -81,7 +85,11 @@ class PleoReferenceApi(PleoApiBase):
             "taxCodeExternalId": tax_code_external_id,
         }
         # Reference: pleo-accounts-api-openapi.yml, operationId createAccountV1
-        return ChartAccount.from_api(self.call_data("POST", "/v1/chart-of-accounts", json=body))
+        return self.parsed(
+            ChartAccount.from_api,
+            self.call_data("POST", "/v1/chart-of-accounts", json=body),
+            "a ChartAccount",
+        )
 
     def chart_accounts_create_batch(
         self, items: Sequence[Mapping[str, Any]]
@@ -97,7 +105,10 @@ class PleoReferenceApi(PleoApiBase):
                 "/v1/chart-of-accounts/batch",
                 json={"companyId": self.company_id, "items": batch},
             )
-            created += [ChartAccount.from_api(a) for a in data.get("created") or []]
+            created += [
+                self.parsed(ChartAccount.from_api, a, "a ChartAccount")
+                for a in data.get("created") or []
+            ]
             for failure in data.get("failed") or []:
                 request = failure.get("request") if isinstance(failure, dict) else None
                 reasons = failure.get("reasons") if isinstance(failure, dict) else None
@@ -122,8 +133,10 @@ class PleoReferenceApi(PleoApiBase):
             "taxCodeExternalId": tax_code_external_id,
         }
         # Reference: pleo-accounts-api-openapi.yml, operationId updateAccountV1
-        return ChartAccount.from_api(
-            self.call_data("PUT", f"/v1/chart-of-accounts/{account_id}", json=body)
+        return self.parsed(
+            ChartAccount.from_api,
+            self.call_data("PUT", f"/v1/chart-of-accounts/{account_id}", json=body),
+            "a ChartAccount",
         )
 
     # -- tax codes (pleo-tax-codes-api-openapi.yml) -------------------------------------------
@@ -134,7 +147,7 @@ class PleoReferenceApi(PleoApiBase):
             body["archived"] = archived
         # Reference: pleo-tax-codes-api-openapi.yml, operationId getTaxCodes
         return [
-            TaxCode.from_api(t)
+            self.parsed(TaxCode.from_api, t, "a TaxCode")
             for t in self.paged(
                 "POST", "/v0/tax-codes:search", params=[("company_id", self.company_id)], json=body
             )
@@ -184,7 +197,9 @@ class PleoReferenceApi(PleoApiBase):
             outgoing_tax_account=outgoing_tax_account,
         )
         # Reference: pleo-tax-codes-api-openapi.yml, operationId createTaxCode
-        return TaxCode.from_api(self.call_data("POST", "/v0/tax-codes", json=body))
+        return self.parsed(
+            TaxCode.from_api, self.call_data("POST", "/v0/tax-codes", json=body), "a TaxCode"
+        )
 
     def tax_code_update(
         self,
@@ -208,7 +223,11 @@ class PleoReferenceApi(PleoApiBase):
             outgoing_tax_account=outgoing_tax_account,
         )
         # Reference: pleo-tax-codes-api-openapi.yml, operationId updateTaxCode
-        return TaxCode.from_api(self.call_data("PUT", f"/v0/tax-codes/{tax_code_id}", json=body))
+        return self.parsed(
+            TaxCode.from_api,
+            self.call_data("PUT", f"/v0/tax-codes/{tax_code_id}", json=body),
+            "a TaxCode",
+        )
 
     # -- tag groups and tags (pleo-tag-groups-api-openapi.yml, pleo-tags-api-openapi.yml) ----
 
@@ -216,15 +235,22 @@ class PleoReferenceApi(PleoApiBase):
         params = {"company_id": self.company_id, "include_archived": _flag(include_archived)}
         # Reference: pleo-tag-groups-api-openapi.yml, operationId getTagGroups (not paged)
         body = self.call_json("GET", "/v0/tag-groups", params=params)
-        return [TagGroup.from_api(g) for g in body.get("data") or []]
+        groups = body.get("data")
+        if not isinstance(groups, list):
+            raise errors.UnexpectedAnswer(
+                "Pleo's answer to /v0/tag-groups has no `data` list", service=self.service
+            )
+        return [self.parsed(TagGroup.from_api, g, "a TagGroup") for g in groups]
 
     def tag_group_create(self, *, code: str, name: str, archived: bool = False) -> TagGroup:
         body = {"code": code, "name": name, "archived": archived, "metadata": {}}
         # Reference: pleo-tag-groups-api-openapi.yml, operationId createTagGroup
-        return TagGroup.from_api(
+        return self.parsed(
+            TagGroup.from_api,
             self.call_data(
                 "POST", "/v0/tag-groups", params={"company_id": self.company_id}, json=body
-            )
+            ),
+            "a TagGroup",
         )
 
     def tag_group_update(
@@ -239,13 +265,17 @@ class PleoReferenceApi(PleoApiBase):
         """PUT replaces all four fields (`TagGroupUpdateModel`), metadata included."""
         body = {"code": code, "name": name, "archived": archived, "metadata": dict(metadata or {})}
         # Reference: pleo-tag-groups-api-openapi.yml, operationId updateTagGroup
-        return TagGroup.from_api(self.call_data("PUT", f"/v0/tag-groups/{group_id}", json=body))
+        return self.parsed(
+            TagGroup.from_api,
+            self.call_data("PUT", f"/v0/tag-groups/{group_id}", json=body),
+            "a TagGroup",
+        )
 
     def tags_list(self, group_id: str, *, include_archived: bool = True) -> list[Tag]:
         params = [("include_archived", _flag(include_archived))]
         # Reference: pleo-tags-api-openapi.yml, operationId getTags
         return [
-            Tag.from_api(t)
+            self.parsed(Tag.from_api, t, "a Tag")
             for t in self.paged("GET", f"/v0/tag-groups/{group_id}/tags", params=params)
         ]
 
@@ -256,14 +286,20 @@ class PleoReferenceApi(PleoApiBase):
         if name is not None:
             body["name"] = name
         # Reference: pleo-tags-api-openapi.yml, operationId createTag (201)
-        return Tag.from_api(self.call_data("POST", f"/v0/tag-groups/{group_id}/tags", json=body))
+        return self.parsed(
+            Tag.from_api,
+            self.call_data("POST", f"/v0/tag-groups/{group_id}/tags", json=body),
+            "a Tag",
+        )
 
     def tag_update(self, tag_id: str, *, code: str, name: str | None, archived: bool) -> Tag:
         body: dict[str, Any] = {"code": code, "archived": archived}
         if name is not None:
             body["name"] = name
         # Reference: pleo-tags-api-openapi.yml, operationId updateTag
-        return Tag.from_api(self.call_data("PUT", f"/v0/tags/{tag_id}", json=body))
+        return self.parsed(
+            Tag.from_api, self.call_data("PUT", f"/v0/tags/{tag_id}", json=body), "a Tag"
+        )
 
     # -- vendors (pleo-external-vendors-api-openapi.yml) -------------------------------------
 
@@ -305,13 +341,15 @@ class PleoReferenceApi(PleoApiBase):
             # A page as long as a chunk of ids (the default is shorter), so a chunk is one call.
             params = [("company_id", self.company_id), ("limit", VENDOR_SEARCH_LIST)]
             for raw in self.paged("POST", "/v1/vendors:search", params=params, json=body):
-                vendor = Vendor.from_api(raw)
+                vendor = self.parsed(Vendor.from_api, raw, "a Vendor")
                 found.setdefault(vendor.id, vendor)
         return list(found.values())
 
     def vendor_get(self, vendor_id: str) -> Vendor:
         # Reference: pleo-external-vendors-api-openapi.yml, operationId getVendorById
-        return Vendor.from_api(self.call_data("GET", f"/v1/vendors/{vendor_id}"))
+        return self.parsed(
+            Vendor.from_api, self.call_data("GET", f"/v1/vendors/{vendor_id}"), "a Vendor"
+        )
 
     def vendor_create(
         self,
@@ -338,7 +376,9 @@ class PleoReferenceApi(PleoApiBase):
             }
         )
         # Reference: pleo-external-vendors-api-openapi.yml, operationId postVendor (201)
-        return Vendor.from_api(self.call_data("POST", "/v1/vendors", json=body))
+        return self.parsed(
+            Vendor.from_api, self.call_data("POST", "/v1/vendors", json=body), "a Vendor"
+        )
 
     def vendor_update(
         self,
@@ -367,7 +407,11 @@ class PleoReferenceApi(PleoApiBase):
             }
         )
         # Reference: pleo-external-vendors-api-openapi.yml, operationId updateVendor
-        return Vendor.from_api(self.call_data("PUT", f"/v1/vendors/{vendor_id}", json=body))
+        return self.parsed(
+            Vendor.from_api,
+            self.call_data("PUT", f"/v1/vendors/{vendor_id}", json=body),
+            "a Vendor",
+        )
 
     def vendor_activate(self, vendor_id: str, *, external_id: str, code: str | None = None) -> None:
         """Mark a DRAFT vendor as created in the ERP under `external_id` (204)."""
@@ -384,12 +428,19 @@ class PleoReferenceApi(PleoApiBase):
 
     def subscriptions_list(self) -> list[Subscription]:
         # Reference: pleo-subscriptions-api-openapi.yml, operationId getSubscriptions
-        return [Subscription.from_api(s) for s in self.paged("GET", "/v1/subscriptions")]
+        return [
+            self.parsed(Subscription.from_api, s, "a Subscription")
+            for s in self.paged("GET", "/v1/subscriptions")
+        ]
 
     def subscription_create(self, *, endpoint_url: str, event_types: Sequence[str]) -> Subscription:
         body = {"endpointUrl": endpoint_url, "eventTypes": list(event_types), "status": "ACTIVE"}
         # Reference: pleo-subscriptions-api-openapi.yml, operationId createSubscription (200)
-        return Subscription.from_api(self.call_data("POST", "/v1/subscriptions", json=body))
+        return self.parsed(
+            Subscription.from_api,
+            self.call_data("POST", "/v1/subscriptions", json=body),
+            "a Subscription",
+        )
 
     def subscription_delete(self, subscription_id: str) -> None:
         # Reference: pleo-subscriptions-api-openapi.yml, operationId deleteSubscription (204)
@@ -401,7 +452,7 @@ class PleoReferenceApi(PleoApiBase):
         data = self.call_data("GET", f"/v1/subscriptions/{subscription_id}/secret")
         secret = data.get("secretKey")
         if not isinstance(secret, str) or not secret:
-            raise errors.PermanentError(
+            raise errors.UnexpectedAnswer(
                 "Pleo sent no secret for the webhook subscription", service=self.service
             )
         return secret

@@ -4,8 +4,10 @@ and the preflight problems are shown, and neither service receives a single writ
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 import pytest
+import responses
 from django.test import Client
 from django.urls import reverse
 
@@ -100,3 +102,27 @@ def test_preview_of_an_unknown_job_says_so(sandbox: Sandbox, demo: Connection) -
     response = client.get(url)
     assert response.status_code == 200
     assert "Pleo does not know this export job" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        {"json": {"data": [{"id": "job-without-company"}], "pagination": {"hasNextPage": False}}},
+        {"body": "<html>Bad gateway</html>", "status": 200},
+    ],
+    ids=["off-spec-job", "html"],
+)
+def test_an_off_spec_pleo_answer_shows_on_the_pending_page_not_a_server_error(
+    sandbox: Sandbox, demo: Connection, settings: Any, answer: dict[str, Any]
+) -> None:
+    settings.PLEO_API_URL = "https://pleo-api.example"
+    client = Client()
+    client.force_login(f.finance())
+    with responses.RequestsMock(assert_all_requests_are_fired=True) as pleo:
+        pleo.add_passthru(sandbox.base)
+        pleo.get("https://pleo-api.example/v3/export-jobs", **answer)
+
+        response = client.get(reverse("exports:pending", args=[demo.pk]))
+
+    assert response.status_code == 200
+    assert "Pleo could not be read" in response.content.decode()

@@ -187,7 +187,7 @@ def test_an_items_page_without_its_data_list_is_an_error_not_the_end(
     )
 
     read: list[Any] = []
-    with pytest.raises(errors.PermanentError) as caught:
+    with pytest.raises(errors.UnexpectedAnswer) as caught:
         read.extend(make_client().export_items_iter(JOB))
 
     assert len(read) == 1  # the first page, then the broken one stops the listing
@@ -406,3 +406,36 @@ def test_file_over_30_mb_is_refused_while_streaming(monkeypatch: pytest.MonkeyPa
 
     with pytest.raises(errors.ValidationFailed, match="larger than"):
         make_client().file_download(RECEIPT)
+
+
+@responses.activate
+@pytest.mark.parametrize(
+    "answer",
+    [
+        {"body": "<html>Bad gateway</html>", "status": 200},
+        {"body": '{"data": {"id": "'},
+        {"json": {"job": EXPORT_JOB}},
+        {"json": {"data": {**EXPORT_JOB, "companyId": None}}},
+        {"json": {"data": {**EXPORT_JOB, "createdAt": "yesterday"}}},
+        {"json": {"data": {**EXPORT_JOB, "numberOfItems": "many"}}},
+    ],
+    ids=["html", "truncated", "no-data", "no-company", "bad-date", "bad-count"],
+)
+def test_an_off_spec_export_job_is_an_unexpected_answer(answer: dict[str, Any]) -> None:
+    responses.get(f"{API}/v3/export-jobs/{JOB}", **answer)
+
+    with pytest.raises(errors.UnexpectedAnswer) as caught:
+        make_client().export_job_get(JOB)
+
+    assert caught.value.service == "pleo"
+    assert not caught.value.retryable
+
+
+@responses.activate
+def test_an_off_spec_record_in_a_job_listing_is_an_unexpected_answer() -> None:
+    responses.get(f"{API}/v3/export-jobs", json=page([EXPORT_JOB, {"id": JOB}]))
+
+    with pytest.raises(errors.UnexpectedAnswer) as caught:
+        make_client().export_jobs_list()
+
+    assert "export job" in caught.value.message
