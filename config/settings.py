@@ -122,6 +122,8 @@ PROMETHEUS_EXPORT_MIGRATIONS = False
 WEBHOOK_REJECTED_PER_MINUTE = env.int("WEBHOOK_REJECTED_PER_MINUTE", default=30)
 WEBHOOK_REJECTED_RETENTION_DAYS = env.int("WEBHOOK_REJECTED_RETENTION_DAYS", default=14)
 API_CALL_RETENTION_DAYS = env.int("API_CALL_RETENTION_DAYS", default=90)
+# Sign-in attempts and failures (django-axes rows), pruned by the same daily schedule.
+LOGIN_ATTEMPT_RETENTION_DAYS = env.int("LOGIN_ATTEMPT_RETENTION_DAYS", default=30)
 
 # Remote services. Defaults are the real production hosts.
 VISMA_CONNECT_URL = env.str("VISMA_CONNECT_URL", default="https://connect.visma.com").rstrip("/")

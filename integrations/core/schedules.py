@@ -1,4 +1,5 @@
-"""The ApiCall housekeeping schedule, as a django-q2 Schedule row (editable in the admin).
+"""The daily housekeeping schedule (old ApiCall rows and sign-in attempts), as a django-q2
+Schedule row (editable in the admin).
 
 `api_call_schedules_ensure()` creates the missing row and leaves an existing one alone; a data
 migration calls it.

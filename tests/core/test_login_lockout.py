@@ -60,3 +60,58 @@ def test_a_success_before_the_limit_clears_the_failures(fiona: User) -> None:
     _login(client, "wrong")
     _login(client, "wrong")
     assert _login(client, PASSWORD).status_code == 302
+
+
+def test_old_sign_in_attempts_are_pruned_by_the_daily_schedule(fiona: User, settings: Any) -> None:
+    from datetime import timedelta
+
+    from axes.models import AccessAttempt, AccessFailureLog
+    from django.utils import timezone
+    from django_q.models import Schedule
+
+    from integrations.core.schedules import TASK
+    from integrations.core.tasks import api_calls_prune
+
+    settings.LOGIN_ATTEMPT_RETENTION_DAYS = 10
+    for address in ("198.51.100.7", "203.0.113.8"):
+        for _ in range(3):
+            _login(Client(), "wrong", address=address)
+    assert AccessAttempt.objects.count() == 2
+    # The failure log is off here (AXES_DISABLE_ACCESS_LOG); a deployment may turn it on.
+    for address in ("198.51.100.7", "203.0.113.8"):
+        AccessFailureLog.objects.create(
+            username="fiona", ip_address=address, user_agent="", path_info="/login/"
+        )
+    old = timezone.now() - timedelta(days=11)
+    AccessAttempt.objects.filter(ip_address="198.51.100.7").update(attempt_time=old)
+    AccessFailureLog.objects.filter(ip_address="198.51.100.7").update(attempt_time=old)
+
+    assert Schedule.objects.filter(func=TASK).exists()
+    api_calls_prune()
+
+    assert list(AccessAttempt.objects.values_list("ip_address", flat=True)) == ["203.0.113.8"]
+    assert set(AccessFailureLog.objects.values_list("ip_address", flat=True)) == {"203.0.113.8"}
+    # The recent lock-out still holds.
+    assert _login(Client(), PASSWORD, address="203.0.113.8").status_code == 429
+
+
+def test_sign_in_attempts_inside_the_lock_out_time_are_never_pruned(
+    fiona: User, settings: Any
+) -> None:
+    from datetime import timedelta
+
+    from axes.models import AccessAttempt
+    from django.utils import timezone
+
+    from integrations.core.tasks import login_attempts_prune
+
+    settings.LOGIN_ATTEMPT_RETENTION_DAYS = 0
+    settings.AXES_COOLOFF_TIME = timedelta(minutes=30)
+    for _ in range(3):
+        _login(Client(), "wrong")
+    AccessAttempt.objects.update(attempt_time=timezone.now() - timedelta(minutes=20))
+
+    login_attempts_prune()
+
+    assert AccessAttempt.objects.count() == 1
+    assert _login(Client(), PASSWORD).status_code == 429
