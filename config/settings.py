@@ -362,6 +362,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Webhook receiver for Pleo and the configuration API for finance staff.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The API's description is for the people who use it: signed in (session or token).
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     # Swagger UI's assets are served from this install (drf-spectacular-sidecar), not from a CDN,
     # so /api/docs/ works on a closed network.
     "SWAGGER_UI_DIST": "SIDECAR",

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
 from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
@@ -25,7 +26,13 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("api/pleo/", include("integrations.pleo.urls")),
     path("api/", include("integrations.masterdata.setup.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # Signed-in users only (SPECTACULAR_SETTINGS SERVE_PERMISSIONS); the docs page, read in a
+    # browser, sends a stranger to the login page.
+    path(
+        "api/docs/",
+        login_required(SpectacularSwaggerView.as_view(url_name="api-schema")),
+        name="api-docs",
+    ),
 ]
 
 if settings.SANDBOX_ENABLED:

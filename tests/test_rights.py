@@ -290,7 +290,12 @@ def _expected(kind: str, name: str, who: str, method: str) -> set[int] | str:
     if kind == "webhook":
         return {401, 400} if changes else {405}
     if kind == "api_docs":
-        # The API's description is public (drf-spectacular's default); it holds no data.
+        # Any signed-in user may read the API's description; a stranger may not: the schema
+        # answers as the API does, the docs page sends a browser to the login page.
+        if anonymous:
+            if name == "api-docs":
+                return "login"
+            return {401, 403} if not changes else {401, 403, 405}
         return {200} if not changes else {405}
     if anonymous:
         return {401, 403} if kind == "api" else "login"
@@ -431,6 +436,16 @@ def test_admin_route(route: Route, world: dict[str, Any]) -> None:
             assert status in (200, 302, 403, 404, 405), (url, status)
             if exists and route.name.endswith(("_changelist", "_change", "_history")):
                 assert status == 200, (url, status)
+        elif route.route.startswith("admin/django_q/") or "django_q" in url:
+            # django-q2's tasks, failures, schedules and queue: superusers only, even to staff
+            # who read everything else of their connections. A row that does not exist, and the
+            # admin's old short address of a row, are redirected inside the admin as for any
+            # model: where that ends, nothing of django-q2 is shown or linked.
+            if status == 302:
+                final = world["clients"][who].get(url, follow=True)
+                assert "/admin/django_q/" not in final.content.decode(), (who, url)
+            else:
+                assert status in (403, 404), (who, url, status)
         _check_no_foreign_marker(who, answer, url)
     found = _admin_model(route)
     if found is not None and "<path:object_id>" in route.route:

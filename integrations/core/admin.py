@@ -59,3 +59,44 @@ class ApiCallAdmin(ConnectionScopedAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
+
+
+# -- django-q2's admin: superusers only ----------------------------------------------------------
+# Its tasks, results, failures and schedules name runs and connections in their arguments and
+# tracebacks and cannot be narrowed to one connection, so only superusers see them.
+
+
+class SuperuserOnlyAdmin:
+    def _superuser(self, request: HttpRequest) -> bool:
+        return bool(request.user.is_active and request.user.is_superuser)
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return self._superuser(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return self._superuser(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return self._superuser(request) and super().has_change_permission(request, obj)  # type: ignore[misc]
+
+    def has_add_permission(self, request: HttpRequest, *args: object) -> bool:
+        return self._superuser(request) and super().has_add_permission(request, *args)  # type: ignore[misc]
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return self._superuser(request) and super().has_delete_permission(request, obj)  # type: ignore[misc]
+
+
+def _django_q_superuser_only() -> None:
+    import django_q.admin  # noqa: F401  (registers django-q2's admins first)
+    from django_q import models as q_models
+
+    for model in (q_models.Success, q_models.Failure, q_models.Schedule, q_models.OrmQ):
+        current = admin.site._registry.get(model)
+        if current is None or isinstance(current, SuperuserOnlyAdmin):
+            continue
+        base = type(current)
+        admin.site.unregister(model)
+        admin.site.register(model, type(base.__name__, (SuperuserOnlyAdmin, base), {}))
+
+
+_django_q_superuser_only()

@@ -20,8 +20,8 @@ SUPPORT = "support"
 
 # Apps whose records finance staff manage and support staff read.
 MANAGED_APPS = ("connections", "masterdata", "exports")
-# Apps support staff read in the admin.
-READ_APPS = (*MANAGED_APPS, "core", "pleo", "django_q")
+# Apps support staff read in the admin (django-q2's tasks and schedules: superusers only).
+READ_APPS = (*MANAGED_APPS, "core", "pleo")
 # Extra permissions support staff hold: retrying failed work.
 SUPPORT_ACTION_PREFIXES = ("retry_",)
 
