@@ -8,6 +8,10 @@ from django.views.defaults import server_error
 
 @pytest.mark.django_db
 def test_api_docs_are_served_without_a_cdn(client: Client) -> None:
+    from django.contrib.auth.models import User
+
+    # For signed-in users only (the access matrix checks who may read it).
+    client.force_login(User.objects.create_user("reader"))
     page = client.get("/api/docs/")
     assert page.status_code == 200
     html = page.content.decode()
