@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from integrations.core.pacing import pacing_forget
 from integrations.exports.models import ExportItem, ExportRun
 from integrations.exports.services import poster
 from integrations.exports.services.context import clients_for
@@ -130,6 +131,8 @@ def test_a_look_up_left_unanswered_parks_the_run_and_the_next_export_adopts_the_
         assert run.not_before is not None and run.not_before > timezone.now()
         assert item.step == "unknown" and item.lookup_failures == failures
         ExportRun.objects.filter(id=run.pk).update(not_before=timezone.now())
+        # Five minutes pass: the same failed request may be sent again (core.pacing).
+        pacing_forget()
 
     export_run_process(run_id=run.pk)
 
