@@ -152,6 +152,7 @@ class ExportRunAdmin(ReadOnlyAdmin):
     list_display = (
         "pleo_job_id",
         "connection",
+        "number",
         "status",
         "created_at",
         "finished_at",

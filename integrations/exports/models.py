@@ -7,7 +7,10 @@ transaction: the step is saved first, then the call is made, then its result is 
 
 from __future__ import annotations
 
-from django.db import models
+from typing import Any
+
+from django.db import IntegrityError, models, transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from integrations.connections.fixes import FIX_PAGE_CHOICES, FixTarget, fix_target_from
@@ -39,6 +42,9 @@ class ExportRun(models.Model):
     connection = models.ForeignKey(
         "connections.Connection", on_delete=models.PROTECT, related_name="export_runs"
     )
+    # The run's number within its connection (#1, #2, …), what the pages show: each company's
+    # exports are numbered on their own. Given when the run is first saved.
+    number = models.PositiveIntegerField(editable=False)
     pleo_job_id = models.CharField(max_length=100, unique=True)
     status = models.CharField(
         max_length=30, choices=Status.choices, default=Status.PENDING, db_index=True
@@ -70,13 +76,51 @@ class ExportRun(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["connection", "status", "created_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["connection", "number"], name="exports_run_unique_number"
+            )
+        ]
 
     def __str__(self) -> str:
-        return f"Export {self.pleo_job_id} ({self.status})"
+        return f"Export #{self.number} {self.pleo_job_id} ({self.status})"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.number is None:
+            self._save_with_next_number(*args, **kwargs)
+        else:
+            super().save(*args, **kwargs)
+
+    def _save_with_next_number(self, *args: Any, **kwargs: Any) -> None:
+        """Insert with the connection's next number. The connection's row is locked while the
+        number is chosen, so concurrent runs of one connection wait for each other; where the
+        database has no row locks (SQLite serialises writers instead) a number taken meanwhile
+        is seen as a unique-constraint clash and the next one is tried."""
+        from integrations.connections.models import Connection
+
+        for attempt in range(NUMBER_ATTEMPTS):
+            try:
+                with transaction.atomic():
+                    Connection.objects.select_for_update().filter(pk=self.connection_id).first()
+                    last = ExportRun.objects.filter(connection_id=self.connection_id).aggregate(
+                        last=Max("number")
+                    )["last"]
+                    self.number = (last or 0) + 1
+                    super().save(*args, **kwargs)
+                return
+            except IntegrityError:
+                self.number = None  # type: ignore[assignment]
+                clash_on_job = ExportRun.objects.filter(pleo_job_id=self.pleo_job_id).exists()
+                if clash_on_job or attempt == NUMBER_ATTEMPTS - 1:
+                    raise  # the same job registered twice: the caller finds the other row
 
     @property
     def is_finished(self) -> bool:
         return self.status in self.FINISHED_STATUSES
+
+
+# A new run's number is tried again this many times when a concurrent insert took it.
+NUMBER_ATTEMPTS = 5
 
 
 class Step(models.TextChoices):
@@ -253,3 +297,59 @@ class AttachmentUpload(models.Model):
 
     def __str__(self) -> str:
         return f"{self.filename or self.file_key} ({self.status})"
+
+
+class ExportItemOutcome(models.Model):
+    """What an earlier run did with an item that was exported again.
+
+    An item row belongs to the latest run of its accounting entry (unique per connection, so
+    nothing is booked twice). When a retry, or Pleo exporting the entry again, moves the row to
+    a new run, its state in the run it leaves is kept here: that run's page still lists every
+    item it held with the state it ended in, and links to the run that took the item over.
+    """
+
+    run = models.ForeignKey(ExportRun, on_delete=models.CASCADE, related_name="item_outcomes")
+    item = models.ForeignKey(ExportItem, on_delete=models.CASCADE, related_name="outcomes")
+    # The run that exported the item again (a retry or a new Pleo job).
+    next_run = models.ForeignKey(
+        ExportRun, null=True, on_delete=models.SET_NULL, related_name="earlier_outcomes"
+    )
+    payload = models.JSONField(default=dict, blank=True, help_text="The item as Pleo sent it.")
+    status = models.CharField(max_length=20, choices=ExportItem.Status.choices)
+    failure_reason_type = models.CharField(max_length=60, blank=True, choices=ITEM_REASON_CHOICES)
+    failure_reason = models.TextField(blank=True)
+    fix_page = models.CharField(max_length=40, blank=True, choices=FIX_PAGE_CHOICES)
+    fix_field = models.CharField(max_length=120, blank=True)
+    reference = models.CharField(max_length=30, blank=True)
+    visma_document_type = models.CharField(
+        max_length=20, choices=ExportItem.DocumentType.choices, blank=True
+    )
+    visma_number = models.CharField(max_length=50, blank=True)
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "item"], name="exports_outcome_unique_item")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item_id} in run {self.run_id}: {self.status}"
+
+    @classmethod
+    def of(cls, item: ExportItem, *, next_run: ExportRun) -> ExportItemOutcome:
+        """The item's state now, in the run it is about to leave."""
+        return cls(
+            run_id=item.run_id,
+            item=item,
+            next_run=next_run,
+            payload=item.payload,
+            status=item.status,
+            failure_reason_type=item.failure_reason_type,
+            failure_reason=item.failure_reason,
+            fix_page=item.fix_page,
+            fix_field=item.fix_field,
+            reference=item.reference,
+            visma_document_type=item.visma_document_type,
+            visma_number=item.visma_number,
+        )

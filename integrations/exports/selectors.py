@@ -10,13 +10,14 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 
 from integrations.connections.access import connections_for_user
 from integrations.connections.fixes import FixLink, fix_link
 from integrations.connections.models import Connection
 from integrations.core.links import https_url
-from integrations.exports.models import ExportItem, ExportRun
+from integrations.exports.models import ExportItem, ExportItemOutcome, ExportRun
 from integrations.exports.planner.spend_types import spend_type_label
 from integrations.pleo.enums import FailureReason
 from integrations.pleo.types import ExportItem as PleoExportItem
@@ -28,11 +29,28 @@ RUNS_PER_CONNECTION = 5
 # -- runs ------------------------------------------------------------------------------------
 
 
+def _count_with_status(model: type[ExportItem] | type[ExportItemOutcome], status: str) -> Any:
+    counted = (
+        model.objects.filter(run=OuterRef("pk"), status=status)
+        .order_by()
+        .values("run")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
+def _run_count(status: str) -> Any:
+    # The items the run holds, and those it held until another run exported them again, each
+    # in the state it ended in here: a retry never changes what an earlier run reports.
+    return _count_with_status(ExportItem, status) + _count_with_status(ExportItemOutcome, status)
+
+
 def runs_with_counts() -> QuerySet[ExportRun]:
-    """Runs annotated with `successful_count` and `failed_count` from their items."""
+    """Runs annotated with `successful_count` and `failed_count` of the items they held."""
     return ExportRun.objects.select_related("connection").annotate(
-        successful_count=Count("items", filter=Q(items__status=ExportItem.Status.SUCCESSFUL)),
-        failed_count=Count("items", filter=Q(items__status=ExportItem.Status.FAILED)),
+        successful_count=_run_count(ExportItem.Status.SUCCESSFUL),
+        failed_count=_run_count(ExportItem.Status.FAILED),
     )
 
 
@@ -83,10 +101,7 @@ def run_percent(run: ExportRun) -> int:
 
 def run_status(*, run: ExportRun) -> dict[str, Any]:
     """What the run page polls while a run is active."""
-    counts = run.items.aggregate(
-        successful=Count("id", filter=Q(status=ExportItem.Status.SUCCESSFUL)),
-        failed=Count("id", filter=Q(status=ExportItem.Status.FAILED)),
-    )
+    counted: Any = runs_with_counts().get(pk=run.pk)  # annotated with the counts
     return {
         "id": run.pk,
         "status": run.status,
@@ -95,8 +110,8 @@ def run_status(*, run: ExportRun) -> dict[str, Any]:
         "items_done": run.items_done,
         "items_total": run.items_total,
         "percent": run_percent(run),
-        "successful": counts["successful"],
-        "failed": counts["failed"],
+        "successful": counted.successful_count,
+        "failed": counted.failed_count,
     }
 
 
@@ -123,6 +138,15 @@ class ItemRow:
     # What the expense cost in the supplier's currency, when that is not the wallet's.
     original_amount: Decimal | None = None
     original_currency: str = ""
+    # An item this run held until `moved_to` exported it again; `now` is its state there.
+    moved_to: ExportRun | None = None
+    now: ExportItem | None = None
+    # The run this one took the item over from (it failed there, or was exported again).
+    came_from: ExportRun | None = None
+
+    @property
+    def moved_by_retry(self) -> bool:
+        return bool(self.moved_to and self.moved_to.retry_requested_by)
 
     @property
     def expense_type_label(self) -> str:
@@ -155,14 +179,17 @@ class ItemRow:
         return self.item.visma_number
 
 
-def item_row(item: ExportItem) -> ItemRow:
-    """The item as the pages show it, read from the payload Pleo sent (parsed, not indexed)."""
+def item_row(item: ExportItem, **history: Any) -> ItemRow:
+    """The item as the pages show it, read from the payload Pleo sent (parsed, not indexed);
+    `history` gives `moved_to`, `now` and `came_from` (see `ItemRow`)."""
     try:
         parsed = PleoExportItem.from_api(item.payload) if item.payload else None
     except ValueError:
         parsed = None
     if parsed is None:
-        return ItemRow(item, item.item_type, None, None, "", "", "", pleo_web_url(item.payload))
+        return ItemRow(
+            item, item.item_type, None, None, "", "", "", pleo_web_url(item.payload), **history
+        )
     supplier = parsed.vendor.name if parsed.vendor and parsed.vendor.name else None
     if not supplier and parsed.supplier:
         supplier = parsed.supplier.name
@@ -181,6 +208,7 @@ def item_row(item: ExportItem) -> ItemRow:
         receipts=len(parsed.files),
         original_amount=original.value if differs else None,
         original_currency=original.currency if differs else "",
+        **history,
     )
 
 
@@ -195,8 +223,47 @@ def pleo_web_url(payload: Any) -> str | None:
     return https_url(url) or None
 
 
+def _as_it_was(outcome: ExportItemOutcome) -> ExportItem:
+    """The item as it stood when it left the run (not saved: shown only)."""
+    item = outcome.item
+    return ExportItem(
+        pk=item.pk,
+        run_id=outcome.run_id,
+        connection_id=item.connection_id,
+        accounting_entry_id=item.accounting_entry_id,
+        item_type=item.item_type,
+        payload=outcome.payload,
+        status=outcome.status,
+        failure_reason_type=outcome.failure_reason_type,
+        failure_reason=outcome.failure_reason,
+        fix_page=outcome.fix_page,
+        fix_field=outcome.fix_field,
+        reference=outcome.reference,
+        visma_document_type=outcome.visma_document_type,
+        visma_number=outcome.visma_number,
+    )
+
+
 def run_item_rows(*, run: ExportRun) -> list[ItemRow]:
-    return [item_row(item) for item in run.items.order_by("id")]
+    """Every item the run held, in the state it ended in here: those it still holds, and those
+    another run exported again (linked to it, with their state there); items it took over from
+    an earlier run link back to it. Three queries, whatever the number of items."""
+    held = list(run.items.order_by("id"))
+    came_from = {
+        outcome.item_id: outcome.run
+        for outcome in ExportItemOutcome.objects.filter(next_run=run).select_related("run")
+    }
+    rows = [item_row(item, came_from=came_from.get(item.pk)) for item in held]
+    for outcome in run.item_outcomes.select_related("item", "next_run").order_by("id"):
+        rows.append(
+            item_row(
+                _as_it_was(outcome),
+                moved_to=outcome.next_run,
+                now=outcome.item,
+                came_from=came_from.get(outcome.item_id),
+            )
+        )
+    return sorted(rows, key=lambda row: row.item.pk)
 
 
 # -- failures and their fixes ----------------------------------------------------------------

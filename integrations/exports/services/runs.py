@@ -25,7 +25,7 @@ from integrations.connections.models import Connection
 from integrations.core import errors
 from integrations.core.context import call_links
 from integrations.core.http import api_calls_buffered
-from integrations.exports.models import ExportItem, ExportRun, Step
+from integrations.exports.models import ExportItem, ExportItemOutcome, ExportRun, Step
 from integrations.exports.notify import run_failures_notify_later
 from integrations.exports.services.context import (
     STALE_AFTER,
@@ -521,6 +521,11 @@ def export_item_upsert(*, run: ExportRun, payload: dict[str, Any], item_type: st
         )
         if created:
             return item
+        if item.run_id != run.pk:
+            # The run it leaves keeps the item's final state there, and a link to this run.
+            outcome = ExportItemOutcome.of(item, next_run=run)
+            ExportItemOutcome.objects.filter(run_id=item.run_id, item=item).delete()
+            outcome.save()
         item.payload = payload
         item.item_type = item_type
         if item.run_id != run.pk:
