@@ -31,11 +31,34 @@ def _show(value: Any) -> str:
     return str(value)
 
 
+# The export settings page's own labels (connections.forms.ExportSettingsForm).
+_LABELS = {
+    "transfer_attachments": "Transfer attachments (receipts) to Visma.net",
+    "one_journal_per_export": "One journal transaction per export",
+    "card_expenses_as_invoices": "Book card expenses as purchase invoices",
+    "auto_release_invoices": "Release purchase invoices automatically",
+    "invoice_payment_method": "Purchase-invoice payment method",
+    "closed_period_policy": "When an expense falls in a closed period",
+    "journal_batch_max_lines": "Lines per journal transaction at most",
+}
+
+
 def _label(model: Any, name: str) -> str:
+    if name in _LABELS:
+        return _LABELS[name]
     try:
-        return str(model._meta.get_field(name).verbose_name)
+        return str(model._meta.get_field(name).verbose_name).capitalize()
     except Exception:  # a field removed since: show its name
-        return name
+        return name.replace("_", " ").capitalize()
+
+
+def _value(model: Any, name: str, value: Any) -> str:
+    """A choice by its label ("Fail the item", not "fail")."""
+    try:
+        choices = dict(model._meta.get_field(name).flatchoices)
+    except Exception:
+        choices = {}
+    return str(choices.get(value, _show(value))) if value not in (None, "") else _show(value)
 
 
 def history_entries(records: Iterable[Any], *, limit: int = 50) -> list[HistoryEntry]:
@@ -48,9 +71,9 @@ def history_entries(records: Iterable[Any], *, limit: int = 50) -> list[HistoryE
             for change in record.diff_against(record.prev_record).changes:
                 if change.field in _IGNORED:
                     continue
-                changes.append(
-                    f"{_label(model, change.field)}: {_show(change.old)} → {_show(change.new)}"
-                )
+                old = _value(model, change.field, change.old)
+                new = _value(model, change.field, change.new)
+                changes.append(f"{_label(model, change.field)}: {old} → {new}")
             if not changes:
                 continue
             action = "changed"
@@ -59,7 +82,8 @@ def history_entries(records: Iterable[Any], *, limit: int = 50) -> list[HistoryE
             for field in model._meta.fields:
                 if field.name in _IGNORED or field.primary_key:
                     continue
-                changes.append(f"{field.verbose_name}: {_show(getattr(record, field.attname))}")
+                value = _value(model, field.name, getattr(record, field.attname))
+                changes.append(f"{_label(model, field.name)}: {value}")
         user = record.history_user
         entries.append(
             HistoryEntry(

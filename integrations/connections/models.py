@@ -158,6 +158,24 @@ class ConnectionEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.kind} ({'ok' if self.ok else 'failed'})"
 
+    @property
+    def label(self) -> str:
+        """What happened, as the connection page says it."""
+        return EVENT_LABELS.get(self.kind) or self.kind.replace("_", " ").capitalize()
+
+
+# The kinds of `ConnectionEvent` in the connection page's words.
+EVENT_LABELS = {
+    "created": "Connection created",
+    "disconnected": "Disconnected",
+    "pleo_connect": "Pleo connected",
+    "pleo_webhook": "Pleo notifications subscribed",
+    "pleo_webhook_delete": "Old Pleo notification subscription removed",
+    "visma_connect": "Visma.net connected",
+    "visma_branch": "Visma.net branch",
+    "permission_check": "Visma.net permissions checked",
+}
+
 
 class PendingOAuth(models.Model):
     """An OAuth authorization in flight: the `state` we sent and the PKCE verifier.

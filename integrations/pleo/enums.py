@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 
 EXPORT_JOB_STATUSES = ("pending", "in_progress", "failed", "completed", "completed_with_errors")
@@ -102,3 +103,158 @@ ITEM_UPDATE_ERROR_TYPES = (
     "EXPORT_ENTRY_STATUS_UPDATE_FAILED",
     "ACCOUNTING_ENTRY_UPDATE_FAILED",
 )
+
+
+@dataclass(frozen=True)
+class ReasonWords:
+    """A failure reason as finance staff read it: a short title and what fixes it. The item's
+    own message says which account, tag or file; these say what kind of trouble it is."""
+
+    title: str
+    fix: str
+
+
+# Every member of `FailureReason`, in the pages' words (a test checks none is missing).
+FAILURE_REASON_WORDS: dict[FailureReason, ReasonWords] = {
+    FailureReason.RECEIPT_UPLOAD_FAILURE: ReasonWords(
+        "Receipt not attached in Visma.net",
+        "The expense is booked; retry to attach the receipt. If it fails again, check the file "
+        "in Pleo.",
+    ),
+    FailureReason.RECEIPT_DOWNLOAD_FAILURE: ReasonWords(
+        "Receipt could not be fetched from Pleo",
+        "Retry: the receipt is fetched from Pleo again.",
+    ),
+    FailureReason.RECEIPT_FILE_SIZE_LIMIT_EXCEEDED: ReasonWords(
+        "Receipt file too large",
+        "Replace the receipt in Pleo with a smaller file, then retry.",
+    ),
+    FailureReason.RECEIPT_CONVERSION_FAILURE: ReasonWords(
+        "Receipt file could not be read",
+        "Upload the receipt again in Pleo as a PDF, JPEG or PNG file, then retry.",
+    ),
+    FailureReason.UNEXPECTED_FAILURE: ReasonWords(
+        "Unexpected error",
+        "Retry. If it fails again, ask support to look at this expense.",
+    ),
+    FailureReason.INVALID_CONFIGURATION: ReasonWords(
+        "A setting is not accepted",
+        "Correct the setting the message names, then retry.",
+    ),
+    FailureReason.MISSING_CONFIGURATION: ReasonWords(
+        "A setting is missing",
+        "Fill in the setting the message names, then retry.",
+    ),
+    FailureReason.ACCOUNTING_SYSTEM_AUTHENTICATION_FAILURE: ReasonWords(
+        "Visma.net sign-in expired or refused",
+        "Connect Visma.net again on the Connection page, then retry.",
+    ),
+    FailureReason.ACCOUNTING_SYSTEM_RATE_LIMIT: ReasonWords(
+        "Visma.net asked to slow down",
+        "Nothing to change: retry in a while.",
+    ),
+    FailureReason.ACCOUNTING_SYSTEM_UNREACHABLE: ReasonWords(
+        "Visma.net could not be reached",
+        "Nothing to change: retry in a while.",
+    ),
+    FailureReason.VALIDATION_FAILURE: ReasonWords(
+        "The expense cannot be exported as it is",
+        "Correct the expense in Pleo as the message says, or book it in Visma.net by hand.",
+    ),
+    FailureReason.ACCOUNTING_SYSTEM_VALIDATION_FAILURE: ReasonWords(
+        "Visma.net refused the document",
+        "Visma.net's message says what it refused: correct that in Visma.net or in the setup, "
+        "then retry.",
+    ),
+    FailureReason.AUTHORIZATION_FAILURE: ReasonWords(
+        "Not allowed in Visma.net",
+        "Connect Visma.net again with a user who has the rights the message names.",
+    ),
+    FailureReason.ACCOUNTING_SYSTEM_TIMEOUT: ReasonWords(
+        "Visma.net did not answer in time",
+        "Retry: the document is looked up first, so it is never booked twice.",
+    ),
+    FailureReason.VENDOR_UNKNOWN: ReasonWords(
+        "Supplier unknown or inactive in Visma.net",
+        "Create or reactivate the supplier in Visma.net, or change the vendor in Pleo, then retry.",
+    ),
+    FailureReason.ACCOUNT_UNKNOWN: ReasonWords(
+        "Account unknown or inactive in Visma.net",
+        "Map the category to an active Visma.net account, or activate the account in "
+        "Visma.net, then retry.",
+    ),
+    FailureReason.TAX_CODE_UNKNOWN: ReasonWords(
+        "Tax code unknown in Visma.net",
+        "Sync the VAT categories or map the tax code to a Visma.net VAT category, then retry.",
+    ),
+    FailureReason.TAG_UNKNOWN: ReasonWords(
+        "Tag has no Visma.net dimension value",
+        "Sync the dimensions or map the tag to a segment value, then retry.",
+    ),
+}
+
+# Every member of `JobFailureReason`: why a whole export stopped.
+JOB_FAILURE_REASON_WORDS: dict[JobFailureReason, ReasonWords] = {
+    JobFailureReason.INVALID_CONFIGURATION: ReasonWords(
+        "A setting is not accepted", "Correct the setting the message names."
+    ),
+    JobFailureReason.MISSING_CONFIGURATION: ReasonWords(
+        "A setting is missing", "Fill in the setting the message names."
+    ),
+    JobFailureReason.AUTHENTICATION_FAILURE: ReasonWords(
+        "Pleo sign-in expired or refused", "Connect Pleo again on the Connection page."
+    ),
+    JobFailureReason.ACCOUNTING_SYSTEM_AUTHENTICATION_FAILURE: ReasonWords(
+        "Visma.net sign-in expired or refused", "Connect Visma.net again on the Connection page."
+    ),
+    JobFailureReason.PLEO_RATE_LIMIT: ReasonWords(
+        "Pleo asked to slow down", "Nothing to change: export again in a while."
+    ),
+    JobFailureReason.ACCOUNTING_SYSTEM_RATE_LIMIT: ReasonWords(
+        "Visma.net asked to slow down", "Nothing to change: export again in a while."
+    ),
+    JobFailureReason.SERVICE_UNREACHABLE: ReasonWords(
+        "Pleo could not be reached", "Nothing to change: export again in a while."
+    ),
+    JobFailureReason.ACCOUNTING_SYSTEM_UNREACHABLE: ReasonWords(
+        "Visma.net could not be reached", "Nothing to change: export again in a while."
+    ),
+    JobFailureReason.VALIDATION_FAILURE: ReasonWords(
+        "The export could not be read or booked",
+        "See the message; the expenses go back to Pleo's export queue.",
+    ),
+    JobFailureReason.AUTHORIZATION_FAILURE: ReasonWords(
+        "Not allowed", "Connect again with a user who has the rights the message names."
+    ),
+    JobFailureReason.INTEGRATION_UNUSABLE: ReasonWords(
+        "The integration stopped this export",
+        "Ask support to look at this export; the expenses go back to Pleo's export queue.",
+    ),
+    JobFailureReason.JOB_EXPIRED: ReasonWords(
+        "The export expired in Pleo", "Export the expenses again from Pleo."
+    ),
+    JobFailureReason.SERVICE_TIMEOUT: ReasonWords(
+        "Pleo did not answer in time", "Nothing to change: export again in a while."
+    ),
+    JobFailureReason.ACCOUNTING_SYSTEM_TIMEOUT: ReasonWords(
+        "Visma.net did not answer in time", "Nothing to change: export again in a while."
+    ),
+    JobFailureReason.CANCELED_BY_USER: ReasonWords(
+        "Cancelled in Pleo", "Nothing to fix: export the expenses again when you want them."
+    ),
+}
+
+
+def failure_reason_words(value: str) -> ReasonWords:
+    """An item's stored reason in words; an unknown or empty value reads as unexpected."""
+    try:
+        return FAILURE_REASON_WORDS[FailureReason(value)]
+    except ValueError:
+        return FAILURE_REASON_WORDS[FailureReason.UNEXPECTED_FAILURE]
+
+
+def job_failure_reason_words(value: str) -> ReasonWords | None:
+    try:
+        return JOB_FAILURE_REASON_WORDS[JobFailureReason(value)]
+    except ValueError:
+        return None

@@ -304,7 +304,11 @@ def test_export_settings_save_and_history(
         reverse("connections:export_settings", args=[connected.pk])
     ).content.decode()
     assert "fiona" in html
-    assert "closed period policy: fail → first_open" in html
+    # In the form's words, the choice by its name.
+    assert (
+        "When an expense falls in a closed period: Fail the item → Post in the first open period"
+        in html
+    )
     assert "payment-warning" not in html
 
 

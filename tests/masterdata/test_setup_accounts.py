@@ -60,7 +60,8 @@ def test_finance_saves_valid_mapping_with_history(connection: Connection) -> Non
     body = page.content.decode()
     # Both currencies now have a row, and the history shows who changed what.
     assert "Pleo Wallet account (EUR)" in body and "Pleo Wallet account (NOK)" in body
-    assert "finn" in body and "tax_account: — → 2710" in body
+    # In the page's words, the account with its name.
+    assert "finn" in body and "Tax account: — → 2710 Input VAT" in body
 
 
 @pytest.mark.parametrize(

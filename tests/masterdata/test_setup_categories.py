@@ -244,3 +244,22 @@ def test_tax_code_reaches_pleo_through_the_client(connection: Connection) -> Non
         "archived": False,
         "taxCodeExternalId": "3",
     }
+
+
+def test_history_reads_in_the_pages_words_with_names_not_ids(
+    connection: Connection, pleo: FakePleo
+) -> None:
+    client = _client("finance", "finn")
+    assert client.post(_url(connection), GOOD).status_code == 302
+    changed = {**GOOD, "vat_pleo-acc-7140": "1"}
+    assert client.post(_url(connection), changed).status_code == 302
+    page = client.get(_url(connection))
+    history = page.context["history"]
+    lines = [line for entry in history for line in entry.changes]
+    subjects = {entry.subject for entry in history}
+    assert "Travel (7140)" in subjects
+    assert "Pleo account: Travel (7140)" in lines
+    assert "Visma.net account: 7140 Travel" in lines
+    assert "Default tax code: 3 Input VAT 12 % → 1 Input VAT 25 %" in lines
+    html = page.content.decode()
+    assert "pleo_account_id" not in html and "pleo-acc-7140" not in html.split('id="history"')[1]

@@ -20,11 +20,24 @@ from integrations.connections.selectors import connection_list
 from integrations.core.access import connection_member_required
 from integrations.core.guidance import saved_message
 from integrations.core.roles import finance_required, is_finance
-from integrations.masterdata.models import CategoryMapping, SegmentSetting, VismaAccount
+from integrations.masterdata.models import (
+    CategoryMapping,
+    SegmentSetting,
+    VismaAccount,
+    VismaSupplier,
+    VismaVatCategory,
+)
 from integrations.masterdata.setup import prepare, selectors, services
 from integrations.masterdata.setup import validation as v
 from integrations.masterdata.setup.forms import AccountsForm, CategoriesForm, TagsForm
-from integrations.masterdata.setup.history import HistoryEntry, history_entries
+from integrations.masterdata.setup.history import (
+    FieldWords,
+    HistoryEntry,
+    Words,
+    history_entries,
+    named,
+    named_per_key,
+)
 from integrations.masterdata.setup.pleo_push import (
     PleoCategory,
     category_mappings_push_to_pleo,
@@ -47,23 +60,84 @@ def _context(request: HttpRequest, connection: Connection, **extra: Any) -> dict
 # -- overview --------------------------------------------------------------------------------
 
 
-def account_mapping_history(*, connection: Connection) -> list[HistoryEntry]:
-    return history_entries(
-        AccountMapping.history.filter(connection_id=connection.pk).select_related("history_user")
+def _account_names(connection: Connection) -> dict[str, str]:
+    return dict(
+        VismaAccount.objects.filter(connection=connection).values_list("number", "description")
     )
 
 
+def _vat_names(connection: Connection) -> dict[str, str]:
+    return dict(
+        VismaVatCategory.objects.filter(connection=connection).values_list(
+            "vat_category_id", "description"
+        )
+    )
+
+
+def _pleo_account(value: Any, record: Any) -> str:
+    """ "Travel (4010)": the Pleo category as the Categories page names it."""
+    name = record.pleo_account_name or str(value)
+    return f"{name} ({record.pleo_account_code})" if record.pleo_account_code else name
+
+
+def account_mapping_history(*, connection: Connection) -> list[HistoryEntry]:
+    records = list(
+        AccountMapping.history.filter(connection_id=connection.pk).select_related("history_user")
+    )
+    account_names = _account_names(connection)
+    accounts = named(account_names)
+    vendors = {r.default_vendor_number for r in records if r.default_vendor_number}
+    suppliers = dict(
+        VismaSupplier.objects.filter(connection=connection, number__in=vendors).values_list(
+            "number", "name"
+        )
+    )
+    words = Words(
+        {
+            "wallet_accounts": FieldWords("Pleo Wallet accounts", named_per_key(account_names)),
+            "out_of_pocket_account": FieldWords("Out-of-pocket account", accounts),
+            "tax_account": FieldWords("Tax account", accounts),
+            "output_vat_account": FieldWords("Output VAT account", accounts),
+            "default_vendor_number": FieldWords("Default vendor", named(suppliers)),
+        }
+    )
+    return history_entries(records, words=words)
+
+
 def segment_settings_history(*, connection: Connection) -> list[HistoryEntry]:
+    words = Words(
+        {
+            "segment": FieldWords(None),  # named by the entry's subject
+            "synced": FieldWords("Synced as a Pleo tag group"),
+            "default_value": FieldWords("Default value"),
+            "pleo_tag_group_id": FieldWords(None),  # Pleo's id of the tag group: no reader's
+        }
+    )
     return history_entries(
-        SegmentSetting.history.filter(connection_id=connection.pk).select_related("history_user"),
+        SegmentSetting.history.filter(connection_id=connection.pk).select_related(
+            "history_user", "segment"
+        ),
         subject=lambda r: str(r.segment.description) if r.segment_id else "",
+        words=words,
     )
 
 
 def category_mappings_history(*, connection: Connection) -> list[HistoryEntry]:
+    words = Words(
+        {
+            "pleo_account_id": FieldWords("Pleo account", _pleo_account),
+            "pleo_account_name": FieldWords(None),  # part of "Pleo account" above
+            "pleo_account_code": FieldWords(None),
+            "visma_account_number": FieldWords(
+                "Visma.net account", named(_account_names(connection))
+            ),
+            "default_vat_category": FieldWords("Default tax code", named(_vat_names(connection))),
+        }
+    )
     return history_entries(
         CategoryMapping.history.filter(connection_id=connection.pk).select_related("history_user"),
-        subject=lambda r: r.pleo_account_name or r.pleo_account_code or r.pleo_account_id,
+        subject=lambda r: _pleo_account(r.pleo_account_id, r),
+        words=words,
     )
 
 
