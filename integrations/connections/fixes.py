@@ -8,8 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from urllib.parse import quote
 
 from django.urls import NoReverseMatch, reverse
+
+from integrations.core.return_to import with_return
 
 
 class FixPage(StrEnum):
@@ -92,8 +95,12 @@ def fix_target_from(page: str, field: str = "") -> FixTarget | None:
         return None
 
 
-def fix_link(*, connection_id: int, fix: FixTarget | None) -> FixLink | None:
-    """The link to the page that fixes a failure, or None when no setting can fix it."""
+def fix_link(
+    *, connection_id: int, fix: FixTarget | None, back: str = "", run_number: int | None = None
+) -> FixLink | None:
+    """The link to the page that fixes a failure, or None when no setting can fix it. It opens
+    the page at the field (`#id_<field>`, Django's id of a form field) and, given `back` (the
+    failure's page), carries the way back there ("Back to run #<run_number>")."""
     if fix is None:
         return None
     info = FIX_PAGES[fix.page]
@@ -101,4 +108,8 @@ def fix_link(*, connection_id: int, fix: FixTarget | None) -> FixLink | None:
         url = reverse(info.url_name, kwargs={info.url_kwarg: connection_id})
     except NoReverseMatch:
         return None
+    if back:
+        url = with_return(url, back=back, run_number=run_number)
+    if fix.field:
+        url = f"{url}#id_{quote(fix.field)}"
     return FixLink(label=info.link_label, url=url)

@@ -12,6 +12,7 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
+from django.urls import reverse
 
 from integrations.connections.access import connections_for_user
 from integrations.connections.fixes import FixLink, fix_link
@@ -283,7 +284,9 @@ class FailureGroup:
         return [item.pk for item in self.items]
 
 
-def failure_groups(items: Iterable[ExportItem]) -> list[FailureGroup]:
+def failure_groups(
+    items: Iterable[ExportItem], *, run: ExportRun | None = None
+) -> list[FailureGroup]:
     """Failed items grouped by reason type and the page that fixes them, largest group first.
     Both are stored on the item as data; the messages are only shown."""
     groups: dict[tuple[str, str], FailureGroup] = {}
@@ -296,7 +299,12 @@ def failure_groups(items: Iterable[ExportItem]) -> list[FailureGroup]:
         if group is None:
             group = FailureGroup(
                 reason_type=reason_type,
-                fix=fix_link(connection_id=item.connection_id, fix=item.fix),
+                fix=fix_link(
+                    connection_id=item.connection_id,
+                    fix=item.fix,
+                    back=reverse("exports:run", args=[run.pk]) + "#failures" if run else "",
+                    run_number=run.number if run else None,
+                ),
             )
             groups[key] = group
         group.items.append(item)
@@ -306,7 +314,7 @@ def failure_groups(items: Iterable[ExportItem]) -> list[FailureGroup]:
 
 
 def run_failure_groups(*, run: ExportRun) -> list[FailureGroup]:
-    return failure_groups(run.items.filter(status=ExportItem.Status.FAILED).order_by("id"))
+    return failure_groups(run.items.filter(status=ExportItem.Status.FAILED).order_by("id"), run=run)
 
 
 def failed_items_of_run(*, run: ExportRun, item_ids: Sequence[int]) -> list[int]:

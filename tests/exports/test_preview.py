@@ -71,7 +71,9 @@ def test_preview_shows_planned_lines_and_problems_without_writing_anywhere(
     blocked = items[old_id]
     assert [p.reason_type for p in blocked.problems] == ["account_unknown"]
     assert "Account 6999 is inactive in Visma.net" in blocked.problems[0].message
+    # The fix opens the Categories page at the category's field.
     categories = reverse("masterdata:setup_categories", kwargs={"connection_id": demo.pk})
+    categories += "#id_account_cat-old"
     assert blocked.problems[0].fix is not None and blocked.problems[0].fix.url == categories
     assert blocked.document is not None  # the planned lines are still shown
 

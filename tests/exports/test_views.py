@@ -136,7 +136,7 @@ def test_connection_page_lists_runs_newest_first_with_counts(
 def test_run_page_shows_each_item_with_its_result(run: ExportRun, finance_client: Client) -> None:
     html = finance_client.get(reverse("exports:run", args=[run.pk])).content.decode()
     assert "Card purchase" in html
-    assert "2026-03-14" in html
+    assert "14 Mar 2026" in html  # the one date format of the pages
     assert "500.00 NOK" in html
     assert "Clas Ohlson" in html and "Jane Doe" in html
     # The Visma.net number says what kind of document it is; the API address is no page for
@@ -161,8 +161,13 @@ def test_failures_are_grouped_by_cause_with_the_page_that_fixes_them(
     html = response.content.decode()
     categories = reverse("masterdata:setup_categories", kwargs={"connection_id": run.connection_id})
     accounts = reverse("masterdata:setup_accounts", kwargs={"connection_id": run.connection_id})
-    assert f'<a class="fix-link" href="{categories}">Categories page</a>' in html
-    assert f'<a class="fix-link" href="{accounts}">Accounts page</a>' in html
+    # Each fix link opens the page at the field and carries the way back to this run.
+    back = f"next=%2Fexports%2Frun%2F{run.pk}%2F%23failures&amp;back_run={run.number}"
+    assert (
+        f'<a class="fix-link" href="{categories}?{back}#id_account_cat-travel">Categories page</a>'
+        in html
+    )
+    assert f'<a class="fix-link" href="{accounts}?{back}#id_wallet_EUR">Accounts page</a>' in html
     assert html.count("Retry the affected items") == 2
 
 

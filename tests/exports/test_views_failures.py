@@ -48,7 +48,10 @@ def _reverse(name: str, pk: int) -> str:
 def test_each_fix_page_links_its_page(page: FixPage, url_name: str, label: str) -> None:
     fix = fix_link(connection_id=7, fix=FixTarget(page, "some_field"))
     assert fix is not None
-    assert (fix.url, fix.label) == (_reverse(url_name, 7), label)
+    # The page, opened at the field (Django's id of the form field).
+    assert (fix.url, fix.label) == (_reverse(url_name, 7) + "#id_some_field", label)
+    whole_page = fix_link(connection_id=7, fix=FixTarget(page))
+    assert whole_page is not None and whole_page.url == _reverse(url_name, 7)
 
 
 def test_every_fix_page_has_a_row() -> None:
