@@ -102,7 +102,9 @@ def test_run_page_shows_live_progress_then_results(live_server: Any, page: Any) 
     assert page.locator("#results").get_by_text("000202").count() == 2
     failures = page.locator("#failures")
     assert failures.get_by_text("Account 6999 is inactive in Visma.net").is_visible()
+    # The fix opens the category's field and carries the way back to this run.
     assert failures.get_by_role("link", name="Categories page").get_attribute("href") == (
-        f"/setup/{connection.pk}/categories/"
+        f"/setup/{connection.pk}/categories/?next=%2Fexports%2Frun%2F{run.pk}%2F%23failures"
+        f"&back_run={run.number}#id_account_cat-old"
     )
     assert failures.get_by_role("button", name="Retry the affected items").is_visible()
