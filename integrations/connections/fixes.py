@@ -83,7 +83,8 @@ class FixTarget:
 @dataclass(frozen=True)
 class FixLink:
     label: str
-    url: str
+    url: str  # the page at the field, with the way back when one was given
+    page_url: str = ""  # the page alone (an e-mail has no page to come back to)
 
 
 def fix_target_from(page: str, field: str = "") -> FixTarget | None:
@@ -108,8 +109,9 @@ def fix_link(
         url = reverse(info.url_name, kwargs={info.url_kwarg: connection_id})
     except NoReverseMatch:
         return None
+    page_url = url
     if back:
         url = with_return(url, back=back, run_number=run_number)
     if fix.field:
         url = f"{url}#id_{quote(fix.field)}"
-    return FixLink(label=info.link_label, url=url)
+    return FixLink(label=info.link_label, url=url, page_url=page_url)

@@ -48,7 +48,7 @@ def _groups(run: ExportRun) -> list[MailGroup]:
                 count=len(group.items),
                 messages=group.messages[:3],
                 fix_label=group.fix.label if group.fix else "",
-                fix_url=absolute_url(group.fix.url) if group.fix else "",
+                fix_url=absolute_url(group.fix.page_url) if group.fix else "",
                 entries=[item.accounting_entry_id for item in group.items[:ITEMS_PER_GROUP]],
             )
         )

@@ -37,26 +37,6 @@ class FailureReason(StrEnum):
 
 
 # Short plain titles for finance staff, one per reason (the codes stay what support looks up).
-FAILURE_REASON_TITLES: dict[str, str] = {
-    FailureReason.RECEIPT_UPLOAD_FAILURE: "A receipt could not be attached in Visma.net",
-    FailureReason.RECEIPT_DOWNLOAD_FAILURE: "A receipt could not be downloaded from Pleo",
-    FailureReason.RECEIPT_FILE_SIZE_LIMIT_EXCEEDED: "A receipt is too large for Visma.net",
-    FailureReason.RECEIPT_CONVERSION_FAILURE: "A receipt could not be converted",
-    FailureReason.UNEXPECTED_FAILURE: "Something unexpected went wrong",
-    FailureReason.INVALID_CONFIGURATION: "A setting is not valid",
-    FailureReason.MISSING_CONFIGURATION: "A setting is missing",
-    FailureReason.ACCOUNTING_SYSTEM_AUTHENTICATION_FAILURE: "Visma.net refused the sign-in",
-    FailureReason.ACCOUNTING_SYSTEM_RATE_LIMIT: "Visma.net asked us to slow down",
-    FailureReason.ACCOUNTING_SYSTEM_UNREACHABLE: "Visma.net could not be reached",
-    FailureReason.VALIDATION_FAILURE: "The expense is incomplete",
-    FailureReason.ACCOUNTING_SYSTEM_VALIDATION_FAILURE: "Visma.net refused the booking",
-    FailureReason.AUTHORIZATION_FAILURE: "Missing rights",
-    FailureReason.ACCOUNTING_SYSTEM_TIMEOUT: "Visma.net did not answer in time",
-    FailureReason.VENDOR_UNKNOWN: "The vendor is not known in Visma.net",
-    FailureReason.ACCOUNT_UNKNOWN: "The category has no Visma.net account",
-    FailureReason.TAX_CODE_UNKNOWN: "The tax code is not known in Visma.net",
-    FailureReason.TAG_UNKNOWN: "A tag is not known in Visma.net",
-}
 
 
 def failure_reason_title(reason_type: str) -> str:
@@ -117,28 +97,28 @@ class ReasonWords:
 # Every member of `FailureReason`, in the pages' words (a test checks none is missing).
 FAILURE_REASON_WORDS: dict[FailureReason, ReasonWords] = {
     FailureReason.RECEIPT_UPLOAD_FAILURE: ReasonWords(
-        "Receipt not attached in Visma.net",
+        "A receipt could not be attached in Visma.net",
         "The expense is booked; retry to attach the receipt. If it fails again, check the file "
         "in Pleo.",
     ),
     FailureReason.RECEIPT_DOWNLOAD_FAILURE: ReasonWords(
-        "Receipt could not be fetched from Pleo",
+        "A receipt could not be downloaded from Pleo",
         "Retry: the receipt is fetched from Pleo again.",
     ),
     FailureReason.RECEIPT_FILE_SIZE_LIMIT_EXCEEDED: ReasonWords(
-        "Receipt file too large",
+        "A receipt is too large for Visma.net",
         "Replace the receipt in Pleo with a smaller file, then retry.",
     ),
     FailureReason.RECEIPT_CONVERSION_FAILURE: ReasonWords(
-        "Receipt file could not be read",
+        "A receipt could not be converted",
         "Upload the receipt again in Pleo as a PDF, JPEG or PNG file, then retry.",
     ),
     FailureReason.UNEXPECTED_FAILURE: ReasonWords(
-        "Unexpected error",
+        "Something unexpected went wrong",
         "Retry. If it fails again, ask support to look at this expense.",
     ),
     FailureReason.INVALID_CONFIGURATION: ReasonWords(
-        "A setting is not accepted",
+        "A setting is not valid",
         "Correct the setting the message names, then retry.",
     ),
     FailureReason.MISSING_CONFIGURATION: ReasonWords(
@@ -146,11 +126,11 @@ FAILURE_REASON_WORDS: dict[FailureReason, ReasonWords] = {
         "Fill in the setting the message names, then retry.",
     ),
     FailureReason.ACCOUNTING_SYSTEM_AUTHENTICATION_FAILURE: ReasonWords(
-        "Visma.net sign-in expired or refused",
+        "Visma.net refused the sign-in",
         "Connect Visma.net again on the Connection page, then retry.",
     ),
     FailureReason.ACCOUNTING_SYSTEM_RATE_LIMIT: ReasonWords(
-        "Visma.net asked to slow down",
+        "Visma.net asked us to slow down",
         "Nothing to change: retry in a while.",
     ),
     FailureReason.ACCOUNTING_SYSTEM_UNREACHABLE: ReasonWords(
@@ -158,16 +138,16 @@ FAILURE_REASON_WORDS: dict[FailureReason, ReasonWords] = {
         "Nothing to change: retry in a while.",
     ),
     FailureReason.VALIDATION_FAILURE: ReasonWords(
-        "The expense cannot be exported as it is",
+        "The expense is incomplete",
         "Correct the expense in Pleo as the message says, or book it in Visma.net by hand.",
     ),
     FailureReason.ACCOUNTING_SYSTEM_VALIDATION_FAILURE: ReasonWords(
-        "Visma.net refused the document",
+        "Visma.net refused the booking",
         "Visma.net's message says what it refused: correct that in Visma.net or in the setup, "
         "then retry.",
     ),
     FailureReason.AUTHORIZATION_FAILURE: ReasonWords(
-        "Not allowed in Visma.net",
+        "Missing rights",
         "Connect Visma.net again with a user who has the rights the message names.",
     ),
     FailureReason.ACCOUNTING_SYSTEM_TIMEOUT: ReasonWords(
@@ -175,23 +155,26 @@ FAILURE_REASON_WORDS: dict[FailureReason, ReasonWords] = {
         "Retry: the document is looked up first, so it is never booked twice.",
     ),
     FailureReason.VENDOR_UNKNOWN: ReasonWords(
-        "Supplier unknown or inactive in Visma.net",
+        "The vendor is not known in Visma.net",
         "Create or reactivate the supplier in Visma.net, or change the vendor in Pleo, then retry.",
     ),
     FailureReason.ACCOUNT_UNKNOWN: ReasonWords(
-        "Account unknown or inactive in Visma.net",
+        "The category has no Visma.net account",
         "Map the category to an active Visma.net account, or activate the account in "
         "Visma.net, then retry.",
     ),
     FailureReason.TAX_CODE_UNKNOWN: ReasonWords(
-        "Tax code unknown in Visma.net",
+        "The tax code is not known in Visma.net",
         "Sync the VAT categories or map the tax code to a Visma.net VAT category, then retry.",
     ),
     FailureReason.TAG_UNKNOWN: ReasonWords(
-        "Tag has no Visma.net dimension value",
+        "A tag is not known in Visma.net",
         "Sync the dimensions or map the tag to a segment value, then retry.",
     ),
 }
+
+# The titles alone (the e-mails' and the pages' headings).
+FAILURE_REASON_TITLES: dict[str, str] = {r: w.title for r, w in FAILURE_REASON_WORDS.items()}
 
 # Every member of `JobFailureReason`: why a whole export stopped.
 JOB_FAILURE_REASON_WORDS: dict[JobFailureReason, ReasonWords] = {
