@@ -191,7 +191,7 @@ def test_the_migration_numbers_existing_runs_per_connection_in_creation_order() 
     from django.db.migrations.executor import MigrationExecutor
 
     executor = MigrationExecutor(db_connection)
-    before = [("exports", "0008_exportrun_number")]
+    before = [("exports", "0009_exportrun_number")]
     executor.migrate(before)
     old = executor.loader.project_state(before).apps
     OldConnection = old.get_model("connections", "Connection")

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('exports', '0010_exportrun_number_required'),
+        ('exports', '0011_exportrun_number_required'),
     ]
 
     operations = [

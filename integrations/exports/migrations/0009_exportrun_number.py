@@ -4,7 +4,7 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-    dependencies = [("exports", "0007_item_list_indexes")]
+    dependencies = [("exports", "0008_unit_sent_at_lookup_failures")]
 
     operations = [
         migrations.AddField(

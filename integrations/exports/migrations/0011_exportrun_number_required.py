@@ -4,7 +4,7 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-    dependencies = [("exports", "0009_number_existing_runs")]
+    dependencies = [("exports", "0010_number_existing_runs")]
 
     operations = [
         migrations.AlterField(

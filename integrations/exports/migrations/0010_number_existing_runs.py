@@ -21,6 +21,6 @@ def number_runs(apps: Any, schema_editor: Any) -> None:
 
 
 class Migration(migrations.Migration):
-    dependencies = [("exports", "0008_exportrun_number")]
+    dependencies = [("exports", "0009_exportrun_number")]
 
     operations = [migrations.RunPython(number_runs, migrations.RunPython.noop)]
