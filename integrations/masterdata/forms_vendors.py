@@ -15,7 +15,7 @@ from integrations.masterdata.models import (
     VismaSupplierClass,
     VismaVatZone,
 )
-from integrations.masterdata.sync.pleo_push import base_currency
+from integrations.masterdata.selectors import base_currency_for_connection
 from integrations.masterdata.vendors import VendorData, wallet_cash_account
 
 BLANK = [("", "—")]
@@ -69,7 +69,7 @@ class VendorForm(forms.Form):
         f["currency_id"].choices = _choices(  # type: ignore[attr-defined]
             VismaCurrency.objects.filter(**scope), "currency_id"
         )
-        base = base_currency(connection=connection)
+        base = base_currency_for_connection(connection=connection)
         if not self.is_bound:
             self.initial.setdefault("currency_id", base or "")
             self.initial.setdefault(

@@ -29,8 +29,8 @@ from integrations.masterdata.models import (
     VismaSupplierClass,
     VismaVatZone,
 )
+from integrations.masterdata.selectors import base_currency_for_connection
 from integrations.masterdata.sync.desired import vendor_desired
-from integrations.masterdata.sync.pleo_push import base_currency
 from integrations.masterdata.sync.read import supplier_store
 from integrations.pleo.client import PleoClient
 from integrations.pleo.types import Vendor
@@ -161,7 +161,7 @@ def vendor_validate(*, connection: Connection, data: VendorData) -> VendorData:
         problems[field] = f"Supplier {duplicate.number} ({duplicate.name}) already exists."
     if problems:
         raise VendorInputError(problems)
-    currency = data.currency_id or base_currency(connection=connection) or ""
+    currency = data.currency_id or base_currency_for_connection(connection=connection) or ""
     cash = data.cash_account or wallet_cash_account(connection=connection, currency=currency)
     return VendorData(
         **{
@@ -237,7 +237,9 @@ def vendor_push_to_pleo(
     if draft is not None:
         _pleo_vendor_activate(pleo=pleo, vendor_id=draft.id, supplier=supplier)
         return draft.id
-    desired = vendor_desired(supplier, base_currency=base_currency(connection=connection))
+    desired = vendor_desired(
+        supplier, base_currency=base_currency_for_connection(connection=connection)
+    )
     f = desired.fields
     if not f["defaultCurrency"]:
         raise ValueError("no currency: the supplier has none and the company base is unknown")
@@ -424,7 +426,8 @@ def _supplier_create_for_vendor(
     ):
         currency = ""
     defaults = _supplier_defaults(
-        connection=connection, currency=currency or base_currency(connection=connection)
+        connection=connection,
+        currency=currency or base_currency_for_connection(connection=connection),
     )
     data = VendorData(
         name=vendor.name[:255],

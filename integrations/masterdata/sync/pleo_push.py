@@ -11,12 +11,12 @@ from integrations.masterdata.models import (
     CategoryMapping,
     SegmentSetting,
     VismaAccount,
-    VismaCurrency,
     VismaSegment,
     VismaSegmentValue,
     VismaSupplier,
     VismaVatCategory,
 )
+from integrations.masterdata.selectors import base_currency_for_connection
 from integrations.masterdata.sync.desired import (
     account_desired,
     tag_desired,
@@ -264,11 +264,6 @@ def _vendor_current(v: Vendor) -> Current:
     )
 
 
-def base_currency(*, connection: Connection) -> str | None:
-    base = VismaCurrency.objects.filter(connection=connection, is_base=True).first()
-    return base.currency_id if base else None
-
-
 NO_CURRENCY = "no currency: the supplier has none and the company base is unknown"
 
 
@@ -309,7 +304,7 @@ VENDOR_SEARCH_BY_ID_LIMIT = 2000
 
 
 def vendors_push(*, pleo: PleoClient, connection: Connection, tally: Tally, full: bool) -> None:
-    base = base_currency(connection=connection)
+    base = base_currency_for_connection(connection=connection)
     rows = list(VismaSupplier.objects.filter(connection=connection))
     items = [(vendor_desired(r, base_currency=base), r) for r in rows]
 
