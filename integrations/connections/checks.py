@@ -13,6 +13,7 @@ import requests
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.utils import timezone
 
+from integrations.connections.branch import branch_problem
 from integrations.connections.clients import (
     WEBHOOK_EVENT_TYPES,
     connection_pleo_client,
@@ -287,19 +288,13 @@ def _create_line(name: str, connection: Connection) -> CheckLine:
 def _branch_line(name: str, connection: Connection, branches: list[Any]) -> CheckLine:
     if not connection.visma_branch_number:
         return CheckLine(name, False, "No branch is chosen.", "Choose the branch above.")
-    branch = next((b for b in branches if b.number == connection.visma_branch_number), None)
-    if branch is None:
+    problem = branch_problem(branch_number=connection.visma_branch_number, branches=branches)
+    if problem:
         return CheckLine(
             name,
             False,
-            f"Branch {connection.visma_branch_number} does not exist in this company.",
-            "Choose one of the company's branches above.",
+            problem,
+            "Choose an active branch of the company above, or activate it in Visma.net.",
         )
-    if not branch.active:
-        return CheckLine(
-            name,
-            False,
-            f"Branch {branch.number} ({branch.name}) is inactive in Visma.net.",
-            "Choose an active branch above, or activate it in Visma.net.",
-        )
+    branch = next(b for b in branches if b.number == connection.visma_branch_number)
     return CheckLine(name, True, f"Branch {branch.number} — {branch.name}.")

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from integrations.connections.access import connection_member_add
+from integrations.connections.branch import branch_problem
 from integrations.connections.checks import (
     CheckLine,
     connection_permission_check,
@@ -122,13 +123,10 @@ def visma_branch_choose(
             f"Visma.net did not list the branches ({exc.message}). Run the permission check "
             "below to see what to fix."
         ) from exc
-    branch = next((b for b in branches if b.number == branch_number), None)
-    if branch is None:
-        raise ConnectionSetupError(f"Branch {branch_number} does not exist in this company.")
-    if not branch.active:
-        raise ConnectionSetupError(
-            f"Branch {branch.number} ({branch.name}) is inactive in Visma.net: choose an active one."
-        )
+    problem = branch_problem(branch_number=branch_number, branches=branches)
+    if problem:
+        raise ConnectionSetupError(f"{problem} Choose an active branch of the company.")
+    branch = next(b for b in branches if b.number == branch_number)
     connection.refresh_from_db()
     connection.visma_branch_number = branch.number
     # A branch is a legal entity in Visma.net; its name is the company name the user knows.
