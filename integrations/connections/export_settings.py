@@ -1,4 +1,6 @@
-"""Export settings: validated as a whole and saved at once, with history (who changed what)."""
+"""Export settings: one validation (`export_settings_problems`), then saved at once, with history
+(who changed what). The rules judge by the lists they are given; `masterdata.setup.export_settings`
+gives them the mirror's, refreshed from Visma.net on demand."""
 
 from __future__ import annotations
 
@@ -114,10 +116,26 @@ def wallet_cash_account_problems(
     return problems
 
 
-def export_settings_update(
+def invoice_payment_method_problem(
+    *, payment_method_id: str, payment_methods: Sequence[PaymentMethodChoice]
+) -> str | None:
+    """Why purchase invoices cannot name this Visma.net payment method, or None."""
+    method = next((m for m in payment_methods if m.id == payment_method_id), None)
+    if method is None:
+        return f"Payment method {payment_method_id} does not exist in Visma.net."
+    if not method.active:
+        return f"Payment method {payment_method_id} is inactive in Visma.net."
+    if not method.use_in_ap:
+        return (
+            f"Payment method {payment_method_id} is not enabled for accounts payable in "
+            "Visma.net, so purchase invoices cannot use it."
+        )
+    return None
+
+
+def export_settings_problems(
     *,
     connection: Connection,
-    by: AbstractBaseUser | AnonymousUser | None,
     transfer_attachments: bool,
     one_journal_per_export: bool,
     card_expenses_as_invoices: bool,
@@ -128,13 +146,17 @@ def export_settings_update(
     journal_batch_max_lines: int | None = None,
     cash_accounts: Sequence[CashAccount] | None = None,
     export_concurrency: int | None = None,
-) -> ExportSettings:
-    """Validate every value, then save all of them or none (raises `ValidationError`).
+    read_missing: bool = True,
+) -> dict[str, list[str]]:
+    """The one validation of the export settings: field → why the value cannot be saved.
 
-    The two invoice options only apply to purchase invoices: with invoices off they cannot be
-    changed. The payment method must be an active Visma.net method; `payment_methods` is read
-    from Visma.net when not given. With invoices on, each Pleo Wallet account must be a cash
-    account (`cash_accounts`, likewise read from Visma.net when not given).
+    The export settings page, the JSON API (through `export_settings_update`) and the setup
+    overview (on the stored values) all call it. The two invoice options only apply to purchase
+    invoices: with invoices off they cannot be changed. The payment method must be an active
+    Visma.net method enabled for accounts payable. With invoices on, each Pleo Wallet account
+    must be a cash account in its currency. `payment_methods` and `cash_accounts` are what the
+    rules judge by (the mirror); when one is None it is read from Visma.net (`read_missing`)
+    or, for the overview, that rule gives no verdict.
     """
     problems: dict[str, list[str]] = {}
     invoice_payment_method = invoice_payment_method.strip()
@@ -178,28 +200,62 @@ def export_settings_update(
             "Visma.net does not pay them again."
         )
     else:
-        if payment_methods is None:
+        if payment_methods is None and read_missing:
             payment_methods = payment_methods_for_connection(connection=connection)
-        method = next((m for m in payment_methods if m.id == invoice_payment_method), None)
-        if method is None:
-            problems.setdefault("invoice_payment_method", []).append(
-                f"Payment method {invoice_payment_method} does not exist in Visma.net."
+        if payment_methods is not None:
+            problem = invoice_payment_method_problem(
+                payment_method_id=invoice_payment_method, payment_methods=payment_methods
             )
-        elif not method.active:
-            problems.setdefault("invoice_payment_method", []).append(
-                f"Payment method {invoice_payment_method} is inactive in Visma.net."
-            )
+            if problem:
+                problems.setdefault("invoice_payment_method", []).append(problem)
     if card_expenses_as_invoices and _wallet_accounts(connection):
-        found: list[str]
+        found: list[str] = []
         try:
-            if cash_accounts is None:
+            if cash_accounts is None and read_missing:
                 cash_accounts = cash_accounts_for_connection(connection=connection)
         except errors.ApiError as exc:
             found = [f"Visma.net did not list the cash accounts: {exc.message}"]
         else:
-            found = wallet_cash_account_problems(connection=connection, cash_accounts=cash_accounts)
+            if cash_accounts is not None:
+                found = wallet_cash_account_problems(
+                    connection=connection, cash_accounts=cash_accounts
+                )
         if found:
             problems["card_expenses_as_invoices"] = found
+    return problems
+
+
+def export_settings_update(
+    *,
+    connection: Connection,
+    by: AbstractBaseUser | AnonymousUser | None,
+    transfer_attachments: bool,
+    one_journal_per_export: bool,
+    card_expenses_as_invoices: bool,
+    auto_release_invoices: bool,
+    invoice_payment_method: str,
+    closed_period_policy: str,
+    payment_methods: Sequence[PaymentMethodChoice] | None = None,
+    journal_batch_max_lines: int | None = None,
+    cash_accounts: Sequence[CashAccount] | None = None,
+    export_concurrency: int | None = None,
+) -> ExportSettings:
+    """Validate every value (`export_settings_problems`), then save all of them or none
+    (raises `ValidationError`). A list not given is read from Visma.net."""
+    invoice_payment_method = invoice_payment_method.strip()
+    problems = export_settings_problems(
+        connection=connection,
+        transfer_attachments=transfer_attachments,
+        one_journal_per_export=one_journal_per_export,
+        card_expenses_as_invoices=card_expenses_as_invoices,
+        auto_release_invoices=auto_release_invoices,
+        invoice_payment_method=invoice_payment_method,
+        closed_period_policy=closed_period_policy,
+        payment_methods=payment_methods,
+        journal_batch_max_lines=journal_batch_max_lines,
+        cash_accounts=cash_accounts,
+        export_concurrency=export_concurrency,
+    )
     if problems:
         raise ValidationError(problems)
 

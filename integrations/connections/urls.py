@@ -14,7 +14,8 @@ urlpatterns: list[URLPattern] = [
     path("<int:pk>/visma/interactive/", views.visma_interactive_view, name="visma_interactive"),
     path("<int:pk>/branch/", views.branch_choose_view, name="branch"),
     path("<int:pk>/disconnect/", views.disconnect_view, name="disconnect"),
-    path("<int:pk>/export-settings/", views.export_settings_view, name="export_settings"),
+    # "<int:pk>/export-settings/" (name "export_settings") is the setup pages' export settings
+    # page, added to this namespace in config/urls.py: it judges by the mirror (masterdata).
     # Must match clients.PLEO_CALLBACK_PATH and clients.VISMA_CALLBACK_PATH.
     path("oauth/pleo/callback/", views.pleo_callback_view, name="pleo_callback"),
     path("oauth/visma/callback/", views.visma_callback_view, name="visma_callback"),

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -21,12 +21,10 @@ from integrations.connections.errors import ConnectionSetupError
 from integrations.connections.forms import (
     BranchForm,
     ConnectionCreateForm,
-    ExportSettingsForm,
     PleoConnectForm,
     VismaTenantForm,
 )
-from integrations.connections.history import history_entries
-from integrations.connections.models import Connection, ExportSettings, PendingOAuth
+from integrations.connections.models import Connection, PendingOAuth
 from integrations.connections.selectors import connection_list
 from integrations.connections.token_health import token_health
 from integrations.core import errors
@@ -42,7 +40,6 @@ STEP_PLEO = "Pleo connected"
 STEP_VISMA = "Visma.net connected"
 STEP_BRANCH = "Branch chosen"
 STEP_CHECK = "Permission check"
-STEP_EXPORT_SETTINGS = "Export settings saved"
 
 
 def _detail_url(connection: Connection) -> str:
@@ -289,85 +286,3 @@ def pleo_callback_view(request: HttpRequest) -> HttpResponse:
 @require_GET
 def visma_callback_view(request: HttpRequest) -> HttpResponse:
     return _oauth_callback(request, PendingOAuth.Provider.VISMA)
-
-
-@connection_member_required
-@finance_required
-@require_http_methods(["GET", "POST"])
-def export_settings_view(request: HttpRequest, pk: int) -> HttpResponse:
-    connection = get_object_or_404(Connection, pk=pk)
-    current, _ = ExportSettings.objects.get_or_create(connection=connection)
-    payment_methods: list[services.PaymentMethodChoice] = []
-    methods_error = ""
-    if connection.visma_connected:
-        try:
-            payment_methods = services.payment_methods_for_connection(connection=connection)
-        except errors.ApiError as exc:
-            methods_error = f"Visma.net did not list the payment methods: {exc.message}"
-    else:
-        methods_error = "Connect Visma.net to choose a payment method."
-    initial = {
-        "transfer_attachments": current.transfer_attachments,
-        "one_journal_per_export": current.one_journal_per_export,
-        "card_expenses_as_invoices": current.card_expenses_as_invoices,
-        "auto_release_invoices": current.auto_release_invoices,
-        "invoice_payment_method": current.invoice_payment_method,
-        "closed_period_policy": current.closed_period_policy,
-        "export_concurrency": current.export_concurrency,
-    }
-    invoices_on = (
-        request.POST.get("card_expenses_as_invoices") in ("on", "true", "1")
-        if request.method == "POST"
-        else current.card_expenses_as_invoices
-    )
-    form = ExportSettingsForm(
-        request.POST or None,
-        initial=initial,
-        payment_methods=payment_methods,
-        invoices_on=invoices_on,
-    )
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                services.export_settings_update(
-                    connection=connection,
-                    by=request.user,
-                    transfer_attachments=data["transfer_attachments"],
-                    one_journal_per_export=data["one_journal_per_export"],
-                    card_expenses_as_invoices=data["card_expenses_as_invoices"],
-                    auto_release_invoices=data["auto_release_invoices"],
-                    invoice_payment_method=data["invoice_payment_method"] or "",
-                    closed_period_policy=data["closed_period_policy"],
-                    export_concurrency=data["export_concurrency"],
-                    payment_methods=payment_methods if payment_methods else None,
-                )
-            except ValidationError as exc:
-                form.add_error(None, exc)
-            except errors.ApiError as exc:
-                form.add_error(
-                    "invoice_payment_method",
-                    f"Visma.net did not list the payment methods: {exc.message}",
-                )
-            else:
-                messages.success(
-                    request,
-                    saved_message(
-                        "Export settings saved.",
-                        connection_id=connection.pk,
-                        after=STEP_EXPORT_SETTINGS,
-                    ),
-                )
-                return redirect("connections:export_settings", pk=connection.pk)
-        status = 400
-    chosen = form["invoice_payment_method"].value() or current.invoice_payment_method
-    method = next((m for m in payment_methods if m.id == chosen), None)
-    context = {
-        "connection": connection,
-        "form": form,
-        "methods_error": methods_error,
-        "payment_warning": method.warning if method and invoices_on else "",
-        "history": history_entries(current.history.select_related("history_user").all()),
-    }
-    return render(request, "connections/export_settings.html", context, status=status)

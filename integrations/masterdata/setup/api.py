@@ -20,17 +20,20 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from integrations.connections.export_settings import PaymentMethodChoice, export_settings_update
 from integrations.connections.models import Connection, ExportSettings
 from integrations.core.access import ConnectionMember
+from integrations.core.errors import ApiError
 from integrations.masterdata.models import (
     CategoryMapping,
     SegmentSetting,
     SyncRun,
-    VismaPaymentMethod,
 )
 from integrations.masterdata.setup import selectors, services
 from integrations.masterdata.setup import validation as v
+from integrations.masterdata.setup.export_settings import (
+    export_settings_facts_refresh,
+    export_settings_save,
+)
 from integrations.masterdata.setup.permissions import FinanceWritesSupportReads
 from integrations.masterdata.setup.serializers import (
     AccountMappingSerializer,
@@ -73,24 +76,6 @@ def _export_settings_data(settings: ExportSettings) -> dict[str, Any]:
     return ExportSettingsSerializer(settings).data
 
 
-def _mirrored_payment_methods(connection: Connection) -> list[PaymentMethodChoice] | None:
-    """The payment methods from the mirror, so the API need not ask Visma.net on every PUT;
-    None (ask Visma.net, as the page does) when they are not synced yet."""
-    rows = list(VismaPaymentMethod.objects.filter(connection=connection))
-    if not rows:
-        return None
-    return [
-        PaymentMethodChoice(
-            id=r.payment_method_id,
-            description=r.description,
-            active=r.active,
-            use_in_ap=r.use_in_ap,
-            means_of_payment=(r.raw or {}).get("meansOfPayment"),
-        )
-        for r in rows
-    ]
-
-
 class ExportSettingsAPI(ConnectionAPIView):
     @extend_schema(tags=[TAG], responses={200: ExportSettingsSerializer, 403: FORBIDDEN})
     def get(self, request: Request, connection_id: int) -> Response:
@@ -111,16 +96,24 @@ class ExportSettingsAPI(ConnectionAPIView):
         connection = self.connection(connection_id)
         serializer = ExportSettingsSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        values = serializer.validated_data
+        # Judged by the mirror, as the page and the setup overview judge; a list the mirror
+        # lacks is read from Visma.net into it first.
+        export_settings_facts_refresh(
+            connection=connection, invoices=values["card_expenses_as_invoices"], always=False
+        )
         try:
-            settings = export_settings_update(
-                connection=connection,
-                by=_user(request),
-                payment_methods=_mirrored_payment_methods(connection),
-                cash_accounts=selectors.mirrored_cash_accounts(connection=connection),
-                **serializer.validated_data,
-            )
+            settings = export_settings_save(connection=connection, by=_user(request), values=values)
         except DjangoValidationError as exc:
             raise _invalid(exc) from exc
+        except ApiError as exc:
+            raise ValidationError(
+                detail={
+                    "invoice_payment_method": [
+                        f"Visma.net did not list the payment methods: {exc.message}"
+                    ]
+                }
+            ) from exc
         return Response(_export_settings_data(settings))
 
 

@@ -9,7 +9,8 @@ from typing import Literal
 
 from django.urls import NoReverseMatch, reverse
 
-from integrations.connections.export_settings import wallet_cash_account_problems
+from integrations.connections.branch import branch_problem
+from integrations.connections.export_settings import export_settings_problems
 from integrations.connections.models import AccountMapping, Connection, ExportSettings
 from integrations.core.guidance import NextStep
 from integrations.masterdata.models import (
@@ -18,15 +19,17 @@ from integrations.masterdata.models import (
     SyncRun,
     VismaAccount,
     VismaBranch,
-    VismaCashAccount,
-    VismaCurrency,
     VismaVat,
-    VismaVatCategory,
 )
+from integrations.masterdata.selectors import base_currency_for_connection
 from integrations.masterdata.setup import validation as v
+from integrations.masterdata.setup.export_settings import (
+    mirrored_cash_accounts,
+    mirrored_payment_methods,
+)
 from integrations.masterdata.sync_kinds import OVERVIEW_KINDS, run_covers
 from integrations.masterdata.vat import VatFacts
-from integrations.visma.types import CashAccount
+from integrations.visma.types import Branch
 
 State = Literal["done", "missing", "broken"]
 
@@ -68,16 +71,6 @@ def export_settings_for_connection(*, connection: Connection) -> ExportSettings 
     return ExportSettings.objects.filter(connection=connection).first()
 
 
-def base_currency_for_connection(*, connection: Connection) -> str:
-    base = VismaCurrency.objects.filter(connection=connection, is_base=True).first()
-    if base is not None:
-        return base.currency_id
-    branch = VismaBranch.objects.filter(
-        connection=connection, number=connection.visma_branch_number
-    ).first()
-    return branch.currency if branch is not None else ""
-
-
 def wallet_currencies_for_connection(*, connection: Connection) -> list[str]:
     """The Pleo wallet currencies we know of: those already mapped, else the company's base
     currency (Pleo's public API tells no wallet currencies; the Accounts page adds more)."""
@@ -88,6 +81,10 @@ def wallet_currencies_for_connection(*, connection: Connection) -> list[str]:
         if base:
             currencies = [base]
     return currencies
+
+
+def _flat(problems: dict[str, list[str]]) -> list[str]:
+    return [problem for found in problems.values() for problem in found]
 
 
 def _last_run(runs: Sequence[SyncRun], kind: str) -> SyncRun | None:
@@ -135,32 +132,19 @@ def _accounts_step(connection: Connection, settings: ExportSettings | None) -> S
             "Choose the Pleo Wallet account for each wallet currency and the tax account.",
             url,
         )
-    problems: list[str] = []
-    for currency, number in sorted(mapping.wallet_accounts.items()):
-        problem = v.account_problem(
+    # The same validation as the Accounts page and the API, on the stored values.
+    problems = _flat(
+        v.account_mapping_validate(
             connection=connection,
-            number=number,
-            role=f"the {currency} Pleo Wallet account",
-            balance_sheet=True,
-            currency=currency,
+            data=v.AccountMappingInput(
+                wallet_accounts=dict(mapping.wallet_accounts),
+                tax_account=mapping.tax_account,
+                out_of_pocket_account=mapping.out_of_pocket_account,
+                output_vat_account=mapping.output_vat_account,
+                default_vendor_number=mapping.default_vendor_number,
+            ),
         )
-        if problem:
-            problems.append(problem)
-    for number, role in (
-        (mapping.tax_account, "the tax account"),
-        (mapping.output_vat_account, "the output VAT account"),
-        (mapping.out_of_pocket_account, "the Out-of-pocket account"),
-    ):
-        if number:
-            problem = v.account_problem(
-                connection=connection, number=number, role=role, balance_sheet=True
-            )
-            if problem:
-                problems.append(problem)
-    if mapping.default_vendor_number:
-        problem = v.supplier_problem(connection=connection, number=mapping.default_vendor_number)
-        if problem:
-            problems.append(problem)
+    )
     if problems:
         return SetupStep("Accounts mapped", "broken", " ".join(problems), url)
     invoices = bool(settings and settings.card_expenses_as_invoices)
@@ -189,20 +173,21 @@ def _tags_step(connection: Connection) -> SetupStep:
             "Choose which Visma.net segments become Pleo tag groups.",
             url,
         )
-    problems: list[str] = []
-    synced: list[str] = []
-    for setting in settings:
-        segment = setting.segment
-        if setting.synced:
-            synced.append(segment.description)
-            if not segment.active:
-                problems.append(f"Segment {segment.description} is no longer active.")
-            if not setting.default_value:
-                problems.append(f"{segment.description} has no default value.")
-        if setting.default_value:
-            problem = v.segment_value_problem(segment=segment, value_id=setting.default_value)
-            if problem:
-                problems.append(problem)
+    # The same validation as the Tags page and the API, on the stored values.
+    problems = _flat(
+        v.segment_settings_validate(
+            connection=connection,
+            items=[
+                v.SegmentSettingInput(
+                    segment_id=s.segment.segment_id,
+                    synced=s.synced,
+                    default_value=s.default_value,
+                )
+                for s in settings
+            ],
+        )
+    )
+    synced = [s.segment.description for s in settings if s.synced]
     if problems:
         return SetupStep("Tags configured", "broken", " ".join(problems), url)
     detail = (
@@ -214,33 +199,22 @@ def _tags_step(connection: Connection) -> SetupStep:
 def _categories_step(connection: Connection) -> SetupStep:
     url = _url("masterdata:setup_categories", connection)
     mappings = list(CategoryMapping.objects.filter(connection=connection))
-    accounts = {
-        a.number: a
-        for a in VismaAccount.objects.filter(
-            connection=connection, number__in=[m.visma_account_number for m in mappings]
-        )
-    }
-    vats = {
-        c.vat_category_id: c
-        for c in VismaVatCategory.objects.filter(
+    # The same validation as the Categories page and the API, on the stored values.
+    problems = _flat(
+        v.category_mappings_validate(
             connection=connection,
-            vat_category_id__in=[
-                m.default_vat_category for m in mappings if m.default_vat_category
+            items=[
+                v.CategoryMappingInput(
+                    pleo_account_id=m.pleo_account_id,
+                    visma_account_number=m.visma_account_number,
+                    default_vat_category=m.default_vat_category,
+                    pleo_account_name=m.pleo_account_name,
+                    pleo_account_code=m.pleo_account_code,
+                )
+                for m in mappings
             ],
         )
-    }
-    problems: list[str] = []
-    for m in mappings:
-        label = m.pleo_account_name or m.pleo_account_code or m.pleo_account_id
-        account = accounts.get(m.visma_account_number)
-        if account is None or not account.active:
-            problems.append(f"{label}: account {m.visma_account_number} is unknown or inactive.")
-        if m.default_vat_category:
-            vat = vats.get(m.default_vat_category)
-            if vat is None or not vat.active:
-                problems.append(
-                    f"{label}: VAT category {m.default_vat_category} is unknown or inactive."
-                )
+    )
     # Categories our sync created in Pleo (active accounts) that have no mapping yet.
     mapped = {m.pleo_account_id for m in mappings}
     unmapped = (
@@ -270,34 +244,30 @@ def _categories_step(connection: Connection) -> SetupStep:
     return SetupStep("Categories mapped", "done", f"{len(mappings)} categories mapped.", url)
 
 
-def mirrored_cash_accounts(*, connection: Connection) -> list[CashAccount] | None:
-    """Visma.net's cash accounts from the mirror; None when they are not synced yet (the caller
-    then asks Visma.net, or says nothing)."""
-    rows = list(VismaCashAccount.objects.filter(connection=connection, active=True))
-    if not rows:
-        return None
-    return [
-        CashAccount(number=r.number, description=r.description, currency=r.currency or None)
-        for r in rows
-    ]
-
-
 def _export_settings_step(connection: Connection, settings: ExportSettings | None) -> SetupStep:
     url = _url("connections:export_settings", connection) or _connection_url(connection)
     if settings is None:
         return SetupStep("Export settings saved", "missing", "Choose how expenses are booked.", url)
-    if settings.card_expenses_as_invoices and settings.invoice_payment_method:
-        problem = v.payment_method_problem(
-            connection=connection, payment_method_id=settings.invoice_payment_method
+    # The same validation as the export settings page and the API, on the stored values and
+    # the mirror; a list never read from Visma.net gives no verdict.
+    problems = _flat(
+        export_settings_problems(
+            connection=connection,
+            transfer_attachments=settings.transfer_attachments,
+            one_journal_per_export=settings.one_journal_per_export,
+            card_expenses_as_invoices=settings.card_expenses_as_invoices,
+            auto_release_invoices=settings.auto_release_invoices,
+            invoice_payment_method=settings.invoice_payment_method,
+            closed_period_policy=settings.closed_period_policy,
+            journal_batch_max_lines=settings.journal_batch_max_lines,
+            export_concurrency=settings.export_concurrency,
+            payment_methods=mirrored_payment_methods(connection=connection),
+            cash_accounts=mirrored_cash_accounts(connection=connection),
+            read_missing=False,
         )
-        if problem:
-            return SetupStep("Export settings saved", "broken", problem, url)
-    cash_accounts = mirrored_cash_accounts(connection=connection)
-    if settings.card_expenses_as_invoices and cash_accounts is not None:
-        # The same rule as the export settings page and API.
-        problems = wallet_cash_account_problems(connection=connection, cash_accounts=cash_accounts)
-        if problems:
-            return SetupStep("Export settings saved", "broken", problems[0], url)
+    )
+    if problems:
+        return SetupStep("Export settings saved", "broken", problems[0], url)
     mode = "purchase invoices" if settings.card_expenses_as_invoices else "journal transactions"
     return SetupStep("Export settings saved", "done", f"Card expenses are booked as {mode}.", url)
 
@@ -340,19 +310,23 @@ def setup_overview(*, connection: Connection) -> list[SetupStep]:
     if not branch:
         steps.append(SetupStep("Branch chosen", "missing", "Choose the company branch.", conn_url))
     else:
-        mirrored = VismaBranch.objects.filter(connection=connection, number=branch).first()
-        any_mirrored = VismaBranch.objects.filter(connection=connection).exists()
-        if any_mirrored and (mirrored is None or not mirrored.active):
-            steps.append(
-                SetupStep(
-                    "Branch chosen",
-                    "broken",
-                    f"Branch {branch} is no longer an active branch in Visma.net.",
-                    conn_url,
-                )
+        # The same rule as choosing the branch and the permission check, on the mirror; no
+        # verdict while no branch is mirrored.
+        mirrored = [
+            Branch(
+                number=b.number,
+                name=b.name,
+                is_main=b.is_main,
+                active=b.active,
+                currency=b.currency or None,
             )
+            for b in VismaBranch.objects.filter(connection=connection)
+        ]
+        problem = branch_problem(branch_number=branch, branches=mirrored) if mirrored else None
+        if problem:
+            steps.append(SetupStep("Branch chosen", "broken", problem, conn_url))
         else:
-            name = f" {mirrored.name}" if mirrored else ""
+            name = next((f" {b.name}" for b in mirrored if b.number == branch), "")
             steps.append(SetupStep("Branch chosen", "done", f"Branch {branch}{name}.", conn_url))
     steps += [
         _permission_step(connection),

@@ -20,6 +20,14 @@ from integrations.connections.models import AccountMapping, Connection
 from integrations.masterdata.models import CategoryMapping, SegmentSetting, VismaSegment
 from integrations.masterdata.setup import validation as v
 from integrations.masterdata.setup.pleo_push import category_mappings_push_to_pleo
+from integrations.masterdata.setup.validation import (
+    AccountMappingInput,
+    CategoryMappingInput,
+    SegmentSettingInput,
+    account_mapping_validate,
+    category_mappings_validate,
+    segment_settings_validate,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -54,65 +62,6 @@ def _raise_if(errors: Mapping[str, list[str]]) -> None:
 # -- account mapping -----------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class AccountMappingInput:
-    wallet_accounts: Mapping[str, str]  # wallet currency -> Visma.net account number
-    tax_account: str
-    out_of_pocket_account: str = ""
-    output_vat_account: str = ""
-    default_vendor_number: str = ""
-
-
-def account_mapping_validate(
-    *, connection: Connection, data: AccountMappingInput
-) -> dict[str, list[str]]:
-    errors: dict[str, list[str]] = {
-        "wallet_accounts": [],
-        "tax_account": [],
-        "out_of_pocket_account": [],
-        "output_vat_account": [],
-        "default_vendor_number": [],
-    }
-    if not data.wallet_accounts:
-        errors["wallet_accounts"].append(
-            "Give the Pleo Wallet account for at least one wallet currency."
-        )
-    for currency, number in data.wallet_accounts.items():
-        problem = v.currency_problem(currency)
-        if problem is None:
-            if not number:
-                problem = f"Choose the Pleo Wallet account for {currency}."
-            else:
-                problem = v.account_problem(
-                    connection=connection,
-                    number=number,
-                    role=f"the {currency} Pleo Wallet account",
-                    balance_sheet=True,
-                    currency=currency,
-                )
-        if problem:
-            errors["wallet_accounts"].append(f"{currency}: {problem}")
-    if not data.tax_account:
-        errors["tax_account"].append("Choose the tax account (the standard input VAT account).")
-    checks = (
-        ("tax_account", data.tax_account, "the tax account"),
-        ("output_vat_account", data.output_vat_account, "the output VAT account"),
-        ("out_of_pocket_account", data.out_of_pocket_account, "the Out-of-pocket account"),
-    )
-    for name, number, role in checks:
-        if number:
-            problem = v.account_problem(
-                connection=connection, number=number, role=role, balance_sheet=True
-            )
-            if problem:
-                errors[name].append(problem)
-    if data.default_vendor_number:
-        problem = v.supplier_problem(connection=connection, number=data.default_vendor_number)
-        if problem:
-            errors["default_vendor_number"].append(problem)
-    return errors
-
-
 def account_mapping_update(
     *,
     connection: Connection,
@@ -143,53 +92,12 @@ def account_mapping_update(
 # -- segment (tag) settings ------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class SegmentSettingInput:
-    segment_id: int  # of the SUBACCOUNT dimension
-    synced: bool
-    default_value: str = ""
-
-
 @dataclass
 class SegmentSettingsResult:
     settings: list[SegmentSetting]
     changed: bool
     sync_run_id: int | None = None
     sync_error: str = ""
-
-
-def segment_settings_validate(
-    *, connection: Connection, items: Sequence[SegmentSettingInput]
-) -> dict[str, list[str]]:
-    segments = {s.segment_id: s for s in v.subaccount_segments(connection=connection)}
-    errors: dict[str, list[str]] = {}
-    seen: set[int] = set()
-    for item in items:
-        key = f"segment_{item.segment_id}"
-        problems = errors.setdefault(key, [])
-        if item.segment_id in seen:
-            problems.append(f"Segment {item.segment_id} is given twice.")
-            continue
-        seen.add(item.segment_id)
-        segment = segments.get(item.segment_id)
-        if segment is None:
-            problems.append(
-                f"Segment {item.segment_id} is not a segment of the {v.SUBACCOUNT_DIMENSION} "
-                "dimension in Visma.net (sync tags if it is new)."
-            )
-            continue
-        if item.synced and not segment.active:
-            problems.append(f"Segment {segment.description} is no longer active in Visma.net.")
-        if item.default_value:
-            problem = v.segment_value_problem(segment=segment, value_id=item.default_value)
-            if problem:
-                problems.append(problem)
-        elif item.synced:
-            problems.append(
-                f"Choose the default {segment.description} for expenses without a "
-                f"{segment.description} tag."
-            )
-    return errors
 
 
 def segment_settings_update(
@@ -250,15 +158,6 @@ def _start_sync(
 # -- category mappings -----------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class CategoryMappingInput:
-    pleo_account_id: str
-    visma_account_number: str  # blank: remove the mapping
-    default_vat_category: str = ""
-    pleo_account_name: str = ""
-    pleo_account_code: str = ""
-
-
 @dataclass
 class CategoryMappingsResult:
     saved: list[CategoryMapping]
@@ -267,42 +166,6 @@ class CategoryMappingsResult:
     # Pleo account id -> why writing the tax code to Pleo failed (the local mapping is saved).
     pleo_errors: dict[str, str] = field(default_factory=dict)
     pleo_updated: list[str] = field(default_factory=list)
-
-
-def category_mappings_validate(
-    *, connection: Connection, items: Sequence[CategoryMappingInput]
-) -> dict[str, list[str]]:
-    errors: dict[str, list[str]] = {}
-    seen: set[str] = set()
-    for item in items:
-        key = f"category_{item.pleo_account_id}"
-        problems = errors.setdefault(key, [])
-        label = item.pleo_account_name or item.pleo_account_code or item.pleo_account_id
-        if not item.pleo_account_id:
-            problems.append("A Pleo category id is missing.")
-            continue
-        if item.pleo_account_id in seen:
-            problems.append(f"Category {label} is given twice.")
-            continue
-        seen.add(item.pleo_account_id)
-        if not item.visma_account_number:
-            if item.default_vat_category:
-                problems.append(f"{label}: choose the Visma.net account for the tax code too.")
-            continue
-        problem = v.account_problem(
-            connection=connection,
-            number=item.visma_account_number,
-            role=f"the account of category {label}",
-        )
-        if problem:
-            problems.append(f"{label}: {problem}")
-        if item.default_vat_category:
-            problem = v.vat_category_problem(
-                connection=connection, vat_category_id=item.default_vat_category
-            )
-            if problem:
-                problems.append(f"{label}: {problem}")
-    return errors
 
 
 def category_mappings_update(

@@ -1,15 +1,30 @@
-"""Checks of chosen values against the Visma.net mirror, each returning the reason a value is
-refused (or None). Used by the services, the overview (to tell "broken" from "done") and the
-export configuration."""
+"""One validation per setting, judged by the Visma.net mirror: the setup pages and the JSON API
+(through the services) and the setup overview (on the stored values) call the same function, so
+what can be saved is never then called broken, and the other way round.
+
+| setting                                        | its validation                             |
+|------------------------------------------------|--------------------------------------------|
+| Pleo Wallet, tax, output VAT, Out-of-pocket    | `account_mapping_validate` (each account:  |
+| accounts; default vendor                       | `account_problem`, `supplier_problem`)     |
+| tags: synced segments and default values       | `segment_settings_validate`                |
+| categories: account and default tax code       | `category_mappings_validate`               |
+| export settings: payment method, Pleo Wallet   | `connections.export_settings.              |
+| as cash account, journal lines, closed periods | export_settings_problems`, by the mirror's |
+|                                                | lists (`setup/export_settings.py`)         |
+| branch                                         | `connections.branch.branch_problem`        |
+| base currency                                  | `masterdata.selectors.                     |
+|                                                | base_currency_for_connection`              |
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from integrations.connections.models import Connection
 from integrations.masterdata.models import (
     VismaAccount,
-    VismaPaymentMethod,
     VismaSegment,
     VismaSegmentValue,
     VismaSupplier,
@@ -90,22 +105,6 @@ def vat_category_problem(*, connection: Connection, vat_category_id: str) -> str
     return None
 
 
-def payment_method_problem(*, connection: Connection, payment_method_id: str) -> str | None:
-    method = VismaPaymentMethod.objects.filter(
-        connection=connection, payment_method_id=payment_method_id
-    ).first()
-    if method is None:
-        return f"Payment method {payment_method_id} does not exist in Visma.net."
-    if not method.active:
-        return f"Payment method {payment_method_id} is inactive in Visma.net."
-    if not method.use_in_ap:
-        return (
-            f"Payment method {payment_method_id} is not enabled for accounts payable in "
-            "Visma.net, so purchase invoices cannot use it."
-        )
-    return None
-
-
 def segment_value_problem(*, segment: VismaSegment, value_id: str) -> str | None:
     value = VismaSegmentValue.objects.filter(segment=segment, value_id=value_id).first()
     name = segment.description or f"segment {segment.segment_id}"
@@ -122,3 +121,151 @@ def subaccount_segments(*, connection: Connection) -> list[VismaSegment]:
             connection=connection, dimension_id=SUBACCOUNT_DIMENSION
         ).order_by("segment_id")
     )
+
+
+# -- one validation per setting -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AccountMappingInput:
+    wallet_accounts: Mapping[str, str]  # wallet currency -> Visma.net account number
+    tax_account: str
+    out_of_pocket_account: str = ""
+    output_vat_account: str = ""
+    default_vendor_number: str = ""
+
+
+def account_mapping_validate(
+    *, connection: Connection, data: AccountMappingInput
+) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {
+        "wallet_accounts": [],
+        "tax_account": [],
+        "out_of_pocket_account": [],
+        "output_vat_account": [],
+        "default_vendor_number": [],
+    }
+    if not data.wallet_accounts:
+        errors["wallet_accounts"].append(
+            "Give the Pleo Wallet account for at least one wallet currency."
+        )
+    for currency, number in data.wallet_accounts.items():
+        problem = currency_problem(currency)
+        if problem is None:
+            if not number:
+                problem = f"Choose the Pleo Wallet account for {currency}."
+            else:
+                problem = account_problem(
+                    connection=connection,
+                    number=number,
+                    role=f"the {currency} Pleo Wallet account",
+                    balance_sheet=True,
+                    currency=currency,
+                )
+        if problem:
+            errors["wallet_accounts"].append(f"{currency}: {problem}")
+    if not data.tax_account:
+        errors["tax_account"].append("Choose the tax account (the standard input VAT account).")
+    checks = (
+        ("tax_account", data.tax_account, "the tax account"),
+        ("output_vat_account", data.output_vat_account, "the output VAT account"),
+        ("out_of_pocket_account", data.out_of_pocket_account, "the Out-of-pocket account"),
+    )
+    for name, number, role in checks:
+        if number:
+            problem = account_problem(
+                connection=connection, number=number, role=role, balance_sheet=True
+            )
+            if problem:
+                errors[name].append(problem)
+    if data.default_vendor_number:
+        problem = supplier_problem(connection=connection, number=data.default_vendor_number)
+        if problem:
+            errors["default_vendor_number"].append(problem)
+    return errors
+
+
+@dataclass(frozen=True)
+class SegmentSettingInput:
+    segment_id: int  # of the SUBACCOUNT dimension
+    synced: bool
+    default_value: str = ""
+
+
+def segment_settings_validate(
+    *, connection: Connection, items: Sequence[SegmentSettingInput]
+) -> dict[str, list[str]]:
+    segments = {s.segment_id: s for s in subaccount_segments(connection=connection)}
+    errors: dict[str, list[str]] = {}
+    seen: set[int] = set()
+    for item in items:
+        key = f"segment_{item.segment_id}"
+        problems = errors.setdefault(key, [])
+        if item.segment_id in seen:
+            problems.append(f"Segment {item.segment_id} is given twice.")
+            continue
+        seen.add(item.segment_id)
+        segment = segments.get(item.segment_id)
+        if segment is None:
+            problems.append(
+                f"Segment {item.segment_id} is not a segment of the {SUBACCOUNT_DIMENSION} "
+                "dimension in Visma.net (sync tags if it is new)."
+            )
+            continue
+        if item.synced and not segment.active:
+            problems.append(f"Segment {segment.description} is no longer active in Visma.net.")
+        if item.default_value:
+            problem = segment_value_problem(segment=segment, value_id=item.default_value)
+            if problem:
+                problems.append(problem)
+        elif item.synced:
+            problems.append(
+                f"Choose the default {segment.description} for expenses without a "
+                f"{segment.description} tag."
+            )
+    return errors
+
+
+@dataclass(frozen=True)
+class CategoryMappingInput:
+    pleo_account_id: str
+    visma_account_number: str  # blank: remove the mapping
+    default_vat_category: str = ""
+    pleo_account_name: str = ""
+    pleo_account_code: str = ""
+
+
+def category_mappings_validate(
+    *, connection: Connection, items: Sequence[CategoryMappingInput]
+) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    seen: set[str] = set()
+    for item in items:
+        key = f"category_{item.pleo_account_id}"
+        problems = errors.setdefault(key, [])
+        label = item.pleo_account_name or item.pleo_account_code or item.pleo_account_id
+        if not item.pleo_account_id:
+            problems.append("A Pleo category id is missing.")
+            continue
+        if item.pleo_account_id in seen:
+            problems.append(f"Category {label} is given twice.")
+            continue
+        seen.add(item.pleo_account_id)
+        if not item.visma_account_number:
+            if item.default_vat_category:
+                problems.append(f"{label}: choose the Visma.net account for the tax code too.")
+            continue
+        problem = account_problem(
+            connection=connection,
+            number=item.visma_account_number,
+            role=f"the account of category {label}",
+        )
+        if problem:
+            problems.append(f"{label}: {problem}")
+        if item.default_vat_category:
+            problem = vat_category_problem(
+                connection=connection, vat_category_id=item.default_vat_category
+            )
+            if problem:
+                problems.append(f"{label}: {problem}")
+    return errors
