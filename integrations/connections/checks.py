@@ -288,13 +288,13 @@ def _create_line(name: str, connection: Connection) -> CheckLine:
 def _branch_line(name: str, connection: Connection, branches: list[Any]) -> CheckLine:
     if not connection.visma_branch_number:
         return CheckLine(name, False, "No branch is chosen.", "Choose the branch above.")
+    branch = next((b for b in branches if b.number == connection.visma_branch_number), None)
     problem = branch_problem(branch_number=connection.visma_branch_number, branches=branches)
-    if problem:
-        return CheckLine(
-            name,
-            False,
-            problem,
-            "Choose an active branch of the company above, or activate it in Visma.net.",
+    if problem or branch is None:
+        fix = (
+            "Choose one of the company's branches above."
+            if branch is None
+            else "Choose an active branch above, or activate it in Visma.net."
         )
-    branch = next(b for b in branches if b.number == connection.visma_branch_number)
+        return CheckLine(name, False, problem or "", fix)
     return CheckLine(name, True, f"Branch {branch.number} — {branch.name}.")
