@@ -65,11 +65,12 @@ def item_attachments_transfer(ctx: RunContext, item: ExportItem) -> ReceiptFailu
     files = list(PleoItem.from_api(item.payload).files)
     first_failure: ReceiptFailure | None = None
     refreshed = False
+    # The item's upload rows, read with the run's items (prefetched) rather than one by one.
+    known = {upload.file_key: upload for upload in item.uploads.all()}
     for index, file in enumerate(files, start=1):
-        upload, _ = AttachmentUpload.objects.get_or_create(
-            item=item,
-            file_key=file_key(file.url),
-            defaults={"size": file.size, "content_type": file.type or ""},
+        key = file_key(file.url)
+        upload = known.get(key) or AttachmentUpload.objects.create(
+            item=item, file_key=key, size=file.size, content_type=file.type or ""
         )
         if upload.status == AttachmentUpload.Status.UPLOADED:
             continue
@@ -168,14 +169,16 @@ def _upload(
     filename = _filename(item, index, url, content_type)
     # A receipt of an item in a shared journal goes to the item's first line.
     line_number = item.line_number if item.document_id else None
-    upload.status = AttachmentUpload.Status.UPLOADING
-    upload.filename = filename
-    upload.size = len(content)
-    upload.content_type = content_type
-    upload.line_number = line_number
-    upload.attempts += 1
-    ctx.guard()
-    upload.save()
+    # The claim check and the step `uploading` in one statement.
+    ctx.guard(
+        upload,
+        status=AttachmentUpload.Status.UPLOADING,
+        filename=filename,
+        size=len(content),
+        content_type=content_type,
+        line_number=line_number,
+        attempts=upload.attempts + 1,
+    )
     try:
         if item.visma_document_type == ExportItem.DocumentType.JOURNAL:
             # Reference: POST /v2/journaltransaction/module/GL/{number}[/{lineNumber}]/attachment
@@ -212,5 +215,13 @@ def _upload(
     upload.visma_attachment_id = attachment_id
     upload.error = ""
     upload.failure_reason_type = ""
-    upload.save()
+    upload.save(
+        update_fields=[
+            "status",
+            "visma_attachment_id",
+            "error",
+            "failure_reason_type",
+            "updated_at",
+        ]
+    )
     return None

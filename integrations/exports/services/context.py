@@ -10,9 +10,11 @@ import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cached_property
+from typing import Any
 
 from django.conf import settings
 from django.db import connection as db_connection
+from django.db.models import Model
 from django.utils import timezone
 
 from integrations.connections.clients import connection_pleo_client, connection_visma_client
@@ -22,7 +24,7 @@ from integrations.exports.config import (
     export_config_for_connection,
     mirror_snapshot_for_connection,
 )
-from integrations.exports.models import ExportRun
+from integrations.exports.models import AttachmentUpload, ExportRun
 from integrations.exports.planner import ExportConfig
 from integrations.exports.preflight import MirrorSnapshot
 from integrations.exports.services.progress import run_counts_update
@@ -37,6 +39,8 @@ from integrations.visma.client import VismaClient
 STALE_AFTER = timedelta(seconds=settings.EXPORT_STALE_AFTER_SECONDS)
 # Between items, the heartbeat and the run's progress counters are written at most this often.
 TICK_SECONDS = 5.0
+# A claim check that records a step renews the heartbeat first when it is older than this.
+LEASE_RENEW_SECONDS = min(TICK_SECONDS, STALE_AFTER.total_seconds() / 4)
 # How long a run waits before it is tried again after Visma.net or Pleo could not be reached.
 UNREACHABLE_RETRY_SECONDS = remote_errors.UNREACHABLE_RETRY_SECONDS
 
@@ -154,10 +158,33 @@ class RunContext:
             run_counts_update(self.run)
             self.counted_at = now
 
-    def guard(self) -> None:
+    def guard(self, unit: Model | None = None, **changes: Any) -> None:
         """Called right before every remote call that changes something (create, upload,
-        release, report, job event): a run taken over meanwhile is never worked by two."""
-        self.beat()
+        release, report, job event): a run taken over meanwhile is never worked by two.
+
+        With `unit` and `changes`, the step the call is about to take is recorded in the same
+        statement that checks the claim: an UPDATE of the unit's row that only matches while
+        the run holds our claim and our last heartbeat (what `beat` checks), one statement where
+        a check and a save were two. The heartbeat is renewed first when it is older than
+        LEASE_RENEW_SECONDS, so a takeover stays most of STALE_AFTER away when the call goes."""
+        if unit is None or time.monotonic() - self.beaten_at >= LEASE_RENEW_SECONDS:
+            self.beat()
+            if unit is None:
+                return
+        run_path = "item__run" if isinstance(unit, AttachmentUpload) else "run"
+        changes["updated_at"] = timezone.now()
+        for _ in range(2):
+            seen = self.run.heartbeat_at
+            claimed = {f"{run_path}__claimed_by": self.worker, f"{run_path}__heartbeat_at": seen}
+            written = type(unit)._default_manager.filter(pk=unit.pk, **claimed).update(**changes)
+            if written:
+                for name, value in changes.items():
+                    setattr(unit, name, value)
+                return
+            with self.beat_lock:
+                if self.run.heartbeat_at == seen:
+                    break  # no sibling beat in between: the claim is gone
+        raise RunLost(f"Run {self.run.pk} was taken over by another worker")
 
 
 def run_context_build(*, run: ExportRun, worker: str) -> RunContext:

@@ -24,6 +24,7 @@ from django.db import connection as db_connection
 Unit = TypeVar("Unit")
 
 _FINISHED = object()
+IDLE_SECONDS = 1.0
 
 
 def units_work(
@@ -32,9 +33,11 @@ def units_work(
     *,
     concurrency: int,
     finished: Callable[[Unit], None],
+    idle: Callable[[], None] | None = None,
 ) -> None:
     """`work(unit)` for every unit, at most `concurrency` at once; `finished(unit)` in the
-    calling thread after each."""
+    calling thread after each, and `idle()` there every IDLE_SECONDS no unit finishes (the
+    heartbeat goes on while every thread waits, e.g. for the call budget)."""
     if concurrency <= 1:
         for unit in units:
             work(unit)
@@ -77,7 +80,12 @@ def units_work(
     running = len(threads)
     try:
         while running:
-            item = done.get()
+            try:
+                item = done.get(timeout=IDLE_SECONDS)
+            except queue.Empty:
+                if idle is not None and not stop.is_set():
+                    idle()
+                continue
             if item is _FINISHED:
                 running -= 1
                 continue

@@ -63,18 +63,24 @@ def export_run_post(ctx: RunContext) -> None:
     """Post every open item of the run; a failed item never blocks the others. Documents,
     receipts and releases of separate items go out side by side (`ctx.concurrency`)."""
     run = ctx.run
-    for item in run.items.filter(status=ExportItem.Status.PENDING, step=Step.FETCHED):
-        with call_links(export_item_id=item.pk):
-            planned = export_item_plan(ctx, item)
-        ctx.tick()
-        export_run_report_due(ctx, finished=0 if planned else 1)
+    # Read once here, not by the threads: the mappings and the mirror for planning.
+    ctx.config, ctx.snapshot  # noqa: B018
     if ctx.export_settings.one_journal_per_export:
+        # Shared journals are built from the plans of all items: plan them all first. Otherwise
+        # each item is planned by the thread that posts it, and its plan recorded together with
+        # the step `sending` (one write, not two).
+        for item in run.items.filter(status=ExportItem.Status.PENDING, step=Step.FETCHED):
+            with call_links(export_item_id=item.pk):
+                planned = export_item_plan(ctx, item)
+            ctx.tick()
+            export_run_report_due(ctx, finished=0 if planned else 1)
         _documents_build(ctx)
         units_work(
             list(run.documents.exclude(step=Step.CREATED).order_by("id")),
             lambda document: _document_post(ctx, document),
             concurrency=ctx.concurrency,
             finished=lambda document: ctx.tick(),
+            idle=ctx.tick,
         )
         _documents_propagate(ctx)
 
@@ -83,10 +89,11 @@ def export_run_post(ctx: RunContext) -> None:
         export_run_report_due(ctx, finished=0 if item.status in OPEN else 1)
 
     units_work(
-        list(run.items.filter(status__in=OPEN).order_by("id")),
+        list(run.items.filter(status__in=OPEN).order_by("id").prefetch_related("uploads")),
         lambda item: export_item_post(ctx, item),
         concurrency=ctx.concurrency,
         finished=finished,
+        idle=ctx.tick,
     )
     run_counts_update(run)
 
@@ -94,8 +101,13 @@ def export_run_post(ctx: RunContext) -> None:
 def export_item_post(ctx: RunContext, item: ExportItem) -> None:
     """One item from where it stands to booked (or failed): create, receipts, release."""
     with call_links(export_item_id=item.pk):
+        planned: list[str] = []
+        if item.step == Step.FETCHED and item.status == ExportItem.Status.PENDING:
+            if not export_item_plan(ctx, item, record=False):
+                return
+            planned = PLAN_FIELDS
         if item.document_id is None and item.step in (Step.PLANNED, Step.SENDING, Step.UNKNOWN):
-            _item_post(ctx, item)
+            _item_post(ctx, item, planned=planned)
         if item.status in OPEN and item.step in (Step.CREATED, Step.ATTACHED, Step.RELEASING):
             export_item_complete(ctx, item)
 
@@ -103,8 +115,16 @@ def export_item_post(ctx: RunContext, item: ExportItem) -> None:
 # -- plan and preflight ----------------------------------------------------------------------
 
 
-def export_item_plan(ctx: RunContext, item: ExportItem) -> bool:
-    """Plan one item with the connection's current mappings; False when it failed."""
+# What planning sets on an item (recorded at once, or with the step `sending`).
+PLAN_FIELDS = [
+    "plan", "reference", "financial_period", "visma_document_type", "supplier_number", "step",
+    "status",
+]  # fmt: skip
+
+
+def export_item_plan(ctx: RunContext, item: ExportItem, *, record: bool = True) -> bool:
+    """Plan one item with the connection's current mappings; False when it failed (recorded).
+    With `record` off, a plan that passed is only set on `item`: the caller records it."""
     try:
         parsed = PleoItem.from_api(item.payload)
     except ValueError as exc:
@@ -137,7 +157,8 @@ def export_item_plan(ctx: RunContext, item: ExportItem) -> bool:
         item.supplier_number = checked.invoice.supplier_number
     item.step = Step.PLANNED
     item.status = ExportItem.Status.PLANNED
-    item.save()
+    if record:
+        item.save(update_fields=[*PLAN_FIELDS, "updated_at"])
     return True
 
 
@@ -199,7 +220,14 @@ def _look_up(unit: Unit, find: Finder) -> str | None:
     return number
 
 
-def create_once(ctx: RunContext, unit: Unit, *, send: Callable[[], str], find: Finder) -> str:
+def create_once(
+    ctx: RunContext,
+    unit: Unit,
+    *,
+    send: Callable[[], str],
+    find: Finder,
+    planned: list[str] | tuple[str, ...] = (),
+) -> str:
     """Create the document of `unit` at most once; returns its Visma.net number.
 
     Raises `CreateRefused` when Visma.net refused it (the item fails), `RunDeferred` when the
@@ -219,12 +247,13 @@ def create_once(ctx: RunContext, unit: Unit, *, send: Callable[[], str], find: F
             f"attempts and it cannot be found there. Check Visma.net for a document with "
             f"reference {unit.reference} before exporting the expense again.",
         )
-    ctx.guard()
-    sending: dict[str, Any] = {"step": Step.SENDING, "attempts": unit.attempts + 1}
+    # The claim check and the step `sending` (with a plan made just now) in one statement.
+    sending: dict[str, Any] = {name: getattr(unit, name) for name in planned}
+    sending.update(step=Step.SENDING, attempts=unit.attempts + 1)
     if unit.sent_at is None:
         # Saved before the send: the document, if created, was changed in Visma.net after it.
         sending["sent_at"] = timezone.now()
-    _save(unit, **sending)
+    ctx.guard(unit, **sending)
     try:
         return send()
     except errors.RefusedWithServerError as exc:
@@ -251,7 +280,7 @@ def create_once(ctx: RunContext, unit: Unit, *, send: Callable[[], str], find: F
         raise refused_by_visma(exc.message) from exc
 
 
-def _item_post(ctx: RunContext, item: ExportItem) -> None:
+def _item_post(ctx: RunContext, item: ExportItem, *, planned: list[str]) -> None:
     plan = item.plan
     send: Callable[[], str]
     if plan.get("kind") == "invoice":
@@ -265,7 +294,7 @@ def _item_post(ctx: RunContext, item: ExportItem) -> None:
         send = lambda: ctx.visma.journal_transaction_create(journal)  # noqa: E731
         find = journal_finder(ctx, reference=item.reference, journal=journal, by_line=True)
     try:
-        number = create_once(ctx, item, send=send, find=find)
+        number = create_once(ctx, item, send=send, find=find, planned=planned)
     except CreateRefused as refused:
         item_fail(item, refused.reason_type, refused.message, refused.fix)
         return
@@ -390,7 +419,9 @@ def export_item_complete(ctx: RunContext, item: ExportItem) -> None:
             # Nothing more to do in Visma.net: one write for the step and the outcome.
             _save(item, step=Step.ATTACHED, status=ExportItem.Status.POSTED)
             return
-        _save(item, step=Step.ATTACHED)
+        # Receipts done, release next: the release records its step `releasing` (with the
+        # claim check), which says the receipts are done too.
+        item.step = Step.ATTACHED
     if item.step == Step.RELEASING or (item.step == Step.ATTACHED and _release_wanted(ctx, item)):
         problem = invoice_release(ctx, item)
         if problem:
@@ -401,7 +432,14 @@ def export_item_complete(ctx: RunContext, item: ExportItem) -> None:
                 "Release it in Visma.net, or fix the cause and export the expense again.",
             )
             return
-        _save(item, step=Step.RELEASED, released_at=timezone.now())
+        # The step and the outcome in one write.
+        _save(
+            item,
+            step=Step.RELEASED,
+            released_at=timezone.now(),
+            status=ExportItem.Status.POSTED,
+        )
+        return
     _save(item, status=ExportItem.Status.POSTED)
 
 

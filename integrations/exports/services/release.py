@@ -34,9 +34,8 @@ def invoice_release(ctx: RunContext, item: ExportItem) -> str:
         status = _status(ctx, item)
         if status in RELEASED_STATUSES:
             return ""
-    ctx.guard()
-    item.step = Step.RELEASING
-    item.save(update_fields=["step", "updated_at"])
+    # The claim check and the step `releasing` in one statement.
+    ctx.guard(item, step=Step.RELEASING)
     try:
         # Reference: POST /v1/supplierInvoice/{documentType}/{invoiceNumber}/action/release
         result = ctx.visma.supplier_invoice_release(item.visma_document_type, item.visma_number)
