@@ -1,8 +1,8 @@
 """The Visma.net API seam shared by every part of the client: authentication, error bodies,
 list and paging helpers, created-resource ids.
 
-Reference: /work/shared/notes/visma-net-api.md §3-5 and the spec
-(`/work/shared/specs/visma-net/openapi-subset.json`).
+Reference: ../shared/notes/visma-net-api.md §3-5 and the spec
+(`../shared/specs/visma-net/openapi-subset.json`).
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """The Visma.net ERP API client: master data, suppliers, journal transactions, supplier
 invoices and attachments, each method naming its spec path and operationId.
 
-Spec: `/work/shared/specs/visma-net/openapi-subset.json` (snapshot of 24 April 2025). Behaviour
-notes: /work/shared/notes/visma-net-api.md. Documents live in `documents.py`, the shared seam
+Spec: `../shared/specs/visma-net/openapi-subset.json` (snapshot of 24 April 2025). Behaviour
+notes: ../shared/notes/visma-net-api.md. Documents live in `documents.py`, the shared seam
 (auth, errors, paging) in `base.py`, Visma Connect in `auth.py`.
 """
 

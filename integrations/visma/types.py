@@ -1,7 +1,7 @@
 """Typed Visma.net records, parsed at the edge, and the document inputs the exporter builds.
 
 Read records come from the read DTOs in `components.schemas` of the Visma.net spec
-(`/work/shared/specs/visma-net/openapi-subset.json`): the DTO name is given on each class.
+(`../shared/specs/visma-net/openapi-subset.json`): the DTO name is given on each class.
 `from_api` raises `ValueError` naming the record and field when a record cannot be used.
 Money is `Decimal`; Visma.net date-times without a zone are read as UTC (see `_parse`).
 

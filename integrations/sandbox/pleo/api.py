@@ -1,6 +1,6 @@
 """The Pleo sandbox's HTTP plumbing: error shape, bearer auth, JSON bodies, cursor pages.
 
-Reference: /work/shared/specs/pleo/*.yml: `ExceptionInfo{type,message}`, `CursorPageInfo`,
+Reference: ../shared/specs/pleo/*.yml: `ExceptionInfo{type,message}`, `CursorPageInfo`,
 cursors matching `^[A-Z2-7=~]+$`, bodies as `application/json;charset=UTF-8`.
 """
 

@@ -1,6 +1,6 @@
 """Export job rules of the Pleo sandbox: creation, events, item updates and expiry.
 
-Reference: /work/shared/specs/pleo/pleo-export-api-v3-api-openapi.yml and the export workflow
+Reference: ../shared/specs/pleo/pleo-export-api-v3-api-openapi.yml and the export workflow
 guide (one running job per company, 1 h expiry after the last update, ≤100 item updates).
 """
 

@@ -1,7 +1,7 @@
 """Pleo's OAuth server, simulated: authorization code with PKCE (S256 only), refresh token
 rotation, revocation. A grant, and every token issued from it, belongs to one company.
 
-Reference: /work/shared/notes/pleo-api.md §1 (developers.pleo.io /docs/oauth,
+Reference: ../shared/notes/pleo-api.md §1 (developers.pleo.io /docs/oauth,
 how-to-refresh-tokens); RFC 6749 §4.1 and §5.2, RFC 7636 (PKCE), RFC 7009 (revocation).
 """
 

@@ -1,6 +1,6 @@
 """The official read shapes of everything the Pleo sandbox holds.
 
-Reference: /work/shared/specs/pleo/: ExportJobV3, ExportJobItemV3 (export-api-v3), ExportItemV3
+Reference: ../shared/specs/pleo/: ExportJobV3, ExportJobItemV3 (export-api-v3), ExportItemV3
 (export-items-v3), BookkeepingAccountRestModelV1 (accounts), TaxCodeModel (tax-codes),
 TagGroupModel (tag-groups), TagModel (tags), VendorResponse (external-vendors),
 SubscriptionModel (subscriptions).

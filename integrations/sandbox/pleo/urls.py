@@ -1,6 +1,6 @@
 """Routes of the Pleo sandbox, mounted at `/sandbox/pleo/`.
 
-API paths are Pleo's own (Reference: /work/shared/specs/pleo/*.yml); `oauth/…` stands for
+API paths are Pleo's own (Reference: ../shared/specs/pleo/*.yml); `oauth/…` stands for
 auth.pleo.io; `_control/…` is the sandbox's control API.
 """
 

@@ -1,6 +1,6 @@
 """Chart of accounts and tax codes of the Pleo sandbox.
 
-Reference: /work/shared/specs/pleo/pleo-accounts-api-openapi.yml (`/v1/chart-of-accounts…`)
+Reference: ../shared/specs/pleo/pleo-accounts-api-openapi.yml (`/v1/chart-of-accounts…`)
 and pleo-tax-codes-api-openapi.yml (`/v0/tax-codes…`).
 """
 

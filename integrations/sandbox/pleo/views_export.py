@@ -1,6 +1,6 @@
 """Export API v3 of the Pleo sandbox: jobs, job events, job items and export items.
 
-Reference: /work/shared/specs/pleo/pleo-export-api-v3-api-openapi.yml and
+Reference: ../shared/specs/pleo/pleo-export-api-v3-api-openapi.yml and
 pleo-export-items-v3-api-openapi.yml.
 """
 

@@ -1,6 +1,6 @@
 """Tag groups and tags (dimensions and their values) of the Pleo sandbox.
 
-Reference: /work/shared/specs/pleo/pleo-tag-groups-api-openapi.yml and
+Reference: ../shared/specs/pleo/pleo-tag-groups-api-openapi.yml and
 pleo-tags-api-openapi.yml. Codes are matched case-insensitively, as Pleo's sync guide says.
 """
 

@@ -1,6 +1,6 @@
 """Vendors and webhook subscriptions of the Pleo sandbox.
 
-Reference: /work/shared/specs/pleo/pleo-external-vendors-api-openapi.yml and
+Reference: ../shared/specs/pleo/pleo-external-vendors-api-openapi.yml and
 pleo-subscriptions-api-openapi.yml.
 """
 
