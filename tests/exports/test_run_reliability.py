@@ -21,7 +21,7 @@ from integrations.pleo.client import PleoClient
 from integrations.sandbox.pleo import clock
 from integrations.visma.client import VismaClient
 from tests.exports.runtime_support import *  # noqa: F403
-from tests.exports.runtime_support import Sandbox, card_payload, run_for
+from tests.exports.runtime_support import Sandbox, card_payload, run_for, settings_change
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -59,6 +59,9 @@ def test_outcomes_are_reported_in_full_batches_while_the_run_posts(
     sandbox: Sandbox, demo: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(reporting, "ITEM_UPDATE_BATCH", 2)
+    # One item at a time, so that "before the third expense was booked" has one meaning; with
+    # several in flight the creates of a batch go out together (test_concurrency_within_run).
+    settings_change(demo, export_concurrency=1)
     items = [card_payload(f"{125 * (n + 1)}.00", f"{25 * (n + 1)}.00") for n in range(5)]
 
     job = sandbox.job_create(items)
@@ -173,6 +176,10 @@ def test_a_job_whose_items_were_not_all_listed_is_never_completed_and_is_parked(
 def test_a_run_taken_over_mid_run_is_not_worked_by_two(
     sandbox: Sandbox, demo: Any, no_autorun: list[int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # One item at a time: the claim is checked before each send, and a send already under way
+    # when the run is taken over cannot be called back (several in flight at a takeover:
+    # test_concurrency_within_run; the look-up before any resend keeps that one booking single).
+    settings_change(demo, export_concurrency=1)
     job = sandbox.job_create([card_payload(), card_payload("250.00", "50.00")])
     run = run_for(job)
     original_create = VismaClient.journal_transaction_create
