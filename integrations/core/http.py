@@ -39,7 +39,7 @@ from integrations.core import errors
 from integrations.core.context import current_links
 from integrations.core.metrics import remote_call_observe
 from integrations.core.models import ApiCall
-from integrations.core.pacing import Pacing, repeat_refused, request_key
+from integrations.core.pacing import PROBE_WAIT, Pacing, repeat_refused, request_key
 from integrations.core.redaction import redact_body, redact_headers, redact_query, redact_text
 
 logger = logging.getLogger(__name__)
@@ -318,7 +318,9 @@ class ApiClient:
         wait = pacing.failed.wait_before(key)
         if wait > 0:
             raise repeat_refused(service=self.service, method=method, url=url, wait=wait)
-        for _ in range(BUDGET_WAITS):
+        windows = 0
+        probed = 0.0
+        while True:
             wait = pacing.budget.take()
             if wait <= 0:
                 return
@@ -331,7 +333,18 @@ class ApiClient:
                     url=url,
                     retry_after=wait,
                 )
-            logger.info("%s: call budget spent, waiting %.1fs for its window", self.service, wait)
+            if wait <= PROBE_WAIT:
+                # Another call is finding the new window's size: a short wait, bounded.
+                probed += wait
+                if probed > self.max_wait:
+                    break
+            else:
+                windows += 1
+                if windows > BUDGET_WAITS:
+                    break
+                logger.info(
+                    "%s: call budget spent, waiting %.1fs for its window", self.service, wait
+                )
             self.sleep(wait)
         # Still spent after waiting (a clock that did not move): send, the answer will tell.
         pacing.budget.take_anyway()

@@ -43,6 +43,10 @@ def _header_number(headers: Mapping[str, str], name: str) -> float | None:
         return None
 
 
+# How long a call waits while another finds the size of a new window.
+PROBE_WAIT = 0.05
+
+
 class CallBudget:
     """The calls left in the service's current window, counted down by the calls under way."""
 
@@ -52,6 +56,9 @@ class CallBudget:
         self._remaining: float | None = None  # None: no budget known (no headers seen)
         self._reset_at = 0.0
         self._in_flight = 0
+        # After a known window has ended, one call finds the new window's size before others go.
+        self._probing = False
+        self._probe_sent = False
 
     def take(self) -> float:
         """Take one call; returns 0, or the seconds to wait for the window to reset (nothing
@@ -60,6 +67,12 @@ class CallBudget:
             now = self._clock()
             if self._remaining is not None and now >= self._reset_at:
                 self._remaining = None  # a new window: its size comes with the next answer
+                self._probing = True
+                self._probe_sent = False
+            if self._probing:
+                if self._probe_sent:
+                    return PROBE_WAIT
+                self._probe_sent = True
             if self._remaining is not None and self._remaining <= 0:
                 return max(0.0, self._reset_at - now)
             if self._remaining is not None:
@@ -75,6 +88,7 @@ class CallBudget:
         """The call taken has been answered (headers) or failed without an answer (None)."""
         with self._lock:
             self._in_flight = max(0, self._in_flight - 1)
+            self._probing = False
             if headers is None:
                 return
             remaining = _header_number(headers, "X-RateLimit-Remaining")
@@ -86,8 +100,17 @@ class CallBudget:
                 # An epoch time rather than seconds (some services): the same instant.
                 reset -= time.time()
             # Calls taken but not answered yet are not in the service's count.
-            self._remaining = remaining - self._in_flight
-            self._reset_at = now + max(0.0, reset)
+            estimate = remaining - self._in_flight
+            reset_at = now + max(0.0, reset)
+            same_window = self._remaining is not None and abs(reset_at - self._reset_at) < 1.0
+            if same_window and self._remaining is not None:
+                # Answers of one window can arrive out of order: an earlier call's answer
+                # (more left) must not give back calls a later one already counted.
+                self._remaining = min(self._remaining, estimate)
+                self._reset_at = max(self._reset_at, reset_at)
+            else:
+                self._remaining = estimate
+                self._reset_at = reset_at
 
     @property
     def remaining(self) -> float | None:

@@ -12,7 +12,7 @@ from integrations.core import errors
 from integrations.core.context import call_links
 from integrations.core.http import ApiClient, api_calls_buffered
 from integrations.core.models import ApiCall
-from integrations.core.pacing import CallBudget, FailedRequests, Pacing, request_key
+from integrations.core.pacing import PROBE_WAIT, CallBudget, FailedRequests, Pacing, request_key
 
 pytestmark = pytest.mark.django_db
 
@@ -69,6 +69,30 @@ def test_a_spent_budget_waits_for_its_window_and_calls_under_way_count(clock: Cl
     assert spent.take() == 30
     clock.now += 30
     assert spent.take() == 0  # a new window
+
+
+def test_answers_out_of_order_never_give_back_calls_already_counted(clock: Clock) -> None:
+    budget_ = CallBudget(clock=clock)
+    for _ in range(3):
+        assert budget_.take() == 0
+    # The third call's answer comes first (1 left), then the first call's (3 left, older).
+    # The calls still under way may not be in the service's count: nothing is left to take,
+    # and the older answer does not give any back (read alone it would leave 2).
+    budget_.observe(budget(1, 30))
+    budget_.observe(budget(3, 30))
+    assert budget_.take() == 30
+
+
+def test_a_new_window_is_measured_by_one_call_before_the_others_go(clock: Clock) -> None:
+    budget_ = CallBudget(clock=clock)
+    assert budget_.take() == 0
+    budget_.observe(budget(0, 10))
+    clock.now += 10
+    assert budget_.take() == 0  # the new window's first call finds its size
+    assert budget_.take() == PROBE_WAIT  # the others wait for its answer
+    budget_.observe(budget(1, 10))
+    assert budget_.take() == 0
+    assert budget_.take() == 10
 
 
 @responses.activate
