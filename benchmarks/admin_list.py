@@ -22,6 +22,11 @@ VIEWS = {
     "first page": "",
     "status failed": "?status__exact=failed",
     "reason receipt upload": "?failure_reason_type__exact=receipt_upload_failure",
+    # What support staff paste: an expense's accounting entry id, a Visma.net number, or a word
+    # of a failure; the last matches thousands of items.
+    "search an entry id": "?q=00031336-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
+    "search a Visma.net number": "?q=131336",
+    "search a word": "?q=receipt",
 }
 CONNECTIONS = 4
 ITEMS_PER_RUN = 1_000
@@ -58,9 +63,12 @@ def _seed(items: int) -> None:
         )
         for n in range(CONNECTIONS)
     ]
+    # Bulk inserts skip ExportRun.save, which numbers a connection's runs #1, #2, …: the
+    # numbers are given here the same way (run n is its connection's run n // CONNECTIONS + 1).
     runs = ExportRun.objects.bulk_create(
         ExportRun(
             connection=connections[n % CONNECTIONS],
+            number=n // CONNECTIONS + 1,
             pleo_job_id=f"job-{n}",
             status="completed_with_errors",
             items_total=ITEMS_PER_RUN,
@@ -70,7 +78,8 @@ def _seed(items: int) -> None:
     batch: list[ExportItem] = []
     for i in range(items):
         run = runs[i % len(runs)]
-        status = STATUSES[i % len(STATUSES)]
+        # Statuses in runs of 7 items, so every run and connection gets each status.
+        status = STATUSES[i // 7 % len(STATUSES)]
         batch.append(
             ExportItem(
                 run=run,

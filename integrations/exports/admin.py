@@ -21,7 +21,7 @@ from django.utils.translation import gettext
 
 from integrations.core import errors
 from integrations.core.access import ConnectionScopedAdmin
-from integrations.core.admin_paging import EstimatedCountPaginator
+from integrations.core.admin_paging import EstimatedCountPaginator, RecentRelatedFilter
 from integrations.core.links import https_url
 from integrations.core.models import ApiCall
 from integrations.exports import services as export_services
@@ -243,9 +243,16 @@ class ExportItemAdmin(ReadOnlyAdmin):
         "connection",
         "updated_at",
     )
-    list_filter = ("status", "failure_reason_type", "connection", "run")
+    list_filter = (
+        "status",
+        "failure_reason_type",
+        ("connection", RecentRelatedFilter),
+        ("run", RecentRelatedFilter),
+    )
     list_select_related = ("run", "connection")
     show_full_result_count = False
+    # Counts beside each filter choice would each read every matching item.
+    show_facets = admin.ShowFacets.NEVER
     paginator = EstimatedCountPaginator
     search_fields = (
         "accounting_entry_id",

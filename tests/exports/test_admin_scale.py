@@ -88,3 +88,66 @@ def test_item_list_of_a_member_shows_only_their_connection(two_companies: Any) -
     assert shown == {ours.pk}
     assert b"Fjordkraft" not in response.content
     assert response.context["cl"].result_count == ROWS
+
+
+def _choices(response: Any, title: str) -> list[str]:
+    """The choices of a filter; none when the filter is not shown (a single choice)."""
+    specs = [s for s in response.context["cl"].filter_specs if s.title == title]
+    return [str(label) for spec in specs for _, label in spec.lookup_choices]
+
+
+def test_filters_offer_the_users_connections_and_recent_runs_without_reading_items(
+    two_companies: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from integrations.core.admin_paging import RecentRelatedFilter
+
+    monkeypatch.setattr(RecentRelatedFilter, "SHOWN", 2)
+    ours, theirs = two_companies
+    support = f.support(staff=True)
+    theirs.memberships.filter(user=support).delete()
+    ExportRun.objects.exclude(connection=ours).update(created_at="2020-01-01T00:00:00Z")
+    response, _ = _changelist(support)
+
+    # One connection of their own: nothing to choose, and no other company's name.
+    assert _choices(response, "connection") == []
+    superuser = User.objects.create_superuser("root", password="pw-12345678")
+    assert _choices(_changelist(superuser)[0], "connection") == ["Fjordkraft AS", "Nordlys AS"]
+    newest = list(ExportRun.objects.filter(connection=ours).order_by("-created_at", "-id")[:2])
+    assert _choices(response, "run") == [str(run) for run in newest]
+    # An older run is offered once it is chosen (its link from the run's page).
+    oldest = ExportRun.objects.filter(connection=ours).order_by("created_at", "id").first()
+    assert oldest is not None
+    chosen, _ = _changelist(support, f"?run__id__exact={oldest.pk}")
+    assert str(oldest) in _choices(chosen, "run")
+    assert {item.run_id for item in chosen.context["cl"].result_list} == {oldest.pk}
+    # Another company's run is not offered even when its id is asked for.
+    their_run = ExportRun.objects.filter(connection=theirs).first()
+    assert their_run is not None
+    other, _ = _changelist(support, f"?run__id__exact={their_run.pk}")
+    assert str(their_run) not in _choices(other, "run")
+    assert list(other.context["cl"].result_list) == []
+
+
+def test_a_long_list_is_never_counted_whole_on_postgresql(
+    two_companies: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if db.vendor != "postgresql":
+        pytest.skip("the estimate is PostgreSQL's; other databases count exactly")
+    from integrations.core import admin_paging
+
+    monkeypatch.setattr(admin_paging, "EXACT_UP_TO", 50)
+    superuser = User.objects.create_superuser("root", password="pw-12345678")
+    client = Client()
+    client.force_login(superuser)
+    url = reverse("admin:exports_exportitem_changelist")
+    with CaptureQueriesContext(db) as queries:
+        response = client.get(url)
+    counts = [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"]]
+    assert counts and all("LIMIT 51" in sql for sql in counts)
+    # Above the bound the page count rests on the estimate, never below what was counted.
+    assert response.context["cl"].result_count >= 51
+    # A short filtered list is counted exactly in one bounded query.
+    with CaptureQueriesContext(db) as queries:
+        response = client.get(url, {"run__id__exact": ExportRun.objects.first().pk})  # type: ignore[union-attr]
+    assert response.context["cl"].result_count == len(response.context["cl"].result_list)
+    assert not any("EXPLAIN" in q["sql"] for q in queries.captured_queries)
