@@ -260,6 +260,12 @@ TEMPLATES = [
 DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
+# Each web thread keeps its connection between requests (checked before reuse) instead of
+# opening one per request: a new PostgreSQL connection is a new server process, which cost
+# more than the whole of a webhook delivery's work. `?conn_max_age=0` in DATABASE_URL opens one
+# per request again.
+DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The web server and the worker share the file: wait for locks instead of failing at once.
     DATABASES["default"].setdefault("OPTIONS", {}).update(

@@ -313,3 +313,25 @@ def test_both_prunes_are_scheduled() -> None:
         "integrations.pleo.tasks.webhook_rejections_prune",
         "integrations.core.tasks.api_calls_prune",
     } <= funcs
+
+
+@pytest.mark.django_db(transaction=True)
+def test_without_a_surrounding_transaction_each_event_is_stored_and_queued_once(
+    client: Client, secrets_and_handlers: list[dict[str, Any]]
+) -> None:
+    # As in production: no transaction around the request, so the row commits by itself and
+    # the task is queued at once (Q_SYNC runs it inline); a clash must still answer duplicate.
+    body = event_body(event_id="e-7")
+
+    def send(msg_id: str) -> Any:
+        return client.post(
+            URL, body, content_type="application/json", **signed(body, msg_id=msg_id)
+        )
+
+    assert send("msg_a").status_code == 202
+    assert WebhookEvent.objects.get(accepted=True).status == WebhookEvent.Status.PROCESSED
+    for msg_id in ("msg_a", "msg_b"):
+        again = send(msg_id)
+        assert again.status_code == 200 and again.json()["status"] == "duplicate"
+    assert WebhookEvent.objects.filter(accepted=True).count() == 1
+    assert len(secrets_and_handlers) == 1
