@@ -40,6 +40,7 @@ class LoadPhase:
     p90_ms: float
     p99_ms: float
     max_ms: float
+    sender_cpu_ms: float = 0.0
 
     @property
     def accepted(self) -> int:
@@ -160,6 +161,7 @@ def webhook_benchmark(
                     p90_ms=float(result["p90_ms"]),
                     p99_ms=float(result["p99_ms"]),
                     max_ms=float(result["max_ms"]),
+                    sender_cpu_ms=float(result.get("sender_cpu_ms", 0.0)),
                 )
             )
     report.stored = WebhookEvent.objects.filter(accepted=True).count()
@@ -179,6 +181,7 @@ def webhook_report_text(report: WebhookReport, *, command: str, context: Sequenc
         for p in report.phases
     ]  # fmt: skip
     accepted = sum(p.accepted for p in report.phases)
+    sender_cpu = max((p.sender_cpu_ms for p in report.phases), default=0.0)
     return "\n".join(
         [
             heading(
@@ -188,7 +191,8 @@ def webhook_report_text(report: WebhookReport, *, command: str, context: Sequenc
                     *context,
                     f"Server: gunicorn config.wsgi, {report.gunicorn}, DEBUG off; queue "
                     f"broker: {report.broker}. Sender: benchmarks.webhook_load, a separate "
-                    f"process, {CONNECTIONS} keep-alive connections on loopback. Latency of a "
+                    f"process, {CONNECTIONS} keep-alive connections on loopback, pre-signed "
+                    f"requests, at most {sender_cpu:.2f} ms of CPU per delivery. Latency of a "
                     "paced delivery counts from when it was due.",
                 ],
             ),
