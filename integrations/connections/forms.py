@@ -80,8 +80,9 @@ class ExportSettingsForm(forms.Form):
     export_concurrency = forms.IntegerField(
         required=False,
         label="Remote calls under way at once",
-        help_text="Documents, receipts and releases of separate expenses go out side by side, "
-        "1 to 16; Visma.net's call budget paces them whatever the number.",
+        help_text="Documents, receipts and releases of separate expenses, and the master-data "
+        "sync's writes to Pleo, go out side by side, 1 to 16; Visma.net's call budget paces "
+        "them whatever the number.",
         widget=forms.NumberInput(attrs={"min": 1, "max": 16}),
     )
 

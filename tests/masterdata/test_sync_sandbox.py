@@ -14,7 +14,7 @@ import requests
 from django.db import connection as db_connection
 from django.test.utils import CaptureQueriesContext
 
-from integrations.connections.models import Connection
+from integrations.connections.models import Connection, ExportSettings
 from integrations.core.tokens import MemoryTokenStore
 from integrations.exports.config import (
     export_config_for_connection,
@@ -442,3 +442,72 @@ def test_a_job_pleo_fails_fails_each_supplier_with_its_reason_and_is_retried(
     tally = Tally(sync_run_id=None)
     vendors_push(pleo=clients["pleo"], connection=connected, tally=tally, full=False)
     assert tally.counts["created"] == 3 and tally.counts["failed"] == 0, tally.failures
+
+
+@pytest.mark.postgres
+def test_a_sync_stopped_mid_write_with_writes_in_flight_creates_nothing_twice(
+    connected: Connection,
+    sandboxes: Sandboxes,
+    clients: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Three writes at once (PostgreSQL: the threads see the rows); the run stops after a few
+    outcomes are recorded, with other writes already done in Pleo but not recorded. The next
+    run finds those in Pleo and writes none of them again."""
+    ExportSettings.objects.create(connection=connected, export_concurrency=3)
+    values = [f"{a}{b}" for a in "ABCDE" for b in "0123456789"][:40]
+    requests.post(
+        f"{sandboxes.visma}/_control/seed",
+        json={
+            "segmentValues": [
+                {"segmentId": 1, "valueId": v, "description": f"Value {v}", "active": v != "A1"}
+                for v in values
+            ],
+            "suppliers": [
+                {"number": str(83000 + n), "name": f"Supplier {n}", "status": "Active"}
+                for n in range(30)
+            ]
+            + [{"number": "83099", "name": "Gone AS", "status": "Inactive"}],
+        },
+        timeout=30,
+    ).raise_for_status()
+    result = masterdata_sync(connection_id=connected.pk, kinds=["tags"], full=True, **clients)
+    assert result.status == "succeeded", result.failures
+    for segment in VismaSegment.objects.filter(connection=connected, dimension_id="SUBACCOUNT"):
+        SegmentSetting.objects.create(connection=connected, segment=segment, synced=True)
+
+    original = Tally.count
+
+    def count_then_stop(self: Tally, action: Any, n: int = 1) -> None:
+        if action == "create" and self.counts["created"] >= 6:
+            raise RuntimeError("the worker stopped")
+        original(self, action, n)
+
+    monkeypatch.setattr(Tally, "count", count_then_stop)
+    for kinds in (["tags"], ["vendors"]):
+        stopped = masterdata_sync(connection_id=connected.pk, kinds=kinds, full=False, **clients)
+        assert stopped.counts["created"] == 6, stopped
+    monkeypatch.undo()
+    # Pleo holds vendors the stopped run wrote but never recorded on their mirror rows.
+    recorded = VismaSupplier.objects.filter(connection=connected).exclude(pleo_id="").count()
+    in_pleo = [v for v in sandboxes.pleo_state()["vendors"] if v.get("externalId")]
+    assert recorded < len(in_pleo)
+
+    result = masterdata_sync(
+        connection_id=connected.pk, kinds=["tags", "vendors"], full=False, **clients
+    )
+    assert result.status == "succeeded", result.failures
+    pleo = sandboxes.pleo_state()
+    vendors = Counter(v.get("externalId") for v in pleo["vendors"])
+    suppliers = sandboxes.visma_state()["suppliers"]
+    assert all(vendors[s["number"]] == 1 for s in suppliers), vendors
+    [archived] = [v for v in pleo["vendors"] if v.get("externalId") == "83099"]
+    assert archived["state"] == "ARCHIVED"
+    for group in pleo["tagGroups"]:
+        codes = Counter(t["code"].lower() for t in group["tags"])
+        assert codes and max(codes.values()) == 1, codes
+    group_1 = next(g for g in pleo["tagGroups"] if {t["code"] for t in g["tags"]} >= set(values))
+    assert next(t for t in group_1["tags"] if t["code"] == "A1")["archived"] is True
+    ids = {v["id"] for v in pleo["vendors"]}
+    for row in VismaSupplier.objects.filter(connection=connected):
+        assert row.pleo_id in ids and row.pleo_state_hash, row.number

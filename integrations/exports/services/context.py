@@ -13,13 +13,13 @@ from functools import cached_property
 from typing import Any
 
 from django.conf import settings
-from django.db import connection as db_connection
 from django.db.models import Model
 from django.utils import timezone
 
 from integrations.connections.clients import connection_pleo_client, connection_visma_client
 from integrations.connections.models import Connection, ExportSettings
 from integrations.core import errors, remote_errors
+from integrations.core.parallel import concurrency_usable
 from integrations.exports.config import (
     export_config_for_connection,
     mirror_snapshot_for_connection,
@@ -137,15 +137,8 @@ class RunContext:
 
     @property
     def concurrency(self) -> int:
-        """Units worked at once: the connection's setting; one inside a transaction (other
-        threads could not see its rows) and on an in-memory SQLite database (its shared cache
-        locks whole tables instead of waiting): only tests run a run in either."""
-        in_memory = db_connection.vendor == "sqlite" and bool(
-            getattr(db_connection, "is_in_memory_db", lambda: False)()
-        )
-        if db_connection.in_atomic_block or in_memory:
-            return 1
-        return max(1, self.export_settings.export_concurrency)
+        """Units worked at once: the connection's setting, where threads can work."""
+        return concurrency_usable(self.export_settings.export_concurrency)
 
     def tick(self) -> None:
         """Between items: the heartbeat and the progress counters, written at most every

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from integrations.core import errors
 from integrations.core.context import call_links
+from integrations.core.parallel import units_work
 from integrations.exports.models import ExportDocument, ExportItem, Step
 from integrations.exports.planner import JournalPlan, PlanFailure, merge_journal_plans, plan_item
 from integrations.exports.preflight import preflight_check
@@ -37,7 +38,6 @@ from integrations.exports.services.context import (
     RunDeferred,
     RunParked,
 )
-from integrations.exports.services.parallel import units_work
 from integrations.exports.services.progress import item_fail, run_counts_update
 from integrations.exports.services.release import invoice_release
 from integrations.exports.services.remote import remote_error_raise

@@ -25,7 +25,12 @@ from integrations.masterdata.sync.desired import (
     vendor_desired,
 )
 from integrations.masterdata.sync.diff import Action, Current, Desired, Op
-from integrations.masterdata.sync.push import error_reason, push_records
+from integrations.masterdata.sync.push import (
+    each_side_by_side,
+    error_reason,
+    push_records,
+    writes_at_once,
+)
 from integrations.masterdata.sync.tally import Tally
 from integrations.masterdata.sync.vendor_import import VENDOR_IMPORT_THRESHOLD, vendors_import
 from integrations.pleo.client import PleoClient
@@ -98,6 +103,7 @@ def accounts_push(*, pleo: PleoClient, connection: Connection, tally: Tally, ful
         fetch_current=fetch,
         apply_one=apply_one,
         batch_create=batch_create,
+        concurrency=writes_at_once(connection),
     )
 
 
@@ -148,7 +154,14 @@ def tax_codes_push(*, pleo: PleoClient, connection: Connection, tally: Tally, fu
         # Reference: pleo-tax-codes-api-openapi.yml PUT /v0/tax-codes/{id}
         return pleo.tax_code_update(op.pleo_id, **kwargs).id
 
-    push_records(tally=tally, items=items, full=full, fetch_current=fetch, apply_one=apply_one)
+    push_records(
+        tally=tally,
+        items=items,
+        full=full,
+        fetch_current=fetch,
+        apply_one=apply_one,
+        concurrency=writes_at_once(connection),
+    )
 
 
 def _group_current(g: TagGroup) -> Current:
@@ -183,6 +196,7 @@ def tags_push(*, pleo: PleoClient, connection: Connection, tally: Tally, full: b
         if s.pk in synced_ids or s.pleo_id
     ]
     items = [(tag_group_desired(s, synced=s.pk in synced_ids), s) for s in segments]
+    concurrency = writes_at_once(connection)
 
     def fetch_groups(wanted: Sequence[Desired]) -> list[Current]:
         # Reference: pleo-tag-groups-api-openapi.yml GET /v0/tag-groups
@@ -213,6 +227,7 @@ def tags_push(*, pleo: PleoClient, connection: Connection, tally: Tally, full: b
         fetch_current=fetch_groups,
         apply_one=apply_group,
         on_written=remember_group,
+        concurrency=concurrency,
     )
 
     for segment in VismaSegment.objects.filter(pk__in=synced_ids).exclude(pleo_id=""):
@@ -243,6 +258,7 @@ def tags_push(*, pleo: PleoClient, connection: Connection, tally: Tally, full: b
             full=full,
             fetch_current=fetch_tags,
             apply_one=apply_tag,
+            concurrency=concurrency,
         )
 
 
@@ -305,6 +321,7 @@ VENDOR_SEARCH_BY_ID_LIMIT = 2000
 
 def vendors_push(*, pleo: PleoClient, connection: Connection, tally: Tally, full: bool) -> None:
     base = base_currency_for_connection(connection=connection)
+    concurrency = writes_at_once(connection)
     rows = list(VismaSupplier.objects.filter(connection=connection))
     items = [(vendor_desired(r, base_currency=base), r) for r in rows]
 
@@ -326,7 +343,7 @@ def vendors_push(*, pleo: PleoClient, connection: Connection, tally: Tally, full
         return True
 
     def create(ops: Sequence[Op]) -> list[tuple[Op, str | None, str | None]]:
-        return vendors_create(pleo=pleo, ops=ops)
+        return vendors_create(pleo=pleo, ops=ops, concurrency=concurrency)
 
     push_records(
         tally=tally,
@@ -337,20 +354,23 @@ def vendors_push(*, pleo: PleoClient, connection: Connection, tally: Tally, full
         batch_create=create,
         on_written=remember_state,  # type: ignore[arg-type]
         remember_fields=("pleo_state",),
+        concurrency=concurrency,
     )
 
 
 def vendors_create(
-    *, pleo: PleoClient, ops: Sequence[Op]
+    *, pleo: PleoClient, ops: Sequence[Op], concurrency: int = 1
 ) -> list[tuple[Op, str | None, str | None]]:
-    """New vendors: one CSV import job when there are many, else one create call each."""
+    """New vendors: one CSV import job when there are many, else one create call each (up to
+    `concurrency` at once)."""
     if len(ops) <= VENDOR_IMPORT_THRESHOLD:
         outcomes: list[tuple[Op, str | None, str | None]] = []
-        for op in ops:
-            try:
-                outcomes.append((op, vendor_write(pleo=pleo, op=op), None))
-            except Exception as exc:
-                outcomes.append((op, None, error_reason(exc)))
+        each_side_by_side(
+            ops,
+            lambda op: vendor_write(pleo=pleo, op=op),
+            concurrency=concurrency,
+            finished=lambda op, pleo_id, error: outcomes.append((op, pleo_id, error)),
+        )
         return outcomes
     ready: list[Op] = []
     refused: list[tuple[Op, str | None, str | None]] = []
@@ -359,4 +379,4 @@ def vendors_create(
             ready.append(op)
         else:
             refused.append((op, None, f"ValueError: {NO_CURRENCY}"))
-    return [*refused, *vendors_import(pleo=pleo, ops=ready)]
+    return [*refused, *vendors_import(pleo=pleo, ops=ready, concurrency=concurrency)]

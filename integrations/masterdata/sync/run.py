@@ -16,6 +16,7 @@ from django.utils import timezone
 from integrations.connections.models import Connection
 from integrations.connections.services import connection_pleo_client, connection_visma_client
 from integrations.core.context import call_links
+from integrations.core.http import api_calls_buffered
 from integrations.masterdata.models import SyncRun
 from integrations.masterdata.sync.push import error_reason
 from integrations.masterdata.sync.tally import Tally
@@ -48,7 +49,8 @@ def masterdata_sync(
     todo = kinds_expand(kinds)
     tally = Tally(sync_run_id)
     broken_kinds = 0
-    with call_links(connection_id=connection_id, sync_run_id=sync_run_id):
+    # The ApiCall rows of the run are written in batches, by whichever thread fills one.
+    with call_links(connection_id=connection_id, sync_run_id=sync_run_id), api_calls_buffered():
         visma = visma or connection_visma_client(connection=connection)
         pleo = pleo or connection_pleo_client(connection=connection)
         for name in todo:

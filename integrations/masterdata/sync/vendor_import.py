@@ -17,8 +17,9 @@ from django.utils import timezone
 
 from integrations.core import errors
 from integrations.masterdata.sync.diff import Op
-from integrations.masterdata.sync.push import error_reason
+from integrations.masterdata.sync.push import each_side_by_side, error_reason
 from integrations.pleo.client import PleoClient
+from integrations.pleo.reference_api import VENDOR_SEARCH_LIST
 from integrations.pleo.types import Vendor
 from integrations.pleo.vendor_import import CsvImportJob, row_errors_by_key, vendor_csv
 
@@ -69,26 +70,25 @@ def _run_and_wait(pleo: PleoClient, job_id: str) -> CsvImportJob:
     return job
 
 
-def _settle(pleo: PleoClient, op: Op, vendor: Vendor) -> Outcome:
-    """An imported vendor is ACTIVE; make it what the supplier says."""
-    try:
-        if op.desired.archived and vendor.state != "ARCHIVED":
-            # Reference: pleo-external-vendors-api-openapi.yml POST /v1/vendors/{id}:archive
-            pleo.vendor_archive(vendor.id)
-        elif not op.desired.archived and vendor.state != "ACTIVE":
-            # Reference: pleo-external-vendors-api-openapi.yml POST /v1/vendors/{id}:activate
-            pleo.vendor_activate(
-                vendor.id,
-                external_id=op.desired.fields["externalId"],
-                code=op.desired.fields["code"],
-            )
-    except Exception as exc:
-        return (op, None, error_reason(exc))
-    return (op, vendor.id, None)
+def _settle(pleo: PleoClient, op: Op, vendor: Vendor) -> str:
+    """An imported vendor is ACTIVE; make it what the supplier says. Returns its id."""
+    if op.desired.archived and vendor.state != "ARCHIVED":
+        # Reference: pleo-external-vendors-api-openapi.yml POST /v1/vendors/{id}:archive
+        pleo.vendor_archive(vendor.id)
+    elif not op.desired.archived and vendor.state != "ACTIVE":
+        # Reference: pleo-external-vendors-api-openapi.yml POST /v1/vendors/{id}:activate
+        pleo.vendor_activate(
+            vendor.id,
+            external_id=op.desired.fields["externalId"],
+            code=op.desired.fields["code"],
+        )
+    return vendor.id
 
 
-def vendors_import(*, pleo: PleoClient, ops: Sequence[Op]) -> list[Outcome]:
-    """Create the vendors of `ops` (all CREATE, each with a currency) by one CSV import job."""
+def vendors_import(*, pleo: PleoClient, ops: Sequence[Op], concurrency: int = 1) -> list[Outcome]:
+    """Create the vendors of `ops` (all CREATE, each with a currency) by one CSV import job;
+    the reads back and the archives or activations that follow go up to `concurrency` at
+    once."""
     keys = [op.desired.key for op in ops]
     failure: str | None = None
     row_errors = {}
@@ -115,17 +115,34 @@ def vendors_import(*, pleo: PleoClient, ops: Sequence[Op]) -> list[Outcome]:
     except Exception as exc:
         where = f" job {job_id}" if job_id else ""
         failure = f"Pleo's vendor CSV import{where} did not finish: {error_reason(exc)}"
-    try:
-        # Reference: pleo-external-vendors-api-openapi.yml POST /v1/vendors:search
-        found = {v.external_id: v for v in pleo.vendors_search(external_ids=keys) if v.external_id}
-    except Exception as exc:
-        reason = failure or f"the vendors Pleo imported could not be read: {error_reason(exc)}"
-        return [(op, None, reason) for op in ops]
+    # Reference: pleo-external-vendors-api-openapi.yml POST /v1/vendors:search, by at most
+    # 100 external ids a search (VendorSearchRequestV1): the searches go out side by side.
+    chunks = [keys[i : i + VENDOR_SEARCH_LIST] for i in range(0, len(keys), VENDOR_SEARCH_LIST)]
+    found: dict[str, Vendor] = {}
+    unread: dict[str, str] = {}
+
+    def searched(chunk: list[str], vendors: list[Vendor] | None, error: str | None) -> None:
+        if error is not None:
+            reason = failure or f"the vendors Pleo imported could not be read: {error}"
+            unread.update(dict.fromkeys(chunk, reason))
+            return
+        found.update((v.external_id, v) for v in vendors or () if v.external_id)
+
+    each_side_by_side(
+        chunks,
+        lambda chunk: pleo.vendors_search(external_ids=chunk),
+        concurrency=concurrency,
+        finished=searched,
+    )
     outcomes: list[Outcome] = []
+    to_settle: list[tuple[Op, Vendor]] = []
     for op in ops:
+        if op.desired.key in unread:
+            outcomes.append((op, None, unread[op.desired.key]))
+            continue
         vendor = found.get(op.desired.key)
         if vendor is not None:
-            outcomes.append(_settle(pleo, op, vendor))
+            to_settle.append((op, vendor))
             continue
         refused = row_errors.get(op.desired.key)
         if refused is not None:
@@ -137,4 +154,10 @@ def vendors_import(*, pleo: PleoClient, ops: Sequence[Op]) -> list[Outcome]:
         else:
             reason = failure or f"not imported by Pleo's vendor CSV import job {job_id}"
         outcomes.append((op, None, reason))
+    each_side_by_side(
+        to_settle,
+        lambda pair: _settle(pleo, *pair),
+        concurrency=concurrency,
+        finished=lambda pair, vendor_id, error: outcomes.append((pair[0], vendor_id, error)),
+    )
     return outcomes

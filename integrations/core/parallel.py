@@ -1,4 +1,5 @@
-"""Working the independent units of one run (items, shared journals) side by side.
+"""Working the independent units of one run side by side: the items and shared journals of an
+export run, the independent Pleo writes of a master-data sync.
 
 Each unit is taken by one of at most `concurrency` threads; the calling thread receives every
 finished unit in turn (to report, to keep the heartbeat) and does no remote work of its own.
@@ -25,6 +26,18 @@ Unit = TypeVar("Unit")
 
 _FINISHED = object()
 IDLE_SECONDS = 1.0
+
+
+def concurrency_usable(wanted: int) -> int:
+    """Units worked at once: `wanted` (the connection's setting), but one inside a transaction
+    (other threads could not see its rows) and on an in-memory SQLite database (its shared
+    cache locks whole tables instead of waiting): only tests work a run in either."""
+    in_memory = db_connection.vendor == "sqlite" and bool(
+        getattr(db_connection, "is_in_memory_db", lambda: False)()
+    )
+    if db_connection.in_atomic_block or in_memory:
+        return 1
+    return max(1, wanted)
 
 
 def units_work(
