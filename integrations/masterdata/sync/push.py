@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from integrations.connections.models import Connection, ExportSettings
+from integrations.core.bulk import rows_update
 from integrations.core.errors import ApiError
 from integrations.core.parallel import concurrency_usable, units_work
 from integrations.masterdata.models import PushedToPleo
@@ -110,7 +111,7 @@ class _Remembered:
             return
         rows = list(self.rows.values())
         self.rows = {}
-        type(rows[0])._default_manager.bulk_update(rows, self.fields, batch_size=REMEMBER_BATCH)
+        rows_update(type(rows[0]), rows, self.fields, batch=REMEMBER_BATCH)
 
 
 def push_records(

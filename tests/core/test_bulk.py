@@ -1,0 +1,59 @@
+"""`rows_update`: each row's own values written by primary key, a batch per statement, on
+SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from integrations.connections.models import Connection
+from integrations.core.bulk import rows_update
+from integrations.masterdata.models import VismaSupplier
+
+pytestmark = pytest.mark.django_db
+
+
+def test_each_row_gets_its_own_values_and_other_rows_keep_theirs() -> None:
+    connection_row = Connection.objects.create(name="Co", pleo_company_id="co")
+    VismaSupplier.objects.bulk_create(
+        VismaSupplier(connection=connection_row, number=str(n), name=f"S{n}", active=True)
+        for n in range(6)
+    )
+    rows = list(VismaSupplier.objects.order_by("number"))
+    changed = rows[:5]
+    when = datetime(2026, 3, 1, 12, 30, tzinfo=UTC)
+    for n, row in enumerate(changed):
+        row.pleo_id = f"pleo-{n}"
+        row.pleo_error = 'O\'Brien said "no"; DROP TABLE x' if n == 1 else ""
+        row.active = n % 2 == 0
+        row.remote_modified_at = when if n == 2 else None
+        row.raw = {"n": n, "name": f"S{n}"}
+
+    with CaptureQueriesContext(connection) as captured:
+        matched = rows_update(
+            VismaSupplier,
+            changed,
+            ["pleo_id", "pleo_error", "active", "remote_modified_at", "raw"],
+            batch=2,
+        )
+
+    assert matched == 5
+    assert len(captured) == 3  # batches of 2, 2 and 1
+    saved = {r.number: r for r in VismaSupplier.objects.all()}
+    for n in range(5):
+        row = saved[str(n)]
+        assert row.pleo_id == f"pleo-{n}"
+        assert row.active is (n % 2 == 0)
+        assert row.raw == {"n": n, "name": f"S{n}"}
+        assert row.remote_modified_at == (when if n == 2 else None)
+    assert saved["1"].pleo_error == 'O\'Brien said "no"; DROP TABLE x'
+    assert saved["5"].pleo_id == "" and saved["5"].active is True and saved["5"].raw == {}
+
+
+def test_nothing_to_write_sends_nothing() -> None:
+    with CaptureQueriesContext(connection) as captured:
+        assert rows_update(VismaSupplier, [], ["pleo_id"]) == 0
+    assert captured.captured_queries == []
