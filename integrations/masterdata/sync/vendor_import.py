@@ -27,7 +27,10 @@ from integrations.pleo.vendor_import import CsvImportJob, row_errors_by_key, ven
 VENDOR_IMPORT_THRESHOLD = 50
 # How long a sync waits for Pleo to finish an import, polling its status with growing pauses.
 IMPORT_WAIT_SECONDS = 600.0
-POLL_FIRST_SECONDS = 0.5
+# A short first pause: a job of a few thousand rows is often done within a second, and a
+# pause longer than the job is time the sync only waits.
+POLL_FIRST_SECONDS = 0.2
+POLL_GROWTH = 1.5
 POLL_MAX_SECONDS = 5.0
 # The statuses from which a job still has to be run (CsvImportJobStatusV1).
 NOT_STARTED = ("UPLOAD_INITIATED", "UPLOADED", "READY_FOR_IMPORT")
@@ -65,7 +68,7 @@ def _run_and_wait(pleo: PleoClient, job_id: str) -> CsvImportJob:
                 "sync finds the vendors it imports"
             )
         pleo.sleep(pause)
-        pause = min(pause * 2, POLL_MAX_SECONDS)
+        pause = min(pause * POLL_GROWTH, POLL_MAX_SECONDS)
         job = pleo.vendor_import_job_get(job_id)
     return job
 
