@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -80,7 +81,9 @@ def seed(request: HttpRequest) -> HttpResponse:
     return JsonResponse({"tenantId": company.tenant_id, "presetSeeded": seeded, "records": counts})
 
 
-def _update(row: Any, data: dict[str, Any], fields: dict[str, str]) -> None:
+def _update(
+    row: Any, data: dict[str, Any], fields: dict[str, str], *, modified_at: datetime | None = None
+) -> None:
     for key, attr in fields.items():
         if key in data:
             value = data[key]
@@ -88,7 +91,7 @@ def _update(row: Any, data: dict[str, Any], fields: dict[str, str]) -> None:
                 value = Decimal(str(value))
             setattr(row, attr, "" if value is None else value)
     if hasattr(row, "last_modified"):
-        row.last_modified = timezone.now()
+        row.last_modified = modified_at or timezone.now()
     row.save()
 
 
@@ -160,17 +163,19 @@ def company_settings(company: Company) -> dict[str, Any]:
     return {key: getattr(company, attr) for key, attr in COMPANY_SETTINGS.items()}
 
 
-def _suppliers_upsert(company: Company, items: list[dict[str, Any]]) -> int:
+def _suppliers_upsert(
+    company: Company, items: list[dict[str, Any]], modified_at: datetime | None = None
+) -> int:
     """Existing suppliers are changed one by one; new ones are inserted in one go, so seeding
     tens of thousands of suppliers (benchmarks) takes seconds."""
     numbers = [str(item["number"]) for item in items]
     existing = {s.number: s for s in company.suppliers.filter(number__in=numbers)}
     new: list[Supplier] = []
-    now = timezone.now()
+    now = modified_at or timezone.now()
     for item in items:
         supplier = existing.get(str(item["number"]))
         if supplier is not None:
-            _update(supplier, item, SUPPLIER_FIELDS)
+            _update(supplier, item, SUPPLIER_FIELDS, modified_at=modified_at)
             continue
         supplier = Supplier(
             company=company, number=str(item["number"]), internal_id=company.next_internal_id,
@@ -189,20 +194,33 @@ def _suppliers_upsert(company: Company, items: list[dict[str, Any]]) -> int:
     return len(items)
 
 
+def _seed_time(value: Any) -> datetime | None:
+    if value in (None, ""):
+        return None
+    when = datetime.fromisoformat(str(value))
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
+
+
 def records_upsert(*, company: Company, data: dict[str, Any]) -> dict[str, int]:
     """Create or change explicit records: accounts, suppliers, segmentValues, vatCategories,
-    financialPeriods (camelCase fields as in the read DTOs, flattened)."""
+    financialPeriods (camelCase fields as in the read DTOs, flattened).
+
+    With `lastModifiedDateTime` (ISO 8601, UTC when no offset is given) the records seeded carry
+    that time as their last change, as records entered long ago do: a delta read
+    (`lastModifiedDateTime` filter, specs/visma-net/openapi-subset.json) after it returns none
+    of them. Without it they are changed now."""
     counts: dict[str, int] = {}
+    modified_at = _seed_time(data.get("lastModifiedDateTime"))
     for item in data.get("accounts", []):
         row = company.accounts.filter(number=item["number"]).first() or Account(
             company=company, number=item["number"],
             account_id=1000 + company.accounts.count() + 1, type="Expense",
         )  # fmt: skip
-        _update(row, item, ACCOUNT_FIELDS)
+        _update(row, item, ACCOUNT_FIELDS, modified_at=modified_at)
         counts["accounts"] = counts.get("accounts", 0) + 1
     suppliers = data.get("suppliers", [])
     if suppliers:
-        counts["suppliers"] = _suppliers_upsert(company, suppliers)
+        counts["suppliers"] = _suppliers_upsert(company, suppliers, modified_at)
     for item in data.get("segmentValues", []):
         segment = company.dimensions.get(
             dimension_id=item.get("dimensionId", "SUBACCOUNT")
@@ -210,13 +228,13 @@ def records_upsert(*, company: Company, data: dict[str, Any]) -> dict[str, int]:
         value = segment.values.filter(value_id=item["valueId"]).first() or SegmentValue(
             segment=segment, value_id=item["valueId"]
         )
-        _update(value, item, SEGMENT_VALUE_FIELDS)
+        _update(value, item, SEGMENT_VALUE_FIELDS, modified_at=modified_at)
         counts["segmentValues"] = counts.get("segmentValues", 0) + 1
     for item in data.get("vatCategories", []):
         category = company.vat_categories.filter(category_id=item["vatCategoryId"]).first()
         if category is None:
             category = VatCategory(company=company, category_id=item["vatCategoryId"])
-        _update(category, item, VAT_CATEGORY_FIELDS)
+        _update(category, item, VAT_CATEGORY_FIELDS, modified_at=modified_at)
         if "rate" in item:
             vat_id = item.get("vatId") or f"V{category.category_id}"
             vat, _ = Vat.objects.get_or_create(
