@@ -77,12 +77,18 @@ class Sandboxes:
         return rows
 
     def visma_seed(
-        self, records: Mapping[str, Sequence[dict[str, Any]]], *, chunk: int = 1000
+        self,
+        records: Mapping[str, Sequence[dict[str, Any]]],
+        *,
+        chunk: int = 1000,
+        modified_at: str | None = None,
     ) -> None:
-        """Explicit records, `chunk` at a time (one request each keeps every request short)."""
+        """Explicit records, `chunk` at a time (one request each keeps every request short);
+        with `modified_at` (ISO 8601) they carry that time as their last change."""
+        stamp = {"lastModifiedDateTime": modified_at} if modified_at else {}
         for kind, rows in records.items():
             for start in range(0, len(rows), chunk):
-                self._post("visma", "seed", {kind: list(rows[start : start + chunk])})
+                self._post("visma", "seed", {kind: list(rows[start : start + chunk]), **stamp})
 
     def visma_state(self) -> dict[str, Any]:
         response = self.session.get(self.url("visma", "state"), timeout=300)
