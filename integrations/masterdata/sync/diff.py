@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
+from functools import cached_property
 from typing import Any
 
 
@@ -34,8 +35,9 @@ class Desired:
     label: str = ""
     ref: int | None = None  # the mirror row's primary key
 
-    @property
+    @cached_property
     def state_hash(self) -> str:
+        # Asked once to choose what may need a write and again to record what was written.
         return state_hash(self.fields, archived=self.archived)
 
 

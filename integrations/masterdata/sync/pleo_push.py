@@ -46,8 +46,12 @@ def _account_current(a: ChartAccount) -> Current:
     )
 
 
+# The pushers load their mirror rows without `raw` (the record as Visma.net sent it): the
+# desired state is built from the mirror's own columns.
+
+
 def accounts_push(*, pleo: PleoClient, connection: Connection, tally: Tally, full: bool) -> None:
-    rows = list(VismaAccount.objects.filter(connection=connection))
+    rows = list(VismaAccount.objects.filter(connection=connection).defer("raw"))
     # The Categories page's tax code choice (blank = none) is what Pleo should keep.
     chosen = {
         m.pleo_account_id: m.default_vat_category or None
@@ -127,7 +131,7 @@ def tax_codes_push(*, pleo: PleoClient, connection: Connection, tally: Tally, fu
     mapping = AccountMapping.objects.filter(connection=connection).first()
     ingoing = mapping.tax_account if mapping else None
     outgoing = mapping.output_vat_account if mapping else None
-    rows = list(VismaVatCategory.objects.filter(connection=connection))
+    rows = list(VismaVatCategory.objects.filter(connection=connection).defer("raw"))
     items = [
         (tax_code_desired(r, ingoing_account=ingoing, outgoing_account=outgoing), r) for r in rows
     ]
@@ -232,7 +236,7 @@ def tags_push(*, pleo: PleoClient, connection: Connection, tally: Tally, full: b
 
     for segment in VismaSegment.objects.filter(pk__in=synced_ids).exclude(pleo_id=""):
         group_id = segment.pleo_id
-        values = list(VismaSegmentValue.objects.filter(segment=segment))
+        values = list(VismaSegmentValue.objects.filter(segment=segment).defer("raw"))
         value_items = [(tag_desired(v), v) for v in values]
 
         def fetch_tags(wanted: Sequence[Desired], group_id: str = group_id) -> list[Current]:
@@ -322,7 +326,8 @@ VENDOR_SEARCH_BY_ID_LIMIT = 2000
 def vendors_push(*, pleo: PleoClient, connection: Connection, tally: Tally, full: bool) -> None:
     base = base_currency_for_connection(connection=connection)
     concurrency = writes_at_once(connection)
-    rows = list(VismaSupplier.objects.filter(connection=connection))
+    # Decoding every supplier's `raw` was much of an unchanged sync's time.
+    rows = list(VismaSupplier.objects.filter(connection=connection).defer("raw"))
     items = [(vendor_desired(r, base_currency=base), r) for r in rows]
 
     def fetch(wanted: Sequence[Desired]) -> list[Current]:
