@@ -57,3 +57,17 @@ def test_nothing_to_write_sends_nothing() -> None:
     with CaptureQueriesContext(connection) as captured:
         assert rows_update(VismaSupplier, [], ["pleo_id"]) == 0
     assert captured.captured_queries == []
+
+
+@pytest.mark.postgres
+def test_json_documents_of_a_bulk_insert_go_as_plain_parameters_not_one_array() -> None:
+    connection_row = Connection.objects.create(name="Co", pleo_company_id="co")
+    documents = [{"number": str(n), "name": f'Supplier "{n}" \\ AS', "n": n} for n in range(3)]
+    with CaptureQueriesContext(connection) as captured:
+        VismaSupplier.objects.bulk_create(
+            VismaSupplier(connection=connection_row, number=d["number"], name="S", raw=d)
+            for d in documents
+        )
+    [insert] = [q["sql"] for q in captured.captured_queries if q["sql"].startswith("INSERT")]
+    assert "UNNEST" not in insert.upper()
+    assert [r.raw for r in VismaSupplier.objects.order_by("number")] == documents
