@@ -33,7 +33,7 @@ import requests
 from benchmarks.export_items import PleoCompany, export_items
 from benchmarks.measure import Figures, endpoint_of
 from benchmarks.report import Cell, calls_table, heading, mb, queries_table, received_check, table
-from benchmarks.sandbox import Sandboxes
+from benchmarks.sandbox import Sandboxes, ServiceTimes, service_times, service_times_table
 
 MODES: dict[str, dict[str, Any]] = {
     "journal per expense": {"one_journal_per_export": False, "card_expenses_as_invoices": False},
@@ -81,6 +81,7 @@ class ExportPhase:
     budget: Budget | None = None
     answered_429: int = 0
     sandbox_ms: float = 0.0
+    service_times: ServiceTimes = field(default_factory=dict)
     unavoidable: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -363,6 +364,7 @@ def export_phase(
         budget=budget,
         answered_429=answered_429,
         sandbox_ms=sandbox_ms,
+        service_times=service_times(log),
         unavoidable=_unavoidable(
             items=run.items_total,
             documents=journals + invoices,
@@ -507,6 +509,9 @@ def export_report_text(
         "",
         "Worker SQL queries by statement and table (most frequent):",
         queries_table(phases),
+        "",
+        "The sandboxes' own time per request (serviceMs) by endpoint:",
+        service_times_table([(p.mode, p.service_times) for p in report.phases]),
         "",
         received_check(phases),
     ]

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections import Counter
+import math
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import requests
 
 from benchmarks.measure import endpoint_of
+from benchmarks.report import Cell, table
 
 # Visma.net's documented production budget per company and hour (sandbox README, "Budget").
 VISMA_HOURLY_BUDGET = 15_000
@@ -119,3 +121,41 @@ class Sandboxes:
             for row in response.json()["requests"]:
                 counts[(service, row["method"], endpoint_of(row["path"]))] += 1
         return counts
+
+
+ServiceTimes = dict[tuple[str, str, str], list[float]]
+
+
+def service_times(log: Iterable[tuple[str, dict[str, Any]]]) -> ServiceTimes:
+    """The sandboxes' own time (`serviceMs`) of each received request, by (service, method,
+    endpoint), from `requests_log()`."""
+    times: defaultdict[tuple[str, str, str], list[float]] = defaultdict(list)
+    for service, row in log:
+        if row.get("serviceMs") is not None:
+            times[(service, row["method"], endpoint_of(row["path"]))].append(row["serviceMs"])
+    return dict(times)
+
+
+def _rank(values: Sequence[float], q: float) -> float:
+    return values[min(len(values) - 1, max(0, math.ceil(q * len(values)) - 1))]
+
+
+def service_times_table(phases: Sequence[tuple[str, ServiceTimes]]) -> str:
+    """p50 / p95 of the sandboxes' own time per endpoint and phase, in ms, and the total."""
+    keys = sorted({key for _, times in phases for key in times})
+    headers = ["service  method endpoint"]
+    for label, _ in phases:
+        headers += [f"{label[:3]} p50 ms", f"{label[:3]} p95 ms", f"{label[:3]} total s"]
+    rows: list[list[Cell]] = []
+    for key in keys:
+        service, method, endpoint = key
+        row: list[Cell] = [f"{service:<6} {method:<6} {endpoint}"]
+        for _, times in phases:
+            values = sorted(times.get(key, []))
+            row += (
+                [f"{_rank(values, 0.5):.1f}", f"{_rank(values, 0.95):.1f}",
+                 f"{sum(values) / 1000:.2f}"]
+                if values else ["", "", ""]
+            )  # fmt: skip
+        rows.append(row)
+    return table(headers, rows)
