@@ -13,14 +13,14 @@ import math
 import re
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from functools import wraps
 from typing import Any
 from urllib.parse import parse_qsl
 
-from django.db import transaction
-from django.db.models import F
+from django.db import DatabaseError, connection, transaction
+from django.db.models import Exists, F
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import URLPattern, path
 from django.utils import timezone
@@ -47,10 +47,18 @@ class BadJson(ValueError):
     """The request body is not valid JSON."""
 
 
+# Where the request's recording leaves the body it parsed, for the view's own `json_body`.
+_PARSED = "_sandbox_parsed_json"
+
+
 def json_body(request: HttpRequest) -> Any:
     """The parsed JSON body; None for an empty body."""
     if not request.body:
         return None
+    # Recording parsed it already (a JSON body): the view takes that copy, once.
+    parsed = request.__dict__.pop(_PARSED, _PARSED)
+    if parsed is not _PARSED:
+        return parsed
     try:
         return json.loads(request.body)
     except (ValueError, UnicodeDecodeError) as exc:
@@ -89,9 +97,12 @@ def _recorded_body(request: HttpRequest) -> Any:
         return None
     if "json" in content_type:
         try:
-            return redact_value(json.loads(raw))
+            parsed = json.loads(raw)
         except (ValueError, UnicodeDecodeError):
             return None
+        # `redact_value` copies every object and list, so the view may have the parsed one.
+        request.__dict__[_PARSED] = parsed
+        return redact_value(parsed)
     if content_type == "application/x-www-form-urlencoded":
         # OAuth token requests: keep the grant visible, hide codes and secrets.
         pairs = parse_qsl(raw.decode("utf-8", errors="replace"), keep_blank_values=True)
@@ -103,7 +114,8 @@ def _recorded_body(request: HttpRequest) -> Any:
 
 
 def request_record(request: HttpRequest, service: str) -> ReceivedRequest:
-    return ReceivedRequest.objects.create(
+    """The request as received (not saved yet: `sandbox_endpoint` saves it once answered)."""
+    return ReceivedRequest(
         service=service,
         method=request.method or "GET",
         path=service_path(request, service),
@@ -116,6 +128,21 @@ def request_record(request: HttpRequest, service: str) -> ReceivedRequest:
 
 def settings_for(service: str) -> ServiceSettings:
     obj, _ = ServiceSettings.objects.get_or_create(service=service)
+    return obj
+
+
+def _settings_read(service: str, *, lock: bool = False) -> ServiceSettings:
+    """The service's settings row, created on first use, with `faults_on`: whether any fault
+    rule may still apply, so a request looks the rules up only when there are some."""
+    active = FaultRule.objects.filter(service=service).exclude(times=0)
+    rows = ServiceSettings.objects.filter(service=service).annotate(faults_on=Exists(active))
+    if lock:
+        rows = rows.select_for_update(of=("self",))
+    found = rows.first()
+    if found is not None:
+        return found
+    obj = settings_for(service)
+    obj.faults_on = active.exists()  # type: ignore[attr-defined]
     return obj
 
 
@@ -135,9 +162,12 @@ def _rate_limit_take(service: str) -> tuple[dict[str, str], int | None, ServiceS
     None) and the service's settings row.
     """
     now = timezone.now()
+    obj = _settings_read(service)
+    if obj.hourly_budget is None:
+        # No budget: nothing to count, so no lock that would make requests wait on each other.
+        return {}, None, obj
     with transaction.atomic():
-        found = ServiceSettings.objects.select_for_update().filter(service=service).first()
-        obj = found if found is not None else settings_for(service)
+        obj = _settings_read(service, lock=True)
         if obj.hourly_budget is None:
             return {}, None, obj
         window = timedelta(seconds=obj.window_seconds)
@@ -256,6 +286,29 @@ def malformed(response: HttpResponse, kind: str) -> HttpResponse:
     return spoiled
 
 
+@contextlib.contextmanager
+def quick_commits() -> Iterator[None]:
+    """On PostgreSQL, the commits of this block do not wait for the write-ahead log to reach
+    the disk (`synchronous_commit` off for the session, then back to the server's setting).
+
+    What the stand-in stores must be seen at once by every reader, which it still is; it need
+    not survive a crash of the database server. Waiting for the disk on each of the few
+    commits of a request would make the disk's time look like the remote service's own.
+    Other databases (SQLite in tests) keep their setting.
+    """
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET synchronous_commit TO off")
+    try:
+        yield
+    finally:
+        # A block that broke its transaction leaves it to be rolled back, which undoes the SET.
+        with contextlib.suppress(DatabaseError), connection.cursor() as cursor:
+            cursor.execute("RESET synchronous_commit")
+
+
 def sandbox_endpoint(
     service: str, *, rate_limited: bool = False, error_body: ErrorBody | None = None
 ) -> Callable[[View], View]:
@@ -271,18 +324,19 @@ def sandbox_endpoint(
         @wraps(view)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             started = time.perf_counter()
-            record = request_record(request, service)
-            # A view that crashes is recorded as the 500 the client will see.
-            record.status = 500
-            # Seconds spent sleeping on purpose (latency, delay faults): not service time.
-            record.slept = 0.0  # type: ignore[attr-defined]
-            try:
-                return _handle(request, record, view, args, kwargs)
-            finally:
-                spent = time.perf_counter() - started - record.slept  # type: ignore[attr-defined]
-                ReceivedRequest.objects.filter(pk=record.pk).update(
-                    status=record.status, service_ms=round(spent * 1000, 3)
-                )
+            with quick_commits():
+                record = request_record(request, service)
+                # A view that crashes is recorded as the 500 the client will see.
+                record.status = 500
+                # Seconds spent sleeping on purpose (latency, delay faults): not service time.
+                record.slept = 0.0  # type: ignore[attr-defined]
+                try:
+                    return _handle(request, record, view, args, kwargs)
+                finally:
+                    spent = time.perf_counter() - started - record.slept  # type: ignore[attr-defined]
+                    record.service_ms = round(spent * 1000, 3)
+                    # One INSERT once answered; `at` keeps the arrival time (the log's order).
+                    record.save(force_insert=True)
 
         def _handle(
             request: HttpRequest,
@@ -305,11 +359,18 @@ def sandbox_endpoint(
                     response["Retry-After"] = str(wait)
                     record.status = 429
                     return _with_headers(response, headers)
-            latency = (settings_row or settings_for(service)).latency_ms
+            if settings_row is None:
+                settings_row = _settings_read(service)
+            latency = settings_row.latency_ms
             if latency:
+                # A sleep holds a thread, not a CPU: the other requests run meanwhile.
                 time.sleep(latency / 1000)
                 record.slept += latency / 1000  # type: ignore[attr-defined]
-            rule = fault_take(service, method=record.method, path=record.path)
+            rule = (
+                fault_take(service, method=record.method, path=record.path)
+                if settings_row.faults_on  # type: ignore[attr-defined]
+                else None
+            )
             if rule is not None and rule.fault.startswith("delay:"):
                 delay = int(rule.fault.split(":", 1)[1]) / 1000
                 time.sleep(delay)

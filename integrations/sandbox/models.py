@@ -27,7 +27,8 @@ class ReceivedRequest(models.Model):
     service_ms = models.FloatField(null=True, blank=True)
 
     class Meta:
-        ordering = ["id"]
+        # Arrival order: a request is stored once answered, so ids follow the answers.
+        ordering = ["at", "id"]
 
     def __str__(self) -> str:
         return f"{self.service} {self.method} {self.path} → {self.status}"
