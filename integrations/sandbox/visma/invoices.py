@@ -52,6 +52,15 @@ def _lines(company: Company, data: dict[str, Any], currency: Any) -> list[dict[s
         raise VismaError("A supplier invoice needs at least one line (invoiceLines).")
     if not isinstance(raw, list) or not all(isinstance(x, dict) for x in raw):
         raise VismaError("invoiceLines must be a plain array of line objects (not wrapped).")
+    rules.accounts_preload(
+        company,
+        (
+            item["accountNumber"].get("value")
+            for item in raw
+            if isinstance(item.get("accountNumber"), dict)
+        ),
+    )
+    rules.segment_values_preload(company, (item.get("subaccount") for item in raw))
     lines = []
     for index, item in enumerate(raw, start=1):
         where = f"Line {index}"

@@ -110,6 +110,8 @@ def _validate_batch(
 ) -> None:
     if len(lines) < 2:
         raise VismaError("A journal transaction needs at least two lines.")
+    rules.accounts_preload(company, (line.get("account_number") for line in lines))
+    rules.segment_values_preload(company, (line.get("subaccount") for line in lines))
     for line in lines:
         _validate_line(company, line, currency, f"Line {line['line_number']}")
     debit = sum((line["debit"] for line in lines), start=Decimal(0))

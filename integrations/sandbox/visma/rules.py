@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterable
 from datetime import date
 from decimal import Decimal
 from functools import partial
@@ -31,7 +32,7 @@ T = TypeVar("T")
 def cached(company: Company, key: Any, load: Callable[[], T]) -> T:
     """Memoise a look-up on this request's `Company` instance (each request reads its company
     afresh), so a document of many lines checks each account, VAT and segment once."""
-    store: dict[Any, Any] = company.__dict__.setdefault("_lookups", {})
+    store = _lookups(company)
     if key not in store:
         store[key] = load()
     return cast(T, store[key])
@@ -42,13 +43,56 @@ def _segment_value(segment: Segment, value_id: str) -> SegmentValue | None:
 
 
 def _segments(company: Company) -> list[Segment]:
-    def load() -> list[Segment]:
-        dimension = company.dimensions.filter(dimension_id="SUBACCOUNT").first()
-        if dimension is None:
-            return []
-        return list(dimension.segments.all())
+    # One query through the dimension (unique per company and id); none: no segments.
+    return cached(
+        company,
+        "segments",
+        lambda: list(
+            Segment.objects.filter(dimension__company=company, dimension__dimension_id="SUBACCOUNT")
+        ),
+    )
 
-    return cached(company, "segments", load)
+
+def _lookups(company: Company) -> dict[Any, Any]:
+    return cast(dict[Any, Any], company.__dict__.setdefault("_lookups", {}))
+
+
+def accounts_preload(company: Company, numbers: Iterable[Any]) -> None:
+    """Read the accounts a document names in one query; `account_check` then finds each one
+    (or its absence) without a query of its own."""
+    store = _lookups(company)
+    wanted = {n for n in numbers if isinstance(n, str) and n and ("account", n) not in store}
+    if len(wanted) < 2:
+        return
+    found = {a.number: a for a in company.accounts.filter(number__in=wanted)}
+    for number in wanted:
+        store[("account", number)] = found.get(number)
+
+
+def segment_values_preload(company: Company, subaccounts: Iterable[Any]) -> None:
+    """Read, in one query, the segment values the lines' `subaccount` arrays (given values and
+    segment defaults) will be checked against in `subaccount_resolve`. Input that is not well
+    formed is skipped here: `subaccount_resolve` answers it with its own message."""
+    store = _lookups(company)
+    segments = [s for s in _segments(company) if s.validate]
+    wanted: set[tuple[int, str]] = set()
+    for raw in subaccounts:
+        given: dict[int, str] = {}
+        for item in raw if isinstance(raw, list) else []:
+            if isinstance(item, dict) and not isinstance(item.get("segmentValue"), dict):
+                with contextlib.suppress(TypeError, ValueError, KeyError):
+                    given[int(item["segmentId"])] = str(item.get("segmentValue") or "")
+        for segment in segments:
+            wanted.add((segment.pk, given.get(segment.segment_id) or segment.default_value))
+    wanted = {key for key in wanted if ("segment value", *key) not in store}
+    if len(wanted) < 2:
+        return
+    rows = SegmentValue.objects.filter(
+        segment_id__in={pk for pk, _ in wanted}, value_id__in={value for _, value in wanted}
+    )
+    found = {(row.segment_id, row.value_id): row for row in rows}
+    for key in wanted:
+        store[("segment value", *key)] = found.get(key)
 
 
 def account_check(company: Company, number: str | None, *, where: str) -> Account:
