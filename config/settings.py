@@ -137,14 +137,15 @@ PLEO_CLIENT_SECRET = env.str("PLEO_CLIENT_SECRET", default="")
 # The OAuth scopes asked of Pleo (space- or comma-separated). They must match the scopes the
 # Pleo application is registered with, or Pleo refuses the consent. The default is what the
 # integration uses: the documented export and master-data scopes (developers.pleo.io, API scopes)
-# plus the tag-group and tax-code names from Pleo's production scope list.
+# plus the tag-group, tax-code and company names from Pleo's production scope list
+# (`companies:read`: the company's name, `GET /v1/companies`).
 PLEO_SCOPES: list[str] = (
     env.str(
         "PLEO_SCOPES",
         default=(
             "export-jobs:read export-jobs:write export-items:read accounts:read accounts:write "
             "vendors:read vendors:write tag-groups:read tag-groups:write tax-codes:read "
-            "tax-codes:write"
+            "tax-codes:write companies:read"
         ),
     )
     .replace(",", " ")

@@ -174,18 +174,44 @@ def pleo_connect_finish(
             "(Pleo → Settings → Company) and connect again."
         )
     connection.refresh_from_db()
+    if connection.pleo_company_id != company_id:
+        connection.pleo_company_name = ""
     connection.pleo_company_id = company_id
     connection.pleo_connected_at = timezone.now()
     if connection.status == Connection.Status.DISCONNECTED:
         connection.status = Connection.Status.SETUP
         connection.disconnected_at = None
     connection.save()
+    name = pleo_company_name_learn(connection=connection, session=session)
     connection_event_record(
-        connection=connection, kind="pleo_connect", by=by, detail=f"company {company_id}"
+        connection=connection,
+        kind="pleo_connect",
+        by=by,
+        detail=f"company {name} ({company_id})" if name else f"company {company_id}",
     )
     pleo_webhook_ensure(connection=connection, by=by, session=session)
     connection_status_refresh(connection=connection)
     return connection
+
+
+def pleo_company_name_learn(
+    *, connection: Connection, session: requests.Session | None = None
+) -> str:
+    """Ask Pleo the company's name and keep it; "" when Pleo does not say (the sign-in lacks
+    `companies:read`, the listing does not name it, Pleo is unreachable): the pages then show
+    the company id and say that Pleo did not give the name. A later reconnect tries again."""
+    client = connection_pleo_client(connection=connection, session=session)
+    with call_links(connection_id=connection.pk):
+        try:
+            company = client.company_find(connection.pleo_company_id)
+        except errors.ApiError as exc:
+            logger.info("Pleo did not give the name of company %s: %s", connection.pk, exc)
+            return ""
+    name = company.name[:200] if company is not None else ""
+    if name and name != connection.pleo_company_name:
+        connection.pleo_company_name = name
+        connection.save(update_fields=["pleo_company_name", "updated_at"])
+    return name
 
 
 def _company_from_token(extra: dict[str, Any], *, hint: str) -> str:

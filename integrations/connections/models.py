@@ -62,6 +62,9 @@ class Connection(models.Model):
 
     # Pleo
     pleo_company_id = models.CharField(max_length=100, blank=True, db_index=True)
+    # As Pleo names the company (`GET /v1/companies`); empty when Pleo did not say. The database
+    # default lets code that predates the column (a rolling deploy) still add connections.
+    pleo_company_name = models.CharField(max_length=200, blank=True, default="", db_default="")
     pleo_connected_at = models.DateTimeField(null=True, blank=True)
     pleo_access_token: models.TextField[str | None, str | None] = EncryptedTextField(
         null=True, blank=True
@@ -123,6 +126,13 @@ class Connection(models.Model):
         return bool(self.pleo_refresh_token or self.pleo_access_token) and bool(
             self.pleo_company_id
         )
+
+    @property
+    def pleo_company_text(self) -> str:
+        """The Pleo company in a sentence: its name, else its id and why there is no name."""
+        if self.pleo_company_name:
+            return self.pleo_company_name
+        return f"company {self.pleo_company_id} (Pleo did not give its name)"
 
     @property
     def visma_connected(self) -> bool:

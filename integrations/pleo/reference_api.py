@@ -10,7 +10,15 @@ from typing import Any
 
 from integrations.core import errors
 from integrations.pleo.base import PleoApiBase
-from integrations.pleo.types import ChartAccount, Subscription, Tag, TagGroup, TaxCode, Vendor
+from integrations.pleo.types import (
+    ChartAccount,
+    Company,
+    Subscription,
+    Tag,
+    TagGroup,
+    TaxCode,
+    Vendor,
+)
 
 # POST /v1/chart-of-accounts/batch takes 1-1000 items.
 ACCOUNT_BATCH = 1000
@@ -423,6 +431,20 @@ class PleoReferenceApi(PleoApiBase):
     def vendor_archive(self, vendor_id: str) -> None:
         # Reference: pleo-external-vendors-api-openapi.yml, operationId archiveVendorById (204)
         self.call("POST", f"/v1/vendors/{vendor_id}:archive", idempotent=True)
+
+    # -- the company -------------------------------------------------------------------------
+
+    def company_find(self, company_id: str) -> Company | None:
+        """The company the token is for, by its id, from the companies the token may read;
+        None when the listing does not name it."""
+        # Reference: developers.pleo.io API reference, "Search for Companies"
+        # (`GET /v1/companies` → `{data: [{id, name, organizationId, …}], pagination}`, scope
+        # `companies:read`); the public Go client `companies/operations.go` calls it the same way.
+        # The specs kept with the project do not include it, hence the narrow reading.
+        for record in self.paged("GET", "/v1/companies"):
+            if str(record.get("id") or "") == company_id:
+                return self.parsed(Company.from_api, record, "a Company")
+        return None
 
     # -- webhook subscriptions (pleo-subscriptions-api-openapi.yml) --------------------------
 

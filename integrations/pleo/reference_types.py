@@ -175,3 +175,19 @@ class Subscription:
             ),
             status=str(obj.get("status") or ""),
         )
+
+
+@dataclass(frozen=True)
+class Company:
+    """A Pleo company as `GET /v1/companies` lists it: `{id, name, organizationId,
+    registrationNumber, address}` (Pleo's API reference, "Search for Companies"; the public Go
+    client's `companies/types.go` reads the same fields). Only the id and name are kept."""
+
+    id: str
+    name: str
+
+    @classmethod
+    def from_api(cls, data: dict[str, Any]) -> Company:
+        obj = as_required_object(data, "company")
+        where = f"company {obj.get('id')}"
+        return cls(id=str(required(obj, "id", where)), name=str(obj.get("name") or "").strip())

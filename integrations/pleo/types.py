@@ -383,6 +383,7 @@ from integrations.pleo.job_types import (  # noqa: E402
 )
 from integrations.pleo.reference_types import (  # noqa: E402
     ChartAccount,
+    Company,
     Subscription,
     Tag,
     TagGroup,
@@ -394,6 +395,7 @@ __all__ = [
     "Amount",
     "BrokenExportItem",
     "ChartAccount",
+    "Company",
     "ExportAccountRef",
     "ExportFile",
     "ExportInvoiceInformation",

@@ -328,3 +328,66 @@ def test_branch_choose_validates_against_visma(
     services.visma_branch_choose(connection=connected, branch_number="3")
     connected.refresh_from_db()
     assert (connected.visma_branch_number, connected.visma_company_name) == ("3", "Oslo")
+
+
+def _companies(rsps: responses.RequestsMock, companies: list[dict[str, Any]]) -> None:
+    # The shape of Pleo's "Search for Companies" (`GET /v1/companies`).
+    rsps.get(f"{PLEO_API}/v1/companies", json=page(companies))
+
+
+def test_finish_learns_the_company_name_from_pleo(
+    connection: Connection, finance_user: User, mocked: responses.RequestsMock
+) -> None:
+    _, query = _start(connection, finance_user)
+    _pleo_token(mocked, company_id="company-9")
+    _pleo_subscriptions(mocked, [])
+    _companies(
+        mocked,
+        [
+            {"id": "company-8", "name": "Sister AS", "organizationId": "org-1"},
+            {"id": "company-9", "name": "Fjord Start AS", "organizationId": "org-1"},
+        ],
+    )
+    services.pleo_connect_finish(state=query["state"][0], code="c", user=finance_user)
+    connection.refresh_from_db()
+    assert connection.pleo_company_name == "Fjord Start AS"
+    assert connection.pleo_company_text == "Fjord Start AS"
+    event = connection.events.get(kind="pleo_connect")
+    assert event.detail == "company Fjord Start AS (company-9)"
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        {"status": 403, "json": {"type": "FORBIDDEN", "message": "Missing scope"}},
+        {"json": page([{"id": "another", "name": "Not ours"}])},
+        {"json": {"unexpected": True}},
+    ],
+    ids=["scope-refused", "not-listed", "other-shape"],
+)
+def test_without_a_name_from_pleo_the_id_is_kept_and_said_so(
+    connection: Connection, finance_user: User, mocked: responses.RequestsMock, answer: Any
+) -> None:
+    _, query = _start(connection, finance_user)
+    _pleo_token(mocked, company_id="company-9")
+    _pleo_subscriptions(mocked, [])
+    mocked.get(f"{PLEO_API}/v1/companies", **answer)
+    services.pleo_connect_finish(state=query["state"][0], code="c", user=finance_user)
+    connection.refresh_from_db()
+    assert connection.pleo_connected
+    assert connection.pleo_company_name == ""
+    assert connection.pleo_company_text == "company company-9 (Pleo did not give its name)"
+
+
+def test_a_new_company_forgets_the_old_name(
+    connected: Connection, finance_user: User, mocked: responses.RequestsMock
+) -> None:
+    Connection.objects.filter(pk=connected.pk).update(pleo_company_name="Old AS")
+    _, query = _start(connected, finance_user)
+    _pleo_token(mocked, company_id="company-other")
+    _pleo_subscriptions(mocked, [subscription("sub-1")])
+    mocked.get(f"{PLEO_API}/v1/companies", status=403, json={"message": "no"})
+    services.pleo_connect_finish(state=query["state"][0], code="c", user=finance_user)
+    connected.refresh_from_db()
+    assert connected.pleo_company_id == "company-other"
+    assert connected.pleo_company_name == ""

@@ -382,3 +382,24 @@ def test_export_settings_page_refuses_a_wallet_account_that_is_no_cash_account(
         response.content.decode()
     )
     assert not ExportSettings.objects.get(connection=connected).card_expenses_as_invoices
+
+
+def test_pages_name_the_pleo_company_or_say_why_they_cannot(
+    finance_client: Client, connected: Connection
+) -> None:
+    detail, listing = (
+        reverse("connections:detail", args=[connected.pk]),
+        reverse("connections:list"),
+    )
+    for url in (detail, listing):
+        html = finance_client.get(url).content.decode()
+        assert "company-1" in html and "Pleo did not give its name" in html
+    Connection.objects.filter(pk=connected.pk).update(pleo_company_name="Fjord Start AS")
+    html = finance_client.get(detail).content.decode()
+    assert "<strong>Fjord Start AS</strong>" in html and "Pleo did not give" not in html
+    html = finance_client.get(listing).content.decode()
+    assert "Fjord Start AS" in html and "company-1" not in html
+    overview = finance_client.get(
+        reverse("masterdata:setup_overview", args=[connected.pk])
+    ).content.decode()
+    assert "Pleo Fjord Start AS." in overview

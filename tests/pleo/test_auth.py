@@ -72,7 +72,7 @@ def test_authorization_url_carries_pkce_s256_state_and_scopes() -> None:
         "scope": (
             "export-jobs:read export-jobs:write export-items:read accounts:read accounts:write "
             "vendors:read vendors:write tag-groups:read tag-groups:write tax-codes:read "
-            "tax-codes:write"
+            "tax-codes:write companies:read"
         ),
         "state": "st4te",
         "code_challenge": code_challenge(verifier),

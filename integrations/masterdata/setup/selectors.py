@@ -292,7 +292,7 @@ def setup_overview(*, connection: Connection) -> list[SetupStep]:
         SetupStep(
             "Pleo connected",
             "done" if connection.pleo_connected else "missing",
-            f"Company {connection.pleo_company_id}."
+            f"Pleo {connection.pleo_company_text}."
             if connection.pleo_connected
             else "Connect the Pleo company.",
             conn_url,

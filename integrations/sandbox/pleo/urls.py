@@ -16,6 +16,7 @@ from integrations.sandbox.pleo import (
     oauth,
     vendor_import,
     views_accounting,
+    views_company,
     views_export,
     views_tags,
     views_vendors,
@@ -41,6 +42,8 @@ urlpatterns: list[URLPattern] = [
     path("oauth/authorize", oauth.authorize, name="sandbox-pleo-authorize"),
     path("oauth/token", oauth.token, name="sandbox-pleo-token"),
     path("oauth/revoke", oauth.revoke, name="sandbox-pleo-revoke"),
+    # Companies
+    path("v1/companies", views_company.companies),
     # Export API v3
     path("v3/export-jobs", views_export.export_jobs),
     path("v3/export-jobs/<pleoid:job_id>", views_export.export_job_detail),

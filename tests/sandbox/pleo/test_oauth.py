@@ -168,3 +168,15 @@ def test_a_token_belongs_to_one_company(seeded: None, client: Client) -> None:
     response = setup.get("/v3/export-jobs", {"company_id": DEMO_COMPANY_ID})
     assert response.status_code == 403
     assert setup.get("/v3/export-jobs", {"company_id": SETUP_COMPANY_ID}).status_code == 200
+
+
+def test_companies_lists_the_company_of_the_token(seeded: None, client: Client) -> None:
+    # A token belongs to one company: the listing holds that one, by its name.
+    api = Api(client, obtain_tokens(client, company_id=SETUP_COMPANY_ID)["access_token"])
+    answer = api.get("/v1/companies")
+    assert answer.status_code == 200
+    body = answer.json()
+    assert [c["id"] for c in body["data"]] == [SETUP_COMPANY_ID]
+    assert body["data"][0]["name"] == "Fjord Start AS"
+    assert body["pagination"]["hasNextPage"] is False
+    assert Api(client, "not-a-token").get("/v1/companies").status_code == 401

@@ -28,7 +28,7 @@ class Command(BaseCommand):
             raise CommandError(f"The demo connection could not be prepared: {exc}") from exc
         self.stdout.write(
             f"Demo connection “{connection.name}” (id {connection.pk}): {connection.status}; "
-            f"Pleo company {connection.pleo_company_id}, Visma.net tenant "
+            f"Pleo {connection.pleo_company_text}, Visma.net tenant "
             f"{connection.visma_tenant_id}, branch {connection.visma_branch_number}."
         )
         check = connection.events.filter(kind=PERMISSION_CHECK_EVENT).first()
