@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from django_q.tasks import async_task
 
 from integrations.connections.models import Notice
-from integrations.connections.notices import Mail, absolute_url, notice_send
+from integrations.connections.notices import Mail, absolute_url, finance_contacts, notice_send
 from integrations.exports import selectors
 from integrations.exports.models import ExportRun
 from integrations.pleo.enums import failure_reason_title
@@ -22,6 +25,9 @@ logger = logging.getLogger(__name__)
 TASK = "integrations.exports.notify.run_failures_notify"
 # Items named per group in the e-mail; the run's page lists them all.
 ITEMS_PER_GROUP = 5
+# The sweep leaves a run this long to the task queued when it ended, and looks this far back.
+SWEEP_GRACE = timedelta(minutes=15)
+SWEEP_LOOKBACK = timedelta(days=2)
 
 
 @dataclass(frozen=True)
@@ -89,3 +95,47 @@ def run_failures_notify(run_id: int) -> bool:
         connection=connection, kind=Notice.Kind.RUN_FAILURES, key=f"run:{run.pk}", mail=mail
     )
     return notice is not None
+
+
+def run_failure_notices_sweep(*, now: datetime | None = None) -> list[int]:
+    """The backstop for a lost e-mail task (a worker that stopped before sending it): send the
+    e-mail of every run that ended with failures in the last two days, at least a quarter of an
+    hour ago, and whose e-mail was not sent. Returns the runs it sent for. The notice row makes
+    each e-mail go once, whoever sends it."""
+    now = now or timezone.now()
+    runs = list(
+        ExportRun.objects.select_related("connection")
+        .filter(
+            status__in=ExportRun.FINISHED_STATUSES,
+            finished_at__gte=now - SWEEP_LOOKBACK,
+            finished_at__lte=now - SWEEP_GRACE,
+        )
+        .filter(
+            Q(items_failed__gt=0) | Q(status__in=[ExportRun.Status.FAILED, ExportRun.Status.PARKED])
+        )
+        .order_by("finished_at", "id")
+    )
+    sent_keys = set(
+        Notice.objects.filter(
+            kind=Notice.Kind.RUN_FAILURES,
+            key__in=[f"run:{run.pk}" for run in runs],
+            sent_at__isnull=False,
+        ).values_list("key", flat=True)
+    )
+    # A connection without a finance contact to write to is skipped without reading its runs.
+    reachable: dict[int, bool] = {}
+    sent: list[int] = []
+    for run in runs:
+        if f"run:{run.pk}" in sent_keys:
+            continue
+        if run.connection_id not in reachable:
+            reachable[run.connection_id] = bool(finance_contacts(connection=run.connection))
+        if not reachable[run.connection_id]:
+            continue
+        try:
+            if run_failures_notify(run.pk):
+                sent.append(run.pk)
+        except Exception:
+            # One mail server refusal must not stop the others; the next sweep tries again.
+            logger.exception("The failure e-mail of export run %s could not be sent", run.pk)
+    return sent

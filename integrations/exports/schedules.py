@@ -1,7 +1,8 @@
 """The export schedules, as django-q2 Schedule rows (visible and editable in the admin).
 
 * a backstop poll of Pleo for pending export jobs, in case a webhook was lost;
-* a resume of runs whose worker stopped (also run once at start-up by the same schedule).
+* a resume of runs whose worker stopped (also run once at start-up by the same schedule);
+* the failure e-mail of runs whose e-mail task was lost.
 
 `export_schedules_ensure()` creates the missing rows and leaves existing ones alone, so an
 interval changed in the admin stays changed. A data migration calls it.
@@ -30,6 +31,11 @@ SCHEDULES = (
         "Exports: resume runs left by a stopped worker",
         "integrations.exports.tasks.export_runs_resume",
         5,
+    ),
+    ScheduleSpec(
+        "Exports: send failure e-mails that were not sent",
+        "integrations.exports.tasks.run_failure_notices_sweep",
+        15,
     ),
 )
 

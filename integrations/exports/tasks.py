@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from integrations.connections.models import Connection
+from integrations.exports import notify
 from integrations.exports.services import runs
 
 logger = logging.getLogger(__name__)
@@ -30,3 +31,8 @@ def export_jobs_poll_all() -> int:
 def export_runs_resume() -> list[int]:
     """Queue runs left behind by a stopped worker (and pending runs nobody took)."""
     return runs.export_runs_resume()
+
+
+def run_failure_notices_sweep() -> list[int]:
+    """The backstop for lost failure e-mails: runs that ended with failures and no e-mail."""
+    return notify.run_failure_notices_sweep()

@@ -22,6 +22,7 @@ from integrations.connections.tasks import sign_in_notices_send_all
 from integrations.core.roles import FINANCE, SUPPORT, roles_sync
 from integrations.exports import notify
 from integrations.exports.models import ExportItem, ExportRun
+from integrations.exports.schedules import export_schedules_ensure
 from tests.exports import ui_factories as f
 
 pytestmark = pytest.mark.django_db
@@ -217,3 +218,65 @@ def test_the_daily_schedule_exists() -> None:
     schedule = Schedule.objects.get(name=SIGN_IN_SCHEDULE)
     assert schedule.func == "integrations.connections.tasks.sign_in_notices_send_all"
     assert schedule.minutes == 24 * 60
+
+
+def _ended(run: ExportRun, ago: timedelta) -> ExportRun:
+    ExportRun.objects.filter(pk=run.pk).update(
+        finished_at=timezone.now() - ago, items_failed=run.items.filter(status="failed").count()
+    )
+    run.refresh_from_db()
+    return run
+
+
+def test_the_sweep_sends_a_lost_failure_mail_once(connection: Connection) -> None:
+    # The worker stopped before the e-mail task ran: the sweep sends it, and only once.
+    run = _ended(_failed_run(connection), timedelta(hours=1))
+    assert notify.run_failure_notices_sweep() == [run.pk]
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].subject == "Nordlys AS: 4 expenses could not be exported to Visma.net"
+    assert notify.run_failure_notices_sweep() == []
+    assert notify.run_failures_notify(run.pk) is False  # the lost task, delivered late after all
+    assert len(mail.outbox) == 1
+
+
+def test_the_sweep_leaves_sent_recent_old_and_clean_runs_alone(connection: Connection) -> None:
+    sent = _ended(_failed_run(connection), timedelta(hours=1))
+    assert notify.run_failures_notify(sent.pk) is True
+    recent = f.run_make(connection, job_id="job-recent")
+    f.item_make(recent, "r-1", status=ExportItem.Status.FAILED, reason_type="vendor_unknown")
+    _ended(recent, timedelta(minutes=2))  # the task queued at its end still has its turn
+    old = f.run_make(connection, job_id="job-old")
+    f.item_make(old, "o-1", status=ExportItem.Status.FAILED, reason_type="vendor_unknown")
+    _ended(old, timedelta(days=3))
+    clean = f.run_make(connection, job_id="job-clean", status=ExportRun.Status.COMPLETED)
+    f.item_make(clean, "c-1")
+    _ended(clean, timedelta(hours=1))
+    running = f.run_make(connection, job_id="job-running", status=ExportRun.Status.POSTING)
+    f.item_make(running, "p-1", status=ExportItem.Status.FAILED, reason_type="vendor_unknown")
+    _ended(running, timedelta(hours=1))
+    assert notify.run_failure_notices_sweep() == []
+    assert len(mail.outbox) == 1
+
+
+def test_the_sweep_tells_a_failed_job_and_skips_connections_nobody_reads(
+    connection: Connection,
+) -> None:
+    failed = f.run_make(
+        connection,
+        job_id="job-failed",
+        status=ExportRun.Status.FAILED,
+        failure_reason="Visma.net refused the company.",
+    )
+    _ended(failed, timedelta(hours=1))
+    unread = Connection.objects.create(name="Nobody AS", status=Connection.Status.CONNECTED)
+    lonely = f.run_make(unread, job_id="job-lonely", status=ExportRun.Status.FAILED)
+    _ended(lonely, timedelta(hours=1))
+    assert notify.run_failure_notices_sweep() == [failed.pk]
+    [message] = mail.outbox
+    assert message.subject == "Nordlys AS: an export to Visma.net failed"
+
+
+def test_the_sweep_schedule_exists() -> None:
+    export_schedules_ensure()  # created by a data migration; a flushed database lost it
+    schedule = Schedule.objects.get(func="integrations.exports.tasks.run_failure_notices_sweep")
+    assert schedule.minutes == 15 and schedule.repeats == -1
