@@ -28,6 +28,7 @@ admin.site.site_title = "Pleo ⇄ Visma.net"
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", core_views.home, name="home"),
+    path("home/connections/", core_views.home_connections, name="home_connections"),
     path("healthz", core_views.healthz, name="healthz"),
     path("metrics", core_metrics.metrics_view, name="metrics"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),

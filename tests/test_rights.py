@@ -102,7 +102,16 @@ METRICS = {"metrics"}
 # Signed by Pleo, no session: refused without a valid signature whoever asks.
 WEBHOOKS = {"pleo:webhooks"}
 # Lists filtered to the user's connections.
-LISTS = {"home", "connections:list", "masterdata:setup_index", "exports:index"}
+LISTS = {
+    "home",
+    "connections:list",
+    "masterdata:setup_index",
+    "exports:index",
+    # The same lists alone, asked for again every few seconds by their pages.
+    "home_connections",
+    "connections:list_box",
+    "exports:index_runs",
+}
 # The API's description: any signed-in user may read it.
 API_DOCS = {"api-schema", "api-docs"}
 # Pages that only accept a POST: a GET is refused as a method (405), after the checks.
@@ -361,6 +370,9 @@ def test_lists_name_only_the_users_connections(world: dict[str, Any]) -> None:
         ("list", "/connections/"),
         ("exports", "/exports/"),
         ("setup", "/setup/"),
+        ("home, live", "/home/connections/"),
+        ("list, live", "/connections/table/"),
+        ("exports, live", "/exports/runs/"),
     ):
         for who, shown, hidden in (
             ("finance", "Fjellvik AS", "Zulu AS"),

@@ -7,6 +7,7 @@ from integrations.connections import views
 app_name = "connections"
 urlpatterns: list[URLPattern] = [
     path("", views.connection_list_view, name="list"),
+    path("table/", views.connection_list_box_view, name="list_box"),
     path("<int:pk>/", views.connection_detail_view, name="detail"),
     path("<int:pk>/check/", views.connection_check_view, name="check"),
     path("<int:pk>/pleo/connect/", views.pleo_connect_view, name="pleo_connect"),

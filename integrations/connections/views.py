@@ -68,6 +68,15 @@ def connection_list_view(request: HttpRequest) -> HttpResponse:
     )
 
 
+@finance_required
+@require_GET
+def connection_list_box_view(request: HttpRequest) -> HttpResponse:
+    """The connections table alone: the Connections page asks for it every few seconds."""
+    return render(
+        request, "connections/_list_box.html", {"connections": connection_list(user=request.user)}
+    )
+
+
 def _branches(request: HttpRequest, connection: Connection) -> list[Branch]:
     if not connection.visma_connected:
         return []

@@ -6,6 +6,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from integrations.core.roles import finance_required
+
 
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
@@ -23,3 +25,11 @@ def healthz(request: HttpRequest) -> JsonResponse:
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "core/home.html")
+
+
+@finance_required
+@require_GET
+def home_connections(request: HttpRequest) -> HttpResponse:
+    """The home page's connections table alone: the page asks for it every few seconds, so a
+    failure or a finished setup step shows without a reload."""
+    return render(request, "core/_connections_box.html")

@@ -9,6 +9,7 @@ from integrations.exports import views, views_dashboard
 app_name = "exports"
 urlpatterns: list[URLPattern] = [
     path("", views.exports_index, name="index"),
+    path("runs/", views.exports_index_runs, name="index_runs"),
     path("<int:connection_id>/", views.connection_exports, name="connection"),
     path("<int:connection_id>/runs/", views.connection_runs, name="connection_runs"),
     path(

@@ -36,6 +36,17 @@ def exports_index(request: HttpRequest) -> HttpResponse:
     )
 
 
+@finance_required
+@require_GET
+def exports_index_runs(request: HttpRequest) -> HttpResponse:
+    """Every connection's runs alone: the Exports page asks for them every few seconds."""
+    return render(
+        request,
+        "exports/_index_box.html",
+        {"connections": selectors.connections_with_runs(user=request.user)},
+    )
+
+
 @connection_member_required
 @finance_required
 @require_GET

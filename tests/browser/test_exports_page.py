@@ -108,3 +108,36 @@ def test_run_page_shows_live_progress_then_results(live_server: Any, page: Any) 
         f"&back_run={run.number}#id_account_cat-old"
     )
     assert failures.get_by_role("button", name="Retry the affected items").is_visible()
+
+
+def test_lists_of_every_connection_follow_new_runs_and_failures(
+    live_server: Any, page: Any
+) -> None:
+    # Home, Connections and Exports ask for their list again every few seconds, as a
+    # connection's runs list does: what happened meanwhile appears without a reload.
+    connection = f.connection_make()
+    first = f.run_make(connection, job_id="job-1", status=ExportRun.Status.COMPLETED)
+    f.item_make(first, "e-1")
+    # Three tabs of one signed-in browser context, watched side by side.
+    context = page.context.browser.new_context()
+    client = Client()
+    client.force_login(f.finance())
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+    context.add_cookies(
+        [{"name": settings.SESSION_COOKIE_NAME, "value": cookie.value, "url": live_server.url}]
+    )
+    opened = {}
+    for path in ("/", "/connections/", "/exports/"):
+        opened[path] = context.new_page()
+        opened[path].goto(f"{live_server.url}{path}")
+        assert opened[path].locator("[data-attention]").count() == 0
+
+    second = f.run_make(connection, job_id="job-2")
+    f.item_make(second, "e-2", status="failed", reason_type="vendor_unknown", reason="No vendor.")
+    for path in ("/", "/connections/"):
+        opened[path].wait_for_selector("[data-attention]", timeout=15_000)
+        assert "1 item needs attention" in opened[path].locator("[data-attention]").inner_text()
+    opened["/exports/"].wait_for_selector(f'tr[data-run="{second.pk}"]', timeout=15_000)
+    for tab in opened.values():
+        tab.goto("about:blank")
+    context.close()
