@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from integrations.connections.models import Connection, ConnectionMembership, Notice
 from integrations.connections.token_health import token_health
+from integrations.core.dates import day_text
 from integrations.core.roles import FINANCE
 
 logger = logging.getLogger(__name__)
@@ -101,7 +102,7 @@ def sign_in_notices_send(*, connection: Connection) -> list[Notice]:
         if not health.needs_reconnect or health.ends_at is None:
             continue
         ends = timezone.localtime(health.ends_at)
-        verb = "has ended" if health.state == "expired" else f"ends {ends:%Y-%m-%d}"
+        verb = "has ended" if health.state == "expired" else f"ends {day_text(ends)}"
         mail = Mail(
             subject=f"{connection.name}: the {health.label} sign-in {verb}, connect it again",
             template="connections/mail/sign_in_ending",

@@ -15,6 +15,7 @@ from typing import Literal
 from django.utils import timezone
 
 from integrations.connections.models import Connection
+from integrations.core.dates import when_text
 
 # Warn this long before a sign-in ends.
 WARN_BEFORE = timedelta(days=7)
@@ -46,7 +47,7 @@ def _state(ends_at: datetime | None, now: datetime) -> State:
 
 
 def _when(at: datetime) -> str:
-    return timezone.localtime(at).strftime("%Y-%m-%d %H:%M")
+    return when_text(at)
 
 
 def _pleo(connection: Connection, now: datetime) -> TokenHealth:

@@ -34,7 +34,7 @@ class DayCount:
 
 
 def _label(day: date) -> str:
-    return day.strftime("%d %b")
+    return f"{day.day} {day:%b}"
 
 
 def exports_chart_svg(days: list[DayCount], *, title: str) -> SafeString:
@@ -60,7 +60,7 @@ def exports_chart_svg(days: list[DayCount], *, title: str) -> SafeString:
         base = TOP + plot_height
         bars.append(
             (
-                f"{d.day:%Y-%m-%d}: {d.successful} successful, {d.failed} failed",
+                f"{d.day.day} {d.day:%b %Y}: {d.successful} successful, {d.failed} failed",
                 f"{x:.1f}",
                 f"{base - ok_h:.1f}",
                 f"{bar:.1f}",

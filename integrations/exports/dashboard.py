@@ -21,9 +21,17 @@ from integrations.core.rate_limits import RateBudget, rate_budget_last
 from integrations.exports.chart import DayCount, exports_chart_svg
 from integrations.exports.models import ExportItem
 from integrations.masterdata.sync_times import SyncTime, sync_times_for_connection
+from integrations.pleo.events import ALIASES, EXPORT_JOB_CREATED, VENDOR_CREATED
 from integrations.pleo.models import WebhookEvent
 
 DAYS = 30
+
+
+# The events we subscribe to, in the dashboard's words.
+WEBHOOK_WORDS = {
+    EXPORT_JOB_CREATED: "Someone clicked Export in Pleo",
+    VENDOR_CREATED: "A vendor was added in Pleo",
+}
 
 
 @dataclass(frozen=True)
@@ -31,6 +39,17 @@ class LastWebhook:
     event_type: str
     received_at: datetime
     status: str
+
+    @property
+    def label(self) -> str:
+        return (
+            WEBHOOK_WORDS.get(ALIASES.get(self.event_type, self.event_type))
+            or "A notification from Pleo"
+        )
+
+    @property
+    def status_label(self) -> str:
+        return str(dict(WebhookEvent.Status.choices).get(self.status, self.status))
 
 
 @dataclass(frozen=True)

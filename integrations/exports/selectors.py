@@ -179,6 +179,21 @@ class ItemRow:
             return f"Supplier invoice {self.item.visma_number}"
         return self.item.visma_number
 
+    @property
+    def document_window(self) -> str:
+        """Where a person finds the document in Visma.net: the window, by the name and screen id
+        Visma.net's help gives it ("Journal transactions (GL301000)", "Purchase invoices
+        (AP301000)", which holds credit notes too; help.visma.net, gl301000-ref and
+        ap301000-ref). No link: Visma.net documents no address that opens one document's page,
+        and the stored address is the API's, not a page."""
+        if not self.item.visma_number:
+            return ""
+        if self.item.visma_document_type == "journal":
+            return "Journal transactions (GL301000)"
+        if self.item.visma_document_type in ("Invoice", "CreditAdj"):
+            return "Purchase invoices (AP301000)"
+        return ""
+
 
 def item_row(item: ExportItem, **history: Any) -> ItemRow:
     """The item as the pages show it, read from the payload Pleo sent (parsed, not indexed);

@@ -27,6 +27,21 @@ class SyncTime:
     last: SyncRun | None  # the latest finished run that synced this kind
     next_at: datetime | None  # the next scheduled sync of it; None when no schedule covers it
     scheduled: bool  # the connection is synced by the schedules at all (connected)
+    every_minutes: int | None = None  # how often the schedule that syncs it next runs
+
+    @property
+    def every_text(self) -> str:
+        """ "every hour", "every day", "every 15 minutes"; "" when not scheduled."""
+        minutes = self.every_minutes
+        if not minutes:
+            return ""
+        if minutes % 1440 == 0:
+            days = minutes // 1440
+            return "every day" if days == 1 else f"every {days} days"
+        if minutes % 60 == 0:
+            hours = minutes // 60
+            return "every hour" if hours == 1 else f"every {hours} hours"
+        return f"every {minutes} minutes"
 
 
 def _schedule_kinds(kwargs: str) -> list[str]:
@@ -46,11 +61,13 @@ def sync_times_for_connection(*, connection: Connection) -> list[SyncTime]:
             "-finished_at", "-id"
         )[:RECENT_RUNS]
     )
+    # One row per group of kinds, shared by every connection (`sync_scheduled` syncs each
+    # connected connection in turn); only interval schedules say how often they run.
     schedules = [
-        (_schedule_kinds(kwargs), next_run)
-        for kwargs, next_run in Schedule.objects.filter(func=TASK)
+        (_schedule_kinds(kwargs), next_run, minutes if kind == Schedule.MINUTES else None)
+        for kwargs, next_run, kind, minutes in Schedule.objects.filter(func=TASK)
         .exclude(repeats=0)
-        .values_list("kwargs", "next_run")
+        .values_list("kwargs", "next_run", "schedule_type", "minutes")
     ]
     scheduled = connection.status == Connection.Status.CONNECTED
     times: list[SyncTime] = []
@@ -59,16 +76,23 @@ def sync_times_for_connection(*, connection: Connection) -> list[SyncTime]:
             (r for r in runs if run_covers(run_kind=r.kind, run_kinds=r.kinds, kind=kind.name)),
             None,
         )
-        upcoming = [
-            at for kinds, at in schedules if at is not None and (kind.name in kinds or ALL in kinds)
-        ]
+        upcoming = sorted(
+            (
+                (at, every)
+                for kinds, at, every in schedules
+                if at is not None and (kind.name in kinds or ALL in kinds)
+            ),
+            key=lambda pair: pair[0],
+        )
+        first = upcoming[0] if upcoming and scheduled else None
         times.append(
             SyncTime(
                 kind=kind.name,
                 label=kind.label,
                 last=last,
-                next_at=min(upcoming) if upcoming and scheduled else None,
+                next_at=first[0] if first else None,
                 scheduled=scheduled,
+                every_minutes=first[1] if first else None,
             )
         )
     return times

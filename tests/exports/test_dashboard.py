@@ -4,6 +4,7 @@ from the rate-limit headers, the last webhook; a bounded number of queries; memb
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -76,7 +77,7 @@ def test_chart_is_svg_with_title_description_and_a_bar_per_day() -> None:
     assert '<title id="chart-title">Exports &lt;per&gt; day</title>' in svg
     assert "3 items exported, 1 failed." in svg
     assert svg.count('class="ok"') == 2 and svg.count('class="failed"') == 2
-    assert f"{today:%Y-%m-%d}: 1 successful, 1 failed" in svg
+    assert f"{today.day} {today:%b %Y}: 1 successful, 1 failed" in svg  # the pages' date format
 
 
 def test_page_shows_every_block(connection: Connection) -> None:
@@ -138,7 +139,15 @@ def test_page_shows_every_block(connection: Connection) -> None:
     assert budget.resets_at == budget.seen_at + timedelta(seconds=1200)
     assert "<strong>850</strong> of 1000 calls left" in html
     assert dashboard.webhook.event_type == "v1.export-job.created"
+    assert "Someone clicked Export in Pleo, received" in html and "(processed)" in html
+    assert "v1.export-job.created" not in html
     assert "Never synced" in html
+    # Each kind says how often its schedule runs, and that the schedules are shared.
+    assert syncs["tags"].every_text == "every hour"
+    assert syncs["accounts"].every_text == "every day"
+    assert "(every hour)" in html and "shared by every connected company" in html
+    # One date format on every page: "29 Nov 2026, 18:34".
+    assert re.search(r"\d{4}-\d{2}-\d{2}", html.split("<svg")[0] + html.split("</svg>")[-1]) is None
 
 
 def test_sign_in_ending_soon_prompts_a_reconnect(connection: Connection) -> None:

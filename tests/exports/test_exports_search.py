@@ -196,7 +196,7 @@ def test_item_rows_show_note_receipts_both_currencies_and_the_pleo_link(
     assert "Airport run for the board meeting" in html
     row = html[html.index(f'id="item-{taxi.pk}"') :]
     row = row[: row.index("</tr>")]
-    assert "<td>2</td>" in row  # receipts
+    assert '<td data-label="Receipts">2</td>' in row
     assert 'href="https://app.pleo.io/export/items/taxi"' in row
     # A link Pleo sent that is not https is no link.
     assert "javascript:" not in html
@@ -215,3 +215,20 @@ def test_runs_list_fragment_shows_new_runs(
     after = finance_client.get(url).content.decode()
     assert "job-new" in after
     assert after.index("job-new") < after.index("job-april")
+
+
+def test_rows_say_where_visma_net_keeps_the_document_and_hide_an_empty_reason_column(
+    finance_client: Client,
+) -> None:
+    connection = f.connection_make()
+    run = f.run_make(connection, job_id="job-ok", status="completed")
+    f.item_make(run, "e-journal", visma_number="000201", visma_document_type="journal")
+    f.item_make(run, "e-invoice", visma_number="000077", visma_document_type="Invoice")
+    html = finance_client.get(reverse("exports:run", args=[run.pk])).content.decode()
+    assert 'title="In Visma.net: Journal transactions (GL301000), number 000201"' in html
+    assert 'title="In Visma.net: Purchase invoices (AP301000), number 000077"' in html
+    assert "<th>Reason</th>" not in html  # nothing failed
+    failed = f.run_make(connection, job_id="job-bad")
+    f.item_make(failed, "e-bad", status="failed", reason_type="vendor_unknown", reason="No.")
+    html = finance_client.get(reverse("exports:run", args=[failed.pk])).content.decode()
+    assert "<th>Reason</th>" in html and 'data-label="Reason"' in html

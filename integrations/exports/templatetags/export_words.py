@@ -29,3 +29,12 @@ def job_reason_title(value: str) -> str:
 def job_reason_fix(value: str) -> str:
     words = job_failure_reason_words(value)
     return words.fix if words else ""
+
+
+@register.filter
+def any_reason(rows: object) -> bool:
+    """Whether a list of item rows has a row with a failure reason (else no Reason column)."""
+    return any(
+        row.item.status == "failed" or row.item.failure_reason
+        for row in rows  # type: ignore[attr-defined]
+    )

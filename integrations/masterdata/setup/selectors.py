@@ -12,6 +12,7 @@ from django.urls import NoReverseMatch, reverse
 from integrations.connections.branch import branch_problem
 from integrations.connections.export_settings import export_settings_problems
 from integrations.connections.models import AccountMapping, Connection, ExportSettings
+from integrations.core.dates import when_text
 from integrations.core.guidance import NextStep
 from integrations.masterdata.models import (
     CategoryMapping,
@@ -109,7 +110,7 @@ def _sync_step(connection: Connection) -> SetupStep:
             never.append(label)
             parts.append(f"{label}: {'running' if running else 'never synced'}")
             continue
-        when = run.finished_at.strftime("%Y-%m-%d %H:%M") if run.finished_at else "?"
+        when = when_text(run.finished_at) if run.finished_at else "?"
         if run.status == SyncRun.Status.FAILED:
             failed.append(label)
             parts.append(f"{label}: failed {when} ({run.error[:120] or 'see the sync page'})")
@@ -281,7 +282,7 @@ def _permission_step(connection: Connection) -> SetupStep:
         )
     if not event.ok:
         return SetupStep("Permission check", "broken", event.detail[:300] or "Failed.", url)
-    return SetupStep("Permission check", "done", f"Passed {event.at:%Y-%m-%d %H:%M}.", url)
+    return SetupStep("Permission check", "done", f"Passed {when_text(event.at)}.", url)
 
 
 def setup_overview(*, connection: Connection) -> list[SetupStep]:
