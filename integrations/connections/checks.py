@@ -170,7 +170,7 @@ def _pleo_lines(connection: Connection, session: requests.Session | None) -> lis
             CheckLine(token_line, False, str(exc.message), fix),
             _not_checked(webhook_line, "the Pleo connection does not work"),
         ]
-    lines = [CheckLine(token_line, True, f"Pleo {connection.pleo_company_text}.")]
+    lines = [CheckLine(token_line, True, f"Signed in to {connection.pleo_company_text}.")]
     ours = next((s for s in subscriptions if s.id == connection.pleo_webhook_subscription_id), None)
     reconnect = "Use “Connect Pleo” again: it sets the subscription up anew."
     if ours is None:

@@ -132,7 +132,7 @@ class Connection(models.Model):
         """The Pleo company in a sentence: its name, else its id and why there is no name."""
         if self.pleo_company_name:
             return self.pleo_company_name
-        return f"company {self.pleo_company_id} (Pleo did not give its name)"
+        return f"company id {self.pleo_company_id} (Pleo did not give its name)"
 
     @property
     def visma_connected(self) -> bool:

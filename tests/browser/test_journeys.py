@@ -212,10 +212,11 @@ def _fix_and_retry(page: Any, run: ExportRun) -> ExportRun:
     pocket.get_by_role("button", name="Create it in Visma.net").click()
     _message(page, "is created in Visma.net and is mapped")
     _shot(page, "c3-fixed")
-    page.go_back()
-    page.go_back()
-    page.wait_for_url(re.compile(rf"/exports/run/{run.pk}/$"))
-    page.reload()
+    # The fix page, shown again after the change, still offers the way back to the run.
+    back = page.locator("[data-return-to]")
+    assert back.inner_text() == f"← Back to run #{run.number}"
+    back.click()
+    page.wait_for_url(re.compile(rf"/exports/run/{run.pk}/(#failures)?$"))
     page.locator("#failures").get_by_role("button", name="Retry the affected items").click()
     _message(page, "Retry of 1 item started")
     retry = _wait_for(
@@ -230,12 +231,24 @@ def _fix_and_retry(page: Any, run: ExportRun) -> ExportRun:
     page.goto(f"/exports/run/{retry.pk}/")
     page.locator("[data-run-state]", has_text=re.compile(r"^Completed$")).wait_for()
     _shot(page, "c4-retry-succeeded")
-    # The first run keeps its history: its counts and the expense it booked.
+    # The first run keeps its history: its counts, the expense it booked, and the retried
+    # expense with a link to the run that retried it…
     page.goto(f"/exports/run/{run.pk}/")
     assert _progress(page) == ("Completed with errors", "2 / 2", "100%")
     booked = run.items.get(status=ExportItem.Status.SUCCESSFUL).accounting_entry_id
     assert page.locator(f'#results tr[data-entry="{booked}"]').is_visible()
+    retried = page.locator("#results [data-moved-to]")
+    assert retried.inner_text() == f"run #{retry.number}"
+    assert f"Retried in run #{retry.number}: now Successful" in retried.locator("..").inner_text()
     _shot(page, "c5-first-run-history")
+    # …which leads there, and the retry run's row leads back.
+    retried.click()
+    page.wait_for_url(re.compile(rf"/exports/run/{retry.pk}/#item-\d+$"))
+    came_from = page.locator("#results [data-came-from]")
+    assert came_from.inner_text() == f"run #{run.number}"
+    assert f"Retry of run #{run.number}" in came_from.locator("..").inner_text()
+    came_from.click()
+    page.wait_for_url(re.compile(rf"/exports/run/{run.pk}/#item-\d+$"))
     return retry
 
 

@@ -52,6 +52,7 @@ def test_main_pages_fit_a_phone(
         "exports": reverse("exports:index"),
         "exports-connection": reverse("exports:connection", args=[connection.pk]),
         "run": reverse("exports:run", args=[run.pk]),
+        "dashboard": reverse("exports:dashboard", args=[connection.pk]),
         "setup": reverse("masterdata:setup_overview", args=[connection.pk]),
         "accounts": reverse("masterdata:setup_accounts", args=[connection.pk]),
         "tags": reverse("masterdata:setup_tags", args=[connection.pk]),

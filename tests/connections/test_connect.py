@@ -376,7 +376,7 @@ def test_without_a_name_from_pleo_the_id_is_kept_and_said_so(
     connection.refresh_from_db()
     assert connection.pleo_connected
     assert connection.pleo_company_name == ""
-    assert connection.pleo_company_text == "company company-9 (Pleo did not give its name)"
+    assert connection.pleo_company_text == "company id company-9 (Pleo did not give its name)"
 
 
 def test_a_new_company_forgets_the_old_name(

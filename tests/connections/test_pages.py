@@ -402,4 +402,4 @@ def test_pages_name_the_pleo_company_or_say_why_they_cannot(
     overview = finance_client.get(
         reverse("masterdata:setup_overview", args=[connected.pk])
     ).content.decode()
-    assert "Pleo Fjord Start AS." in overview
+    assert "Signed in to Fjord Start AS." in overview

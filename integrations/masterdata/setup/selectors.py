@@ -293,7 +293,7 @@ def setup_overview(*, connection: Connection) -> list[SetupStep]:
         SetupStep(
             "Pleo connected",
             "done" if connection.pleo_connected else "missing",
-            f"Pleo {connection.pleo_company_text}."
+            f"Signed in to {connection.pleo_company_text}."
             if connection.pleo_connected
             else "Connect the Pleo company.",
             conn_url,
