@@ -73,6 +73,10 @@ class ExportRun(models.Model):
     # Set when the run was created to export items again after a retry (a new Pleo job).
     retry_requested_by = models.CharField(max_length=150, blank=True)
 
+    # Not stored: True on the instance a worker has just claimed from `pending` (its first
+    # claim), so no worker can have sent Pleo's `started` event for it yet.
+    claimed_first: bool = False
+
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["connection", "status", "created_at"])]

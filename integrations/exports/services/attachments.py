@@ -39,6 +39,15 @@ class ReceiptFailure:
     message: str
 
 
+@dataclass(frozen=True)
+class Transfer:
+    """What moving an item's receipts came to: the first failure, if any, and whether the
+    last thing done was a write that checked the claim (an upload's end), nothing sent since."""
+
+    failure: ReceiptFailure | None = None
+    claim_checked: bool = False
+
+
 def file_key(url: str) -> str:
     """The same file under a fresh signed link has the same key: the signature is in the query."""
     parts = urlsplit(url)
@@ -58,10 +67,16 @@ def _label(item: ExportItem) -> str:
     return f"supplier {item.visma_document_type.lower()} {item.visma_number}"
 
 
-def item_attachments_transfer(ctx: RunContext, item: ExportItem) -> ReceiptFailure | None:
-    """Move every receipt of a booked item; the first failure (if any) is returned."""
+def item_attachments_transfer(ctx: RunContext, item: ExportItem) -> Transfer:
+    """Move every receipt of a booked item; the first failure (if any) is returned.
+
+    The item's upload rows were inserted (pending) when its run fetched it
+    (`export_items_store`); one is created here only for an item stored before, or a file
+    that was not in the item then. Each upload then takes two writes: its start (`uploading`,
+    with the claim check) and its end (`uploaded`, with the claim check too)."""
     if not ctx.export_settings.transfer_attachments:
-        return None
+        return Transfer()
+    checked = False
     files = list(PleoItem.from_api(item.payload).files)
     first_failure: ReceiptFailure | None = None
     refreshed = False
@@ -74,6 +89,7 @@ def item_attachments_transfer(ctx: RunContext, item: ExportItem) -> ReceiptFailu
         )
         if upload.status == AttachmentUpload.Status.UPLOADED:
             continue
+        checked = False
         content: bytes | None = None
         content_type = ""
         try:
@@ -107,7 +123,8 @@ def item_attachments_transfer(ctx: RunContext, item: ExportItem) -> ReceiptFailu
             continue
         upload_failure = _upload(ctx, item, upload, index, file.url, content, content_type)
         first_failure = first_failure or upload_failure
-    return first_failure
+        checked = upload_failure is None
+    return Transfer(first_failure, claim_checked=checked and first_failure is None)
 
 
 def _fresh_file(ctx: RunContext, item: ExportItem, key: str, index: int) -> ExportFile | None:
@@ -211,17 +228,13 @@ def _upload(
             f"Receipt {index} ({filename}) could not be uploaded to Visma.net: {exc.message}",
             item,
         )
-    upload.status = AttachmentUpload.Status.UPLOADED
-    upload.visma_attachment_id = attachment_id
-    upload.error = ""
-    upload.failure_reason_type = ""
-    upload.save(
-        update_fields=[
-            "status",
-            "visma_attachment_id",
-            "error",
-            "failure_reason_type",
-            "updated_at",
-        ]
+    # The end of the upload, written with the claim check (`guard`): a release that follows at
+    # once needs no check of its own (see `export_item_complete`).
+    ctx.guard(
+        upload,
+        status=AttachmentUpload.Status.UPLOADED,
+        visma_attachment_id=attachment_id,
+        error="",
+        failure_reason_type="",
     )
     return None

@@ -66,14 +66,23 @@ def export_run_post(ctx: RunContext) -> None:
     # Read once here, not by the threads: the mappings and the mirror for planning.
     ctx.config, ctx.snapshot  # noqa: B018
     if ctx.export_settings.one_journal_per_export:
-        # Shared journals are built from the plans of all items: plan them all first. Otherwise
+        # Shared journals are built from the plans of all items: plan them all first, the
+        # plans recorded PLAN_CHUNK at a time in one statement (an item planned but not yet
+        # recorded when the worker stops is planned again: nothing was sent for it). Otherwise
         # each item is planned by the thread that posts it, and its plan recorded together with
         # the step `sending` (one write, not two).
+        planned_items: list[ExportItem] = []
         for item in run.items.filter(status=ExportItem.Status.PENDING, step=Step.FETCHED):
             with call_links(export_item_id=item.pk):
-                planned = export_item_plan(ctx, item)
+                planned = export_item_plan(ctx, item, record=False)
+            if planned:
+                planned_items.append(item)
+                if len(planned_items) >= PLAN_CHUNK:
+                    _plans_record(planned_items)
+                    planned_items = []
             ctx.tick()
             export_run_report_due(ctx, finished=0 if planned else 1)
+        _plans_record(planned_items)
         _documents_build(ctx)
         units_work(
             list(run.documents.exclude(step=Step.CREATED).order_by("id")),
@@ -113,6 +122,16 @@ def export_item_post(ctx: RunContext, item: ExportItem) -> None:
 
 
 # -- plan and preflight ----------------------------------------------------------------------
+
+# Plans of a shared journal's items recorded this many at a time (one UPDATE each time).
+PLAN_CHUNK = 500
+
+
+def _plans_record(items: list[ExportItem]) -> None:
+    now = timezone.now()
+    for item in items:
+        item.updated_at = now
+    ExportItem.objects.bulk_update(items, [*PLAN_FIELDS, "updated_at"], batch_size=PLAN_CHUNK)
 
 
 # What planning sets on an item (recorded at once, or with the step `sending`).
@@ -358,11 +377,16 @@ def _documents_build(ctx: RunContext) -> None:
                 document.save(
                     update_fields=["plan", "line_owners", "financial_period", "updated_at"]
                 )
+            linked = []
             for entry_id in dict.fromkeys(merged.line_owners):
-                first_line = merged.line_owners.index(entry_id) + 1
-                ExportItem.objects.filter(id=by_entry[entry_id].pk).update(
-                    document=document, line_number=first_line
-                )
+                item = by_entry[entry_id]
+                item.document = document
+                item.line_number = merged.line_owners.index(entry_id) + 1
+                linked.append(item)
+            # The items' links to their journal in one statement (PLAN_CHUNK at a time).
+            ExportItem.objects.bulk_update(
+                linked, ["document", "line_number"], batch_size=PLAN_CHUNK
+            )
 
 
 def _document_post(ctx: RunContext, document: ExportDocument) -> None:
@@ -410,20 +434,23 @@ def _documents_propagate(ctx: RunContext) -> None:
 
 def export_item_complete(ctx: RunContext, item: ExportItem) -> None:
     """Receipts, then release, then the item is booked and waits to be reported."""
+    claim_checked = False
     if item.step == Step.CREATED:
-        failure = item_attachments_transfer(ctx, item)
-        if failure is not None:
-            item_fail(item, failure.reason_type, failure.message)
+        transfer = item_attachments_transfer(ctx, item)
+        if transfer.failure is not None:
+            item_fail(item, transfer.failure.reason_type, transfer.failure.message)
             return
         if not _release_wanted(ctx, item):
             # Nothing more to do in Visma.net: one write for the step and the outcome.
             _save(item, step=Step.ATTACHED, status=ExportItem.Status.POSTED)
             return
-        # Receipts done, release next: the release records its step `releasing` (with the
-        # claim check), which says the receipts are done too.
+        # Receipts done, release next. When the last receipt's upload has just recorded its
+        # end with the claim check, the release goes out on that check (see `invoice_release`);
+        # otherwise the release records its step `releasing` with the check.
         item.step = Step.ATTACHED
+        claim_checked = transfer.claim_checked
     if item.step == Step.RELEASING or (item.step == Step.ATTACHED and _release_wanted(ctx, item)):
-        problem = invoice_release(ctx, item)
+        problem = invoice_release(ctx, item, claim_checked=claim_checked)
         if problem:
             item_fail(
                 item,

@@ -4,8 +4,11 @@ Visma.net answers a release with an action result: `Done`, `Failed`, or `Queued`
 when it carries the release out later (notes: "A JT release can return Queued/InProcess; re-GET
 and check status"; spec `ReleaseJournalTransactionActionResultDto`). A queued release is followed
 by reading the invoice's status a few times with growing waits, until it shows released or the
-waits are spent; the item then says which. The step `releasing` is recorded before the release
-is asked for, so a worker that stops meanwhile reads the status before asking again.
+waits are spent; the item then says which. For an invoice without a receipt to upload, the step
+`releasing` is recorded before the release is asked for, so a worker that stops meanwhile reads
+the status before asking again; after an upload, the release goes out on the upload's claim check
+and a worker that stops meanwhile asks again, which Visma.net refuses for a released invoice (see
+`invoice_release`).
 """
 
 from __future__ import annotations
@@ -27,15 +30,26 @@ RELEASE_POLL_DELAYS = (1.0, 2.0, 4.0, 8.0, 15.0)
 SETTLING = ("Queued", "InProcess")
 
 
-def invoice_release(ctx: RunContext, item: ExportItem) -> str:
-    """Release the item's invoice; "" once it is released, else what went wrong."""
+def invoice_release(ctx: RunContext, item: ExportItem, *, claim_checked: bool = False) -> str:
+    """Release the item's invoice; "" once it is released, else what went wrong.
+
+    `claim_checked`: the write just before (the end of the item's last receipt upload) checked
+    the run's claim and nothing was sent since, so the release goes out on that check and the
+    step `releasing` is not written: one write less per invoice. That is as safe, because a
+    release is not a create: asked for twice it never books anything twice. A worker that
+    stops after this release went out finds the item at `created` with its receipts uploaded
+    and asks again; Visma.net refuses a release of a released invoice (or answers `Failed`),
+    and both answers are followed by reading the invoice's status, which shows it released.
+    An item with no receipt to upload records `releasing` with the check, as before."""
     if item.step == Step.RELEASING:
         # Asked for before a stop: the release may have been carried out meanwhile.
         status = _status(ctx, item)
         if status in RELEASED_STATUSES:
             return ""
-    # The claim check and the step `releasing` in one statement.
-    ctx.guard(item, step=Step.RELEASING)
+        claim_checked = False
+    if not claim_checked:
+        # The claim check and the step `releasing` in one statement.
+        ctx.guard(item, step=Step.RELEASING)
     try:
         # Reference: POST /v1/supplierInvoice/{documentType}/{invoiceNumber}/action/release
         result = ctx.visma.supplier_invoice_release(item.visma_document_type, item.visma_number)

@@ -25,8 +25,15 @@ from integrations.connections.models import Connection
 from integrations.core import errors
 from integrations.core.context import call_links
 from integrations.core.http import api_calls_buffered
-from integrations.exports.models import ExportItem, ExportItemOutcome, ExportRun, Step
+from integrations.exports.models import (
+    AttachmentUpload,
+    ExportItem,
+    ExportItemOutcome,
+    ExportRun,
+    Step,
+)
 from integrations.exports.notify import run_failures_notify_later
+from integrations.exports.services.attachments import file_key
 from integrations.exports.services.context import (
     STALE_AFTER,
     FetchIncomplete,
@@ -180,7 +187,9 @@ def export_run_claim_next(*, connection_id: int, worker: str) -> ExportRun | Non
         )
         if not claimed:
             return None
-    return ExportRun.objects.get(id=candidate.pk)
+    run = ExportRun.objects.get(id=candidate.pk)
+    run.claimed_first = True
+    return run
 
 
 def _release(run: ExportRun, *, worker: str, **changes: Any) -> None:
@@ -379,31 +388,56 @@ def _fail_job(
 
 def export_run_start(ctx: RunContext) -> None:
     """Send `started` once. A crash after sending but before recording leaves the job
-    `in_progress` in Pleo: then it is not sent again."""
+    `in_progress` in Pleo: then it is not sent again.
+
+    A run claimed for the first time (from `pending`) whose job was registered as pending sends
+    `started` straight away: no worker can have sent it before, and Pleo refuses the event with
+    422 `INVALID_EXPORT_JOB_STATUS_CHANGE` for a job that is no longer pending (started by
+    someone else, cancelled, expired), which is when the job is read to see why. Any other run
+    (taken over, tried again) may have sent it already, so its job is read first, as Pleo asks
+    for a resumed job ("resume in_progress jobs without re-sending started", how to detect and
+    claim export jobs)."""
     run = ctx.run
     if run.started_event_sent_at is not None:
         return
-    # Reference: GET /v3/export-jobs/{jobId}
-    job = ctx.pleo.export_job_get(run.pleo_job_id)
-    if job.status == "pending":
-        ctx.guard()
-        try:
-            # Reference: POST /v3/export-job-events {"event": "started"}
-            ctx.pleo.export_job_event(run.pleo_job_id, "started")
-        except errors.ValidationFailed:
-            # 422 INVALID_EXPORT_JOB_STATUS_CHANGE: someone started it meanwhile; look again.
-            job = ctx.pleo.export_job_get(run.pleo_job_id)
-            if job.status != "in_progress":
-                raise
-    elif job.status != "in_progress":
+    registered_pending = run.job_payload.get("status") in (None, "", "pending")
+    if run.claimed_first and registered_pending:
+        _started_send(ctx)
+    else:
+        # Reference: GET /v3/export-jobs/{jobId}
+        job = ctx.pleo.export_job_get(run.pleo_job_id)
+        if job.status == "pending":
+            _started_send(ctx)
+        else:
+            _job_running_check(job)
+    now = timezone.now()
+    ExportRun.objects.filter(id=run.pk).update(started_event_sent_at=now)
+    run.started_event_sent_at = now
+
+
+def _started_send(ctx: RunContext) -> None:
+    run = ctx.run
+    ctx.guard()
+    try:
+        # Reference: POST /v3/export-job-events {"event": "started"}
+        ctx.pleo.export_job_event(run.pleo_job_id, "started")
+    except errors.ValidationFailed:
+        # 422 INVALID_EXPORT_JOB_STATUS_CHANGE: started meanwhile, or ended; look again.
+        # Reference: GET /v3/export-jobs/{jobId}
+        job = ctx.pleo.export_job_get(run.pleo_job_id)
+        if job.status == "pending":
+            raise
+        _job_running_check(job)
+
+
+def _job_running_check(job: ExportJob) -> None:
+    """A job that is not pending goes on only while it is `in_progress`."""
+    if job.status != "in_progress":
         raise JobFailed(
             job_failure_reason(job.failure_reason_type),
             f"Pleo reports the job as {job.status}"
             + (f": {job.failure_reason}" if job.failure_reason else ""),
         )
-    now = timezone.now()
-    ExportRun.objects.filter(id=run.pk).update(started_event_sent_at=now)
-    run.started_event_sent_at = now
 
 
 def export_run_fetch(ctx: RunContext) -> None:
@@ -417,6 +451,7 @@ def export_run_fetch(ctx: RunContext) -> None:
     entries: set[str] = set()
     unnamed = 0
     chunk: list[PleoExportItem] = []
+    uploads = ctx.export_settings.transfer_attachments
     # Reference: GET /v3/export-items?job_id=… (cursor-paged, PleoClient.export_items_iter)
     for entry in ctx.pleo.export_items_iter(run.pleo_job_id):
         if entry.accounting_entry_id:
@@ -428,9 +463,9 @@ def export_run_fetch(ctx: RunContext) -> None:
             continue
         chunk.append(entry)
         if len(chunk) >= FETCH_CHUNK:
-            export_items_store(run=run, entries=chunk)
+            export_items_store(run=run, entries=chunk, uploads=uploads)
             chunk = []
-    export_items_store(run=run, entries=chunk)
+    export_items_store(run=run, entries=chunk, uploads=uploads)
     total = len(entries) + unnamed
     if expected is not None and total != expected:
         raise FetchIncomplete(
@@ -469,10 +504,16 @@ def _broken_item_store(run: ExportRun, entry: BrokenExportItem) -> None:
         )
 
 
-def export_items_store(*, run: ExportRun, entries: list[PleoExportItem]) -> None:
+def export_items_store(
+    *, run: ExportRun, entries: list[PleoExportItem], uploads: bool = False
+) -> None:
     """Store fetched items: entries never seen on this connection in one insert, the others
     (an entry exported again, or fetched again after a crash) one by one through
-    `export_item_upsert`, which keeps what an earlier run booked."""
+    `export_item_upsert`, which keeps what an earlier run booked.
+
+    With `uploads`, the new items' receipt rows (`AttachmentUpload`, pending) are inserted
+    with them, in one insert for the chunk, rather than one by one by the thread that moves each
+    receipt; a row of an entry stored before is created when its receipt is moved."""
     if not entries:
         return
     ids = [entry.accounting_entry_id for entry in entries]
@@ -495,11 +536,26 @@ def export_items_store(*, run: ExportRun, entries: list[PleoExportItem]) -> None
         ],
         ignore_conflicts=True,
     )
-    stored = set(
+    stored = dict(
         ExportItem.objects.filter(
             run=run, accounting_entry_id__in=[entry.accounting_entry_id for entry in fresh]
-        ).values_list("accounting_entry_id", flat=True)
+        ).values_list("accounting_entry_id", "id")
     )
+    if uploads:
+        AttachmentUpload.objects.bulk_create(
+            [
+                AttachmentUpload(
+                    item_id=stored[entry.accounting_entry_id],
+                    file_key=file_key(file.url),
+                    size=file.size,
+                    content_type=file.type or "",
+                )
+                for entry in fresh
+                if entry.accounting_entry_id in stored
+                for file in entry.files
+            ],
+            ignore_conflicts=True,
+        )
     for entry in entries:
         if entry.accounting_entry_id not in stored:
             export_item_upsert(run=run, payload=entry.raw, item_type=entry.type)
