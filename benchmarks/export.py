@@ -83,6 +83,8 @@ class ExportPhase:
     sandbox_ms: float = 0.0
     service_times: ServiceTimes = field(default_factory=dict)
     unavoidable: dict[str, int] = field(default_factory=dict)
+    # Calls logged meanwhile that are not the run's (a scheduled master-data sync, say).
+    beside: Counter[tuple[str, str, str]] = field(default_factory=Counter)
 
     @property
     def unavoidable_total(self) -> int:
@@ -322,9 +324,14 @@ def export_phase(
     figures.query_kinds = queries_after - queries_before
     figures.db_queries = sum(figures.query_kinds.values())
     figures.peak_rss_bytes = max(peaks.values(), default=0)
-    for service, method, path, status, duration in ApiCall.objects.filter(
+    beside: Counter[tuple[str, str, str]] = Counter()
+    for service, method, path, status, duration, run_id in ApiCall.objects.filter(
         id__gt=first_call_id
-    ).values_list("service", "method", "path", "status_code", "duration_ms"):
+    ).values_list("service", "method", "path", "status_code", "duration_ms", "export_run_id"):
+        if run_id != run.pk:
+            # Not the export's: e.g. a scheduled sync that ran meanwhile.
+            beside[(service, method, endpoint_of(path))] += 1
+            continue
         figures.calls[(service, method, endpoint_of(path))] += 1
         figures.remote_ms[service] += duration
         if status is None or status >= 400:
@@ -365,6 +372,7 @@ def export_phase(
         answered_429=answered_429,
         sandbox_ms=sandbox_ms,
         service_times=service_times(log),
+        beside=beside,
         unavoidable=_unavoidable(
             items=run.items_total,
             documents=journals + invoices,
@@ -392,12 +400,13 @@ def export_benchmark(
     *,
     base_url: str,
     worker: WorkerStats,
-    items_per_mode: dict[str, int],
+    items_per_mode: Sequence[tuple[str, int]],
     latency_ms: int = 20,
 ) -> ExportReport:
+    """The modes in order, each as many items as given (a mode may come twice, at two sizes)."""
     sandboxes, connection_id, company, file_ids, setup = export_setup(base_url)
     report = ExportReport(latency_ms=latency_ms, setup_seconds=setup)
-    for mode, count in items_per_mode.items():
+    for mode, count in items_per_mode:
         report.phases.append(
             export_phase(
                 sandboxes=sandboxes,
@@ -430,6 +439,30 @@ def pacing_benchmark(
     return report
 
 
+# The worker's peak resident set may grow at most this much from the smaller export to the
+# larger one of the same mode (memory flat in the number of items).
+RSS_GROWTH_LIMIT = 0.10
+
+
+def rss_comparison(phases: Sequence[ExportPhase]) -> str:
+    """The worker's peak RSS of one mode at two sizes, smallest and largest: "" when no mode
+    ran at two sizes."""
+    for mode in dict.fromkeys(p.mode for p in phases):
+        sized = sorted((p for p in phases if p.mode == mode), key=lambda p: p.items_total)
+        if len(sized) < 2 or sized[0].items_total == sized[-1].items_total:
+            continue
+        small, large = sized[0], sized[-1]
+        low, high = mb(small.figures.peak_rss_bytes), mb(large.figures.peak_rss_bytes)
+        growth = (high - low) / low if low else 0.0
+        within = "yes" if abs(growth) <= RSS_GROWTH_LIMIT else "no"
+        return (
+            f"Worker peak RSS, {mode}: {low:.1f} MB at {small.items_total:,} items, {high:.1f} MB "
+            f"at {large.items_total:,} items ({growth:+.1%}); within "
+            f"{RSS_GROWTH_LIMIT:.0%}: {within}"
+        )
+    return ""
+
+
 def _bound_text(p: ExportPhase) -> str:
     if p.budget is not None and p.budget_bound >= p.latency_bound:
         return (
@@ -437,6 +470,12 @@ def _bound_text(p: ExportPhase) -> str:
             f"{p.budget.seconds} s"
         )
     return f"{p.unavoidable_total} calls x {p.latency_ms} ms / {p.concurrency}"
+
+
+def _with_beside(p: ExportPhase) -> Figures:
+    """The phase's figures with the calls beside the run, for the cross-check with what the
+    sandboxes received (they see every call)."""
+    return Figures(label=p.mode, calls=p.figures.calls + p.beside, received=p.figures.received)
 
 
 def phase_rows(phases: Sequence[ExportPhase]) -> list[list[Cell]]:
@@ -478,7 +517,10 @@ def export_report_text(
         for kind in kinds
     ]  # fmt: skip
     counts.append(["total", *(f"{p.unavoidable_total} / {p.calls_made}" for p in report.phases)])
-    unavoidable = table(["call (unavoidable / made)", *(p.mode for p in report.phases)], counts)
+    unavoidable = table(
+        ["call (unavoidable / made)", *(f"{p.mode} ({p.items_total:,})" for p in report.phases)],
+        counts,
+    )
     lines = [
         heading(
             title,
@@ -513,8 +555,15 @@ def export_report_text(
         "The sandboxes' own time per request (serviceMs) by endpoint:",
         service_times_table([(p.mode, p.service_times) for p in report.phases]),
         "",
-        received_check(phases),
+        received_check([_with_beside(p) for p in report.phases]),
     ]
+    for p in report.phases:
+        if p.beside:
+            calls = ", ".join(f"{svc} {m} {e} x{n}" for (svc, m, e), n in sorted(p.beside.items()))
+            lines.append(f"  {p.mode}: calls beside the run (not counted above): {calls}")
+    rss = rss_comparison(report.phases)
+    if rss:
+        lines += ["", rss]
     for p in report.phases:
         for failure in p.failures:
             lines.append(f"  {p.mode} failure: {failure[:300]}")

@@ -152,3 +152,20 @@ def test_calls_are_sorted_into_the_unavoidable_kinds() -> None:
     assert call_kind("pleo", "GET", "/files/{id}") == "Pleo downloads (one per receipt)"
     # A read of the job the webhook already described is not one of them.
     assert call_kind("pleo", "GET", "/v3/export-jobs/{id}").startswith("other: ")
+
+
+def test_the_worker_peak_rss_is_compared_between_two_sizes_of_one_mode() -> None:
+    from benchmarks.export import rss_comparison
+    from benchmarks.measure import Figures
+
+    def sized(items: int, rss_mb: float) -> Any:
+        figures = Figures(label="journal per expense", unit="items", records=items)
+        figures.peak_rss_bytes = int(rss_mb * 2**20)
+        return _phase(items_total=items, figures=figures)
+
+    flat = rss_comparison([sized(10_000, 104.0), sized(1_000, 100.0), _phase(mode="other")])
+    assert flat.startswith("Worker peak RSS, journal per expense: 100.0 MB at 1,000 items")
+    assert "104.0 MB at 10,000 items (+4.0%); within 10%: yes" in flat
+    grown = rss_comparison([sized(1_000, 100.0), sized(10_000, 150.0)])
+    assert grown.endswith("(+50.0%); within 10%: no")
+    assert rss_comparison([sized(1_000, 100.0)]) == ""
