@@ -9,12 +9,13 @@ Visma.net has no idempotency key, so this lookup is what keeps exports free of d
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from integrations.core import errors
@@ -47,6 +48,8 @@ from integrations.pleo.types import ExportItem as PleoItem
 
 logger = logging.getLogger(__name__)
 
+# Items posted side by side are read this many at a time.
+ITEM_PAGE = 500
 # A document whose create went unanswered is looked up, then sent again at most this often.
 MAX_SEND_ATTEMPTS = 3
 # After an unanswered create that the lookup did not find yet, look again after this wait:
@@ -72,7 +75,7 @@ def export_run_post(ctx: RunContext) -> None:
         # each item is planned by the thread that posts it, and its plan recorded together with
         # the step `sending` (one write, not two).
         planned_items: list[ExportItem] = []
-        for item in run.items.filter(status=ExportItem.Status.PENDING, step=Step.FETCHED):
+        for item in _pages(run.items.filter(status=ExportItem.Status.PENDING, step=Step.FETCHED)):
             with call_links(export_item_id=item.pk):
                 planned = export_item_plan(ctx, item, record=False)
             if planned:
@@ -97,13 +100,26 @@ def export_run_post(ctx: RunContext) -> None:
         ctx.tick()
         export_run_report_due(ctx, finished=0 if item.status in OPEN else 1)
 
-    units_work(
-        list(run.items.filter(status__in=OPEN).order_by("id").prefetch_related("uploads")),
-        lambda item: export_item_post(ctx, item),
-        concurrency=ctx.concurrency,
-        finished=finished,
-        idle=ctx.tick,
-    )
+    # The open items a page at a time, so the worker holds at most ITEM_PAGE of them (with
+    # their payloads) whatever the size of the export: its memory stays flat.
+    last_id = 0
+    while True:
+        page = list(
+            run.items.filter(status__in=OPEN, id__gt=last_id)
+            .order_by("id")
+            .prefetch_related("uploads")[:ITEM_PAGE]
+        )
+        if not page:
+            break
+        last_id = page[-1].pk
+        units_work(
+            page,
+            lambda item: export_item_post(ctx, item),
+            concurrency=ctx.concurrency,
+            finished=finished,
+            idle=ctx.tick,
+        )
+        del page
     run_counts_update(run)
 
 
@@ -119,6 +135,18 @@ def export_item_post(ctx: RunContext, item: ExportItem) -> None:
             _item_post(ctx, item, planned=planned)
         if item.status in OPEN and item.step in (Step.CREATED, Step.ATTACHED, Step.RELEASING):
             export_item_complete(ctx, item)
+
+
+def _pages(items: QuerySet[ExportItem]) -> Iterator[ExportItem]:
+    """The items by id, read ITEM_PAGE at a time (each page a query of its own, so writes to
+    the items meanwhile never disturb an open cursor)."""
+    last_id = 0
+    while True:
+        page = list(items.filter(id__gt=last_id).order_by("id")[:ITEM_PAGE])
+        if not page:
+            return
+        last_id = page[-1].pk
+        yield from page
 
 
 # -- plan and preflight ----------------------------------------------------------------------
