@@ -10,12 +10,9 @@ what one of them accepts, the others do not call broken.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.core.serializers.json import DjangoJSONEncoder
-from django.db import models, transaction
 
 from integrations.connections.clients import connection_visma_client
 from integrations.connections.export_settings import (
@@ -26,6 +23,8 @@ from integrations.connections.models import AccountMapping, Connection, ExportSe
 from integrations.core import errors
 from integrations.core.context import call_links
 from integrations.masterdata.models import VismaCashAccount, VismaPaymentMethod
+from integrations.masterdata.sync.mirror import MirrorList, mirror_read
+from integrations.masterdata.sync.read import CASH_ACCOUNTS, PAYMENT_METHODS
 from integrations.visma.types import CashAccount
 
 
@@ -61,75 +60,26 @@ def mirrored_cash_accounts(*, connection: Connection) -> list[CashAccount] | Non
     ]
 
 
-def _raw(record: object) -> dict[str, Any]:
-    raw = getattr(record, "raw", None)
-    # The client parses numbers as Decimal; the JSON column wants plain JSON.
-    return dict(json.loads(json.dumps(raw, cls=DjangoJSONEncoder))) if isinstance(raw, dict) else {}
-
-
-def _store(
-    *,
-    connection: Connection,
-    model: type[models.Model],
-    key_field: str,
-    rows: dict[str, dict[str, Any]],
-) -> None:
-    """The whole list as Visma.net gave it: upsert each row, deactivate those it no longer
-    lists (as the reference sync stores it)."""
-    manager = model._default_manager
-    with transaction.atomic():
-        for key, values in rows.items():
-            lookup: dict[str, Any] = {"connection": connection, key_field: key}
-            manager.update_or_create(defaults=values, **lookup)
-        manager.filter(connection=connection, active=True).exclude(
-            **{f"{key_field}__in": list(rows)}
-        ).update(active=False)
+def _refresh(*, connection: Connection, spec: MirrorList, what: str) -> str:
+    """Read one Visma.net list into the mirror through the one mirror reader (only changed
+    rows written, missing ones deactivated); "" or why Visma.net did not list it."""
+    client = connection_visma_client(connection=connection)
+    try:
+        with call_links(connection_id=connection.pk):
+            mirror_read(spec, client=client, connection=connection, full=True)
+    except errors.ApiError as exc:
+        return f"Visma.net did not list the {what}: {exc.message}"
+    return ""
 
 
 def payment_methods_refresh(*, connection: Connection) -> str:
     """Read the payment methods from Visma.net into the mirror; "" or why they were not read."""
-    client = connection_visma_client(connection=connection)
-    try:
-        with call_links(connection_id=connection.pk):
-            # Reference: specs/visma-net/openapi-subset.json GET /v1/paymentmethod
-            methods = client.payment_methods_list()
-    except errors.ApiError as exc:
-        return f"Visma.net did not list the payment methods: {exc.message}"
-    rows = {
-        m.id: {
-            "description": m.description or "",
-            "active": m.active,
-            "use_in_ap": m.use_in_ap,
-            "raw": _raw(m),
-        }
-        for m in methods
-    }
-    _store(
-        connection=connection, model=VismaPaymentMethod, key_field="payment_method_id", rows=rows
-    )
-    return ""
+    return _refresh(connection=connection, spec=PAYMENT_METHODS, what="payment methods")
 
 
 def cash_accounts_refresh(*, connection: Connection) -> str:
     """Read the cash accounts from Visma.net into the mirror; "" or why they were not read."""
-    client = connection_visma_client(connection=connection)
-    try:
-        with call_links(connection_id=connection.pk):
-            # Reference: specs/visma-net/openapi-subset.json GET /v1/cashaccount
-            accounts = client.cash_accounts_list()
-    except errors.ApiError as exc:
-        return f"Visma.net did not list the cash accounts: {exc.message}"
-    rows = {
-        a.number: {
-            "description": a.description or "",
-            "currency": a.currency or "",
-            "active": True,
-            "raw": _raw(a),
-        }
-        for a in accounts
-    }
-    _store(connection=connection, model=VismaCashAccount, key_field="number", rows=rows)
-    return ""
+    return _refresh(connection=connection, spec=CASH_ACCOUNTS, what="cash accounts")
 
 
 def _wallets_mapped(connection: Connection) -> bool:
