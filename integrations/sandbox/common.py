@@ -14,6 +14,7 @@ import re
 import socket
 import time
 from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from datetime import timedelta
 from functools import wraps
 from typing import Any
@@ -33,7 +34,7 @@ from integrations.core.redaction import (
     redact_headers,
     redact_value,
 )
-from integrations.sandbox.models import FaultRule, ReceivedRequest, ServiceSettings
+from integrations.sandbox.models import FaultRule, ReceivedRequest, ServiceSettings, fresh_stamp
 
 View = Callable[..., HttpResponse]
 ErrorBody = Callable[[int, str], Any]
@@ -124,6 +125,25 @@ def request_record(request: HttpRequest, service: str) -> ReceivedRequest:
         body=_recorded_body(request),
         body_size=len(request.body),
     )
+
+
+# The settings row the API request under way read when it arrived (None outside one).
+_request_settings: ContextVar[ServiceSettings | None] = ContextVar(
+    "sandbox_request_settings", default=None
+)
+
+
+def request_settings() -> ServiceSettings | None:
+    """The service's settings as the current API request read them on arrival: its
+    `reference_stamp` says whether what a process kept of the reference data still holds."""
+    return _request_settings.get()
+
+
+def reference_changed(service: str) -> None:
+    """The service's reference data changed: every process reads it afresh from the next
+    request on. Runs in the writer's transaction, so the new stamp and the change are seen
+    together (and rolled back together)."""
+    ServiceSettings.objects.filter(service=service).update(reference_stamp=fresh_stamp())
 
 
 def settings_for(service: str) -> ServiceSettings:
@@ -388,7 +408,11 @@ def sandbox_endpoint(
             if rule is not None and rule.fault == "reset":
                 record.status = None
                 return _connection_drop(request)
-            response = view(request, *args, **kwargs)
+            seen = _request_settings.set(settings_row)
+            try:
+                response = view(request, *args, **kwargs)
+            finally:
+                _request_settings.reset(seen)
             if rule is not None and rule.fault == "lose_response":
                 # The work is done and committed; only the answer is lost on the way back.
                 response = JsonResponse(make_error(504, "Gateway Timeout"), status=504, safe=False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.db import models
@@ -81,6 +82,10 @@ class FaultRule(models.Model):
         }
 
 
+def fresh_stamp() -> str:
+    return uuid.uuid4().hex
+
+
 class ServiceSettings(models.Model):
     """Per-service knobs: added latency and the hourly request budget (fixed window)."""
 
@@ -98,6 +103,10 @@ class ServiceSettings(models.Model):
     window_seconds = models.PositiveIntegerField(default=3600)
     window_start = models.DateTimeField(null=True, blank=True)
     window_count = models.PositiveIntegerField(default=0)
+    # A new random value whenever the service's reference data changes (Visma.net: accounts,
+    # VAT, periods, currencies, branches, dimensions): a web process keeps what it read of that
+    # data across requests for as long as the stamp it reads with each request stays the same.
+    reference_stamp = models.CharField(max_length=32, default=fresh_stamp)
 
     def __str__(self) -> str:
         return f"{self.service} settings"

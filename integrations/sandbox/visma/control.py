@@ -17,7 +17,6 @@ from integrations.sandbox.common import BadJson, control_error, json_body
 from integrations.sandbox.visma import dto
 from integrations.sandbox.visma.models import (
     Account,
-    Attachment,
     CashAccount,
     Company,
     FinancialPeriod,
@@ -358,15 +357,17 @@ def state_of(company: Company) -> dict[str, Any]:
         ],
         "journalTransactions": [
             dto.journal_dto(j, names=invoice_refs.names)
-            for j in company.journals.select_related("company").prefetch_related("lines", "files")
+            for j in company.journals.select_related("company").prefetch_related(
+                "lines", dto.documents_files()
+            )
         ],
         "supplierInvoices": [
             dto.invoice_dto(i, invoice_refs)
             for i in company.invoices.select_related("company", "supplier").prefetch_related(
-                "lines", "files"
+                "lines", dto.documents_files()
             )
         ],
-        "attachments": [dto.attachment_dto(a) for a in Attachment.objects.filter(company=company)],
+        "attachments": [dto.attachment_dto(a) for a in dto.files_listed().filter(company=company)],
         # Visma.net's VAT report (see vat.py): what a VAT return would be built from.
         "vatTransactions": vat_transactions(company),
     }

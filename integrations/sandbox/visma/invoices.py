@@ -29,7 +29,7 @@ from integrations.sandbox.visma.api import (
     visma_api,
     wrapped,
 )
-from integrations.sandbox.visma.dto import InvoiceRefs, invoice_dto
+from integrations.sandbox.visma.dto import InvoiceRefs, documents_files, invoice_dto
 from integrations.sandbox.visma.models import Company, SupplierInvoice, SupplierInvoiceLine
 from integrations.sandbox.visma.release import release_request, release_settle
 
@@ -312,7 +312,7 @@ def _list(request: HttpRequest, company: Company) -> HttpResponse:
                 f"createdDateTimeCondition '{condition_text}' is not one of >, <, >=, <=."
             )
         rows = rows.filter(**{f"created_at__{lookups[condition_text]}": when})
-    rows = rows.select_related("supplier", "company").prefetch_related("lines", "files")
+    rows = rows.select_related("supplier", "company").prefetch_related("lines", documents_files())
     refs = InvoiceRefs.of(company)
 
     def shape(inv: SupplierInvoice) -> dict[str, Any]:

@@ -29,7 +29,7 @@ from integrations.sandbox.visma.api import (
     visma_api,
     wrapped,
 )
-from integrations.sandbox.visma.dto import journal_dto, segment_names
+from integrations.sandbox.visma.dto import documents_files, journal_dto, segment_names
 from integrations.sandbox.visma.models import Company, JournalLine, JournalTransaction
 from integrations.sandbox.visma.release import release_request, release_settle
 
@@ -358,7 +358,7 @@ def _list(request: HttpRequest, company: Company) -> HttpResponse:
         j.pk: j
         for j in JournalTransaction.objects.filter(pk__in=ids)
         .select_related("company")
-        .prefetch_related("lines", "files")
+        .prefetch_related("lines", documents_files())
     }
     expand = request.GET.get("expandAttachments", "").lower() == "true"
     names = segment_names(company)

@@ -9,6 +9,7 @@ from decimal import Decimal
 from functools import partial
 from typing import Any, TypeVar, cast
 
+from integrations.sandbox.common import request_settings
 from integrations.sandbox.visma.api import VismaError, text, wrapped
 from integrations.sandbox.visma.models import (
     Account,
@@ -30,12 +31,20 @@ T = TypeVar("T")
 
 
 def cached(company: Company, key: Any, load: Callable[[], T]) -> T:
-    """Memoise a look-up on this request's `Company` instance (each request reads its company
-    afresh), so a document of many lines checks each account, VAT and segment once."""
+    """Memoise a look-up of the company's reference data (accounts, VAT, periods, currencies,
+    branches, segments): once per web process for as long as the data stays the same, so a
+    document checks each account, VAT and segment without a query of its own.
+
+    What is kept is only read: model instances shared by the process's threads."""
     store = _lookups(company)
     if key not in store:
         store[key] = load()
     return cast(T, store[key])
+
+
+# company pk → (reference stamp, look-ups made under it): one entry per company, replaced when
+# its stamp changes. `apps.py` changes the stamp on every write of reference data.
+_kept: dict[int, tuple[str, dict[Any, Any]]] = {}
 
 
 def _segment_value(segment: Segment, value_id: str) -> SegmentValue | None:
@@ -54,7 +63,23 @@ def _segments(company: Company) -> list[Segment]:
 
 
 def _lookups(company: Company) -> dict[Any, Any]:
-    return cast(dict[Any, Any], company.__dict__.setdefault("_lookups", {}))
+    """The look-ups this request may use: those the process keeps under the stamp the request
+    read on arrival; outside an API request (control endpoints, shell) this instance's own."""
+    store = company.__dict__.get("_lookups")
+    if store is not None:
+        return cast(dict[Any, Any], store)
+    arrived_with = request_settings()
+    if arrived_with is None:
+        store = {}
+    else:
+        stamp = arrived_with.reference_stamp
+        held = _kept.get(company.pk)
+        if held is None or held[0] != stamp:
+            held = (stamp, {})
+            _kept[company.pk] = held
+        store = held[1]
+    company.__dict__["_lookups"] = store
+    return store
 
 
 def accounts_preload(company: Company, numbers: Iterable[Any]) -> None:
