@@ -54,6 +54,10 @@ class CallBudget:
         self._clock = clock
         self._lock = threading.Lock()
         self._remaining: float | None = None  # None: no budget known (no headers seen)
+        # The fewest calls left that an answer of the current window showed: the service's
+        # latest count (its count only goes down within a window, whatever order the answers
+        # arrive in).
+        self._seen: float | None = None
         self._reset_at = 0.0
         self._in_flight = 0
         # After a known window has ended, one call finds the new window's size before others go.
@@ -67,6 +71,7 @@ class CallBudget:
             now = self._clock()
             if self._remaining is not None and now >= self._reset_at:
                 self._remaining = None  # a new window: its size comes with the next answer
+                self._seen = None
                 self._probing = True
                 self._probe_sent = False
             if self._probing:
@@ -74,6 +79,10 @@ class CallBudget:
                     return PROBE_WAIT
                 self._probe_sent = True
             if self._remaining is not None and self._remaining <= 0:
+                if self._in_flight:
+                    # The calls under way were counted as not yet seen by the service; their
+                    # answers may show some already were, leaving calls in this window.
+                    return PROBE_WAIT
                 return max(0.0, self._reset_at - now)
             if self._remaining is not None:
                 self._remaining -= 1
@@ -99,18 +108,20 @@ class CallBudget:
             if reset > 1_000_000_000:
                 # An epoch time rather than seconds (some services): the same instant.
                 reset -= time.time()
-            # Calls taken but not answered yet are not in the service's count.
-            estimate = remaining - self._in_flight
             reset_at = now + max(0.0, reset)
-            same_window = self._remaining is not None and abs(reset_at - self._reset_at) < 1.0
-            if same_window and self._remaining is not None:
+            if self._seen is not None and abs(reset_at - self._reset_at) < 1.0:
                 # Answers of one window can arrive out of order: an earlier call's answer
                 # (more left) must not give back calls a later one already counted.
-                self._remaining = min(self._remaining, estimate)
+                self._seen = min(self._seen, remaining)
                 self._reset_at = max(self._reset_at, reset_at)
             else:
-                self._remaining = estimate
+                self._seen = remaining
                 self._reset_at = reset_at
+            # Every call answered is in the count `_seen` comes from (it was counted before the
+            # call that showed it, or it showed it). The calls still under way may not be: as
+            # many are kept back, and given back as their answers arrive, so the window is
+            # used to its last call without ever overrunning it.
+            self._remaining = self._seen - self._in_flight
 
     @property
     def remaining(self) -> float | None:

@@ -66,6 +66,11 @@ def test_a_spent_budget_waits_for_its_window_and_calls_under_way_count(clock: Cl
     # The first answer says 2 are left; the second call is still under way, so 1 is.
     spent.observe(budget(2, 30))
     assert spent.take() == 0
+    # None left while calls are under way: a short wait, their answers will tell.
+    assert spent.take() == PROBE_WAIT
+    spent.observe(budget(1, 30))
+    spent.observe(budget(0, 30))
+    # Spent, nothing under way: the wait is for the window.
     assert spent.take() == 30
     clock.now += 30
     assert spent.take() == 0  # a new window
@@ -76,10 +81,37 @@ def test_answers_out_of_order_never_give_back_calls_already_counted(clock: Clock
     for _ in range(3):
         assert budget_.take() == 0
     # The third call's answer comes first (1 left), then the first call's (3 left, older).
-    # The calls still under way may not be in the service's count: nothing is left to take,
+    # The call still under way may not be in the service's count: nothing is left to take,
     # and the older answer does not give any back (read alone it would leave 2).
     budget_.observe(budget(1, 30))
     budget_.observe(budget(3, 30))
+    assert budget_.take() == PROBE_WAIT
+    # The second call's answer (2 left) was counted before the third: 1 left, as it said.
+    budget_.observe(budget(2, 30))
+    assert budget_.take() == 0
+    assert budget_.take() == PROBE_WAIT
+    budget_.observe(budget(0, 30))
+    assert budget_.take() == 30
+
+
+def test_calls_under_way_are_given_back_as_their_answers_show_them_counted(
+    clock: Clock,
+) -> None:
+    """Eight calls a window, four sent at once and counted in their order of arrival (7, 6,
+    5, 4 left), answered in another order: the window is used to its last call, never beyond."""
+    budget_ = CallBudget(clock=clock)
+    for _ in range(4):
+        assert budget_.take() == 0
+    budget_.observe(budget(4, 30))  # the last one counted answers first
+    assert budget_.remaining == 1  # three under way, perhaps not counted yet
+    for left in (7, 6, 5):
+        budget_.observe(budget(left, 30))
+    assert budget_.remaining == 4
+    for _ in range(4):
+        assert budget_.take() == 0
+    assert budget_.take() == PROBE_WAIT
+    for left in (3, 2, 1, 0):
+        budget_.observe(budget(left, 30))
     assert budget_.take() == 30
 
 
@@ -92,6 +124,8 @@ def test_a_new_window_is_measured_by_one_call_before_the_others_go(clock: Clock)
     assert budget_.take() == PROBE_WAIT  # the others wait for its answer
     budget_.observe(budget(1, 10))
     assert budget_.take() == 0
+    assert budget_.take() == PROBE_WAIT  # the last call of the window is under way
+    budget_.observe(budget(0, 10))
     assert budget_.take() == 10
 
 
