@@ -27,9 +27,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 
+from benchmarks.cpu import CpuMeter, CpuUse
 from benchmarks.export_items import PleoCompany, export_items
 from benchmarks.measure import Figures, endpoint_of
 from benchmarks.report import Cell, calls_table, heading, mb, queries_table, received_check, table
@@ -85,6 +87,8 @@ class ExportPhase:
     unavoidable: dict[str, int] = field(default_factory=dict)
     # Calls logged meanwhile that are not the run's (a scheduled master-data sync, say).
     beside: Counter[tuple[str, str, str]] = field(default_factory=Counter)
+    # Where the machine's CPU went while the run ran (None off Linux).
+    cpu: CpuUse | None = None
 
     @property
     def unavoidable_total(self) -> int:
@@ -201,6 +205,13 @@ class WorkerStats:
             peaks[int(path.stem)] = int(data["peak_rss"])
         return queries, peaks
 
+    def pids(self) -> list[int]:
+        from reliability.processes import _descendants
+
+        return (
+            [] if self.cluster_pid is None else [self.cluster_pid, *_descendants(self.cluster_pid)]
+        )
+
     def reset_peaks(self) -> None:
         """Reset the peak resident set of every process of the cluster (Linux clear_refs)."""
         from reliability.processes import _descendants
@@ -314,10 +325,13 @@ def export_phase(
     queries_before, _ = worker.read()
     worker.reset_peaks()
     figures = Figures(label=mode, unit="items")
+    meter = CpuMeter(web_port=urlsplit(sandboxes.base_url).port or 80, worker_pids=worker.pids())
+    cpu_before = meter.sample()
     started = time.perf_counter()
     job = sandboxes.pleo_export_job_create(items)
     run = _run_wait(job["id"], timeout=RUN_TIMEOUT_SECONDS)
     figures.seconds = time.perf_counter() - started
+    cpu = CpuMeter.between(cpu_before, meter.sample(), figures.seconds)
     sandboxes.latency(0)
     sandboxes.visma_budget_off()
     queries_after, peaks = worker.read()
@@ -373,6 +387,7 @@ def export_phase(
         sandbox_ms=sandbox_ms,
         service_times=service_times(log),
         beside=beside,
+        cpu=cpu,
         unavoidable=_unavoidable(
             items=run.items_total,
             documents=journals + invoices,
@@ -564,6 +579,10 @@ def export_report_text(
     rss = rss_comparison(report.phases)
     if rss:
         lines += ["", rss]
+    used = [p for p in report.phases if p.cpu is not None and p.cpu.busy]
+    if used:
+        lines += ["", "CPU while each run ran (everything shares the same cores):"]
+        lines += [f"  {p.mode} ({p.items_total:,} items): {p.cpu.text()}" for p in used]  # type: ignore[union-attr]
     for p in report.phases:
         for failure in p.failures:
             lines.append(f"  {p.mode} failure: {failure[:300]}")

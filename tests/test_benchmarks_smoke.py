@@ -169,3 +169,24 @@ def test_the_worker_peak_rss_is_compared_between_two_sizes_of_one_mode() -> None
     grown = rss_comparison([sized(1_000, 100.0), sized(10_000, 150.0)])
     assert grown.endswith("(+50.0%); within 10%: no")
     assert rss_comparison([sized(1_000, 100.0)]) == ""
+
+
+def test_cpu_use_splits_the_busy_time_between_the_processes() -> None:
+    import os
+
+    from benchmarks.cpu import CpuMeter, CpuSample, web_pids
+
+    use = CpuMeter.between(
+        CpuSample(busy=100.0, web=10.0, worker=5.0),
+        CpuSample(busy=130.0, web=25.0, worker=11.0),
+        wall=20.0,
+    )
+    assert (use.busy, use.web, use.worker, use.rest) == (30.0, 15.0, 6.0, 9.0)
+    assert use.text(cores=2) == (
+        "2 cores 75% busy: web app with the sandboxes 15.0 s, worker 6.0 s, "
+        "PostgreSQL and the rest 9.0 s"
+    )
+    if os.path.exists("/proc/stat"):
+        sample = CpuMeter(web_port=1, worker_pids=[os.getpid()]).sample()
+        assert sample.busy > 0 and sample.worker > 0
+        assert web_pids(1) == []
