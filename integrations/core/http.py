@@ -48,8 +48,9 @@ IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 # Answers that do not make a request "failed" for the five-minute rule: 401 is answered by a
 # new token, 404 is an answer (nothing there), 429 by waiting for the budget.
 NOT_FAILURES = frozenset({401, 404, 429})
-# A call waiting for the budget's window looks again at most this many times, then goes.
-BUDGET_WAITS = 3
+# A call waits for the budget's window at most this many times: the other calls of its work
+# may take each window's budget before it (a deferral then, nothing sent).
+BUDGET_WAITS = 6
 # ApiCall rows written per insert inside `api_calls_buffered`, and the longest a row waits.
 CALL_BATCH = 50
 CALL_BATCH_SECONDS = 2.0
@@ -163,6 +164,9 @@ class ApiClient:
         self.sleep = sleep
         # The company's budget and failed-request memory at this service, when it has them.
         self.pacing: Pacing | None = None
+        # Calls under way at once, shared by the clients of one piece of work (an export run's
+        # Pleo and Visma.net clients take from the same slots); None: no bound.
+        self.call_slots: threading.Semaphore | None = None
 
     # -- hooks for subclasses -------------------------------------------------------------
 
@@ -227,35 +231,43 @@ class ApiClient:
             all_headers = {**self.default_headers(), **(headers or {})}
             if authenticate:
                 all_headers.update(self.auth_headers())
+            slots = self.call_slots
             if pacing is not None:
-                self._pace(pacing, key, method, url)
-            started = time.monotonic()
+                # Returns holding a slot (when there are slots) and the budget's unit together:
+                # a call never takes the budget and then waits for a slot.
+                self._pace(pacing, key, method, url, slots)
+            elif slots is not None:
+                slots.acquire()
             response: requests.Response | None = None
             failure: Exception | None = None
             sent = False
-            try:
-                response = self.session.request(
-                    method,
-                    url,
-                    params=params,
-                    json=json,
-                    data=data,
-                    files=files,
-                    headers=all_headers,
-                    timeout=timeout or self.timeout,
-                    stream=stream,
-                )
-                sent = True
-            except requests.exceptions.ConnectTimeout as exc:
-                failure = exc
-            except requests.exceptions.ConnectionError as exc:
-                failure = exc
-                # A dropped connection may have happened after the server read the request.
-                sent = not _is_connect_failure(exc)
-            except requests.exceptions.Timeout as exc:
-                failure = exc
-                sent = True
-            duration_ms = int((time.monotonic() - started) * 1000)
+            # A slot is held while the call is under way only: never while waiting for the
+            # budget's window or before a retry, so other calls go meanwhile.
+            with _releasing(slots):
+                started = time.monotonic()
+                try:
+                    response = self.session.request(
+                        method,
+                        url,
+                        params=params,
+                        json=json,
+                        data=data,
+                        files=files,
+                        headers=all_headers,
+                        timeout=timeout or self.timeout,
+                        stream=stream,
+                    )
+                    sent = True
+                except requests.exceptions.ConnectTimeout as exc:
+                    failure = exc
+                except requests.exceptions.ConnectionError as exc:
+                    failure = exc
+                    # A dropped connection may have happened after the server read the request.
+                    sent = not _is_connect_failure(exc)
+                except requests.exceptions.Timeout as exc:
+                    failure = exc
+                    sent = True
+                duration_ms = int((time.monotonic() - started) * 1000)
             call = self._log_call(
                 method,
                 url,
@@ -312,18 +324,31 @@ class ApiClient:
                 continue
             raise err
 
-    def _pace(self, pacing: Pacing, key: str, method: str, url: str) -> None:
+    def _pace(
+        self,
+        pacing: Pacing,
+        key: str,
+        method: str,
+        url: str,
+        slots: threading.Semaphore | None = None,
+    ) -> None:
         """Wait for the budget when it is spent; raise `RateLimited` (nothing sent) when the
-        wait is longer than this client accepts or the request failed twice lately."""
+        wait is longer than this client accepts or the request failed twice lately. With
+        `slots`, returns holding one: the budget is taken only by a call that goes at once."""
         wait = pacing.failed.wait_before(key)
         if wait > 0:
             raise repeat_refused(service=self.service, method=method, url=url, wait=wait)
         windows = 0
         probed = 0.0
+        began = pacing.budget.now()
         while True:
+            if slots is not None:
+                slots.acquire()
             wait = pacing.budget.take()
             if wait <= 0:
                 return
+            if slots is not None:
+                slots.release()
             if wait > self.max_wait:
                 raise errors.RateLimited(
                     f"{self.service}'s call budget is spent until its window resets in "
@@ -341,12 +366,24 @@ class ApiClient:
             else:
                 windows += 1
                 if windows > BUDGET_WAITS:
-                    break
+                    if pacing.budget.now() - began < PROBE_WAIT:
+                        break  # a clock that does not move (tests): send, the answer will tell
+                    raise errors.RateLimited(
+                        f"{self.service}'s call budget was taken by other calls through "
+                        f"{BUDGET_WAITS} windows",
+                        service=self.service,
+                        method=method,
+                        url=url,
+                        retry_after=wait,
+                    )
                 logger.info(
                     "%s: call budget spent, waiting %.1fs for its window", self.service, wait
                 )
             self.sleep(wait)
-        # Still spent after waiting (a clock that did not move): send, the answer will tell.
+        # Still spent after the waits a clock that did not move allows: send, the answer will
+        # tell.
+        if slots is not None:
+            slots.acquire()
         pacing.budget.take_anyway()
 
     def _wait_before_retry(self, attempt: int, retry_after: float | None) -> bool:
@@ -497,6 +534,16 @@ class ApiClient:
             duration_ms,
         )
         return call
+
+
+@contextmanager
+def _releasing(slots: threading.Semaphore | None) -> Iterator[None]:
+    """Release the slot the caller holds (if any) when the block ends, however it ends."""
+    try:
+        yield
+    finally:
+        if slots is not None:
+            slots.release()
 
 
 def _is_connect_failure(exc: requests.exceptions.ConnectionError) -> bool:

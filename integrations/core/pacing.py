@@ -60,8 +60,9 @@ class CallBudget:
         self._seen: float | None = None
         self._reset_at = 0.0
         self._in_flight = 0
-        # After a known window has ended, one call finds the new window's size before others go.
-        self._probing = False
+        # Before the first answer, and after a known window has ended, one call finds the
+        # window's size before others go: sent together blind, they could overrun it.
+        self._probing = True
         self._probe_sent = False
 
     def take(self) -> float:
@@ -88,6 +89,9 @@ class CallBudget:
                 self._remaining -= 1
             self._in_flight += 1
             return 0.0
+
+    def now(self) -> float:
+        return self._clock()
 
     def take_anyway(self) -> None:
         with self._lock:

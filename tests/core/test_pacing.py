@@ -61,9 +61,12 @@ def budget(remaining: int, reset: int) -> dict[str, str]:
 
 def test_a_spent_budget_waits_for_its_window_and_calls_under_way_count(clock: Clock) -> None:
     spent = CallBudget(clock=clock)
-    assert spent.take() == 0  # nothing known yet: the call goes
+    assert spent.take() == 0  # nothing known yet: one call goes to find the budget
+    assert spent.take() == PROBE_WAIT  # the others wait for its answer
+    spent.observe(budget(3, 30))
     assert spent.take() == 0
-    # The first answer says 2 are left; the second call is still under way, so 1 is.
+    # The second call's answer says 2 are left; the third call is still under way, so 1 is.
+    assert spent.take() == 0
     spent.observe(budget(2, 30))
     assert spent.take() == 0
     # None left while calls are under way: a short wait, their answers will tell.
@@ -78,6 +81,8 @@ def test_a_spent_budget_waits_for_its_window_and_calls_under_way_count(clock: Cl
 
 def test_answers_out_of_order_never_give_back_calls_already_counted(clock: Clock) -> None:
     budget_ = CallBudget(clock=clock)
+    assert budget_.take() == 0
+    budget_.observe(budget(4, 30))
     for _ in range(3):
         assert budget_.take() == 0
     # The third call's answer comes first (1 left), then the first call's (3 left, older).
@@ -97,9 +102,12 @@ def test_answers_out_of_order_never_give_back_calls_already_counted(clock: Clock
 def test_calls_under_way_are_given_back_as_their_answers_show_them_counted(
     clock: Clock,
 ) -> None:
-    """Eight calls a window, four sent at once and counted in their order of arrival (7, 6,
-    5, 4 left), answered in another order: the window is used to its last call, never beyond."""
+    """Nine calls a window: the first finds the budget (8 left), then four are sent at once
+    and counted in their order of arrival (7, 6, 5, 4 left), answered in another order: the
+    window is used to its last call, never beyond."""
     budget_ = CallBudget(clock=clock)
+    assert budget_.take() == 0
+    budget_.observe(budget(8, 30))
     for _ in range(4):
         assert budget_.take() == 0
     budget_.observe(budget(4, 30))  # the last one counted answers first
@@ -118,6 +126,7 @@ def test_calls_under_way_are_given_back_as_their_answers_show_them_counted(
 def test_a_new_window_is_measured_by_one_call_before_the_others_go(clock: Clock) -> None:
     budget_ = CallBudget(clock=clock)
     assert budget_.take() == 0
+    assert budget_.take() == PROBE_WAIT  # the first window too: one call, then the others
     budget_.observe(budget(0, 10))
     clock.now += 10
     assert budget_.take() == 0  # the new window's first call finds its size

@@ -8,6 +8,7 @@ import threading
 from typing import Any
 
 import pytest
+import requests
 
 from integrations.core.models import ApiCall
 from integrations.exports.models import ExportItem, ExportRun
@@ -36,9 +37,10 @@ def test_items_of_one_run_are_in_flight_together_and_each_is_booked_once(
     sandbox: Sandbox, demo: Any, no_autorun: list[int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     settings_change(demo, export_concurrency=3)
-    # Three items must be under way at the same moment to pass this point: one at a time, the
-    # first would wait here for ever (the barrier breaks and the run fails).
-    together = threading.Barrier(3, timeout=60)
+    # Twice as many items as calls are worked at once: six must be under way at the same
+    # moment to pass this point (one at a time, the first would wait here for ever: the
+    # barrier breaks and the run fails) ...
+    together = threading.Barrier(6, timeout=60)
     threads: set[int] = set()
     original = poster.export_item_post
 
@@ -47,7 +49,26 @@ def test_items_of_one_run_are_in_flight_together_and_each_is_booked_once(
         together.wait()
         original(ctx, item)
 
+    # ... while their remote calls, Pleo's and Visma.net's alike, are never more than three
+    # under way at once.
+    lock = threading.Lock()
+    calls = {"now": 0, "most": 0}
+    send = requests.Session.request
+
+    def counted(session: requests.Session, *args: Any, **kwargs: Any) -> Any:
+        if threading.get_ident() not in threads:
+            return send(session, *args, **kwargs)
+        with lock:
+            calls["now"] += 1
+            calls["most"] = max(calls["most"], calls["now"])
+        try:
+            return send(session, *args, **kwargs)
+        finally:
+            with lock:
+                calls["now"] -= 1
+
     monkeypatch.setattr(poster, "export_item_post", post)
+    monkeypatch.setattr(requests.Session, "request", counted)
     job = sandbox.job_create(_items(6))
     run = run_for(job)
 
@@ -55,7 +76,8 @@ def test_items_of_one_run_are_in_flight_together_and_each_is_booked_once(
 
     run.refresh_from_db()
     assert run.status == ExportRun.Status.COMPLETED, run.last_error
-    assert len(threads) == 3
+    assert len(threads) == 6
+    assert 1 <= calls["most"] <= 3
     state = sandbox.visma_state()
     assert len(state["journalTransactions"]) == 6
     assert len(state["attachments"]) == 6

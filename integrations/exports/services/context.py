@@ -41,6 +41,8 @@ STALE_AFTER = timedelta(seconds=settings.EXPORT_STALE_AFTER_SECONDS)
 TICK_SECONDS = 5.0
 # A claim check that records a step renews the heartbeat first when it is older than this.
 LEASE_RENEW_SECONDS = min(TICK_SECONDS, STALE_AFTER.total_seconds() / 4)
+# Items worked at once for each remote call allowed at once (RunContext.units_at_once).
+UNITS_PER_CALL_SLOT = 2
 # How long a run waits before it is tried again after Visma.net or Pleo could not be reached.
 UNREACHABLE_RETRY_SECONDS = remote_errors.UNREACHABLE_RETRY_SECONDS
 
@@ -137,8 +139,23 @@ class RunContext:
 
     @property
     def concurrency(self) -> int:
-        """Units worked at once: the connection's setting, where threads can work."""
+        """Remote calls under way at once: the connection's setting, where threads can work."""
         return concurrency_usable(self.export_settings.export_concurrency)
+
+    @property
+    def units_at_once(self) -> int:
+        """Items (or shared documents) worked at once: twice the calls allowed at once, so
+        one item's own work between its calls (its step records, reading the answer) never
+        leaves a call slot idle; the slots bound the calls themselves (`call_slots_share`)."""
+        calls = self.concurrency
+        return calls if calls <= 1 else calls * UNITS_PER_CALL_SLOT
+
+    def call_slots_share(self) -> None:
+        """The run's Pleo and Visma.net clients take their calls from the same slots, as many
+        as the connection's concurrency."""
+        slots = threading.BoundedSemaphore(self.concurrency)
+        self.pleo.call_slots = slots
+        self.visma.call_slots = slots
 
     def tick(self) -> None:
         """Between items: the heartbeat and the progress counters, written at most every
@@ -186,7 +203,9 @@ def run_context_build(*, run: ExportRun, worker: str) -> RunContext:
     settings = ExportSettings.objects.filter(connection=connection).first() or ExportSettings(
         connection=connection
     )
-    return RunContext(run=run, worker=worker, pleo=pleo, visma=visma, export_settings=settings)
+    ctx = RunContext(run=run, worker=worker, pleo=pleo, visma=visma, export_settings=settings)
+    ctx.call_slots_share()
+    return ctx
 
 
 def auth_failure_type(exc: errors.ApiError) -> JobFailureReason:

@@ -64,7 +64,8 @@ Unit = ExportItem | ExportDocument
 
 def export_run_post(ctx: RunContext) -> None:
     """Post every open item of the run; a failed item never blocks the others. Documents,
-    receipts and releases of separate items go out side by side (`ctx.concurrency`)."""
+    receipts and releases of separate items go out side by side, at most `ctx.concurrency`
+    calls at once (the run's call slots), from `ctx.units_at_once` items worked at once."""
     run = ctx.run
     # Read once here, not by the threads: the mappings and the mirror for planning.
     ctx.config, ctx.snapshot  # noqa: B018
@@ -90,7 +91,7 @@ def export_run_post(ctx: RunContext) -> None:
         units_work(
             list(run.documents.exclude(step=Step.CREATED).order_by("id")),
             lambda document: _document_post(ctx, document),
-            concurrency=ctx.concurrency,
+            concurrency=ctx.units_at_once,
             finished=lambda document: ctx.tick(),
             idle=ctx.tick,
         )
@@ -115,7 +116,7 @@ def export_run_post(ctx: RunContext) -> None:
         units_work(
             page,
             lambda item: export_item_post(ctx, item),
-            concurrency=ctx.concurrency,
+            concurrency=ctx.units_at_once,
             finished=finished,
             idle=ctx.tick,
         )
