@@ -350,13 +350,12 @@ class ApiClient:
             if slots is not None:
                 slots.release()
             if wait > self.max_wait:
-                raise errors.RateLimited(
+                raise self._budget_spent(
                     f"{self.service}'s call budget is spent until its window resets in "
                     f"{wait:.0f} seconds",
-                    service=self.service,
-                    method=method,
-                    url=url,
-                    retry_after=wait,
+                    method,
+                    url,
+                    wait,
                 )
             if wait <= PROBE_WAIT:
                 # Another call is finding the new window's size: a short wait, bounded.
@@ -368,13 +367,12 @@ class ApiClient:
                 if windows > BUDGET_WAITS:
                     if pacing.budget.now() - began < PROBE_WAIT:
                         break  # a clock that does not move (tests): send, the answer will tell
-                    raise errors.RateLimited(
+                    raise self._budget_spent(
                         f"{self.service}'s call budget was taken by other calls through "
                         f"{BUDGET_WAITS} windows",
-                        service=self.service,
-                        method=method,
-                        url=url,
-                        retry_after=wait,
+                        method,
+                        url,
+                        wait,
                     )
                 logger.info(
                     "%s: call budget spent, waiting %.1fs for its window", self.service, wait
@@ -385,6 +383,12 @@ class ApiClient:
         if slots is not None:
             slots.acquire()
         pacing.budget.take_anyway()
+
+    def _budget_spent(self, message: str, method: str, url: str, wait: float) -> errors.RateLimited:
+        """Nothing was sent: the caller may try again in `wait` seconds (a deferral)."""
+        return errors.RateLimited(
+            message, service=self.service, method=method, url=url, retry_after=wait
+        )
 
     def _wait_before_retry(self, attempt: int, retry_after: float | None) -> bool:
         if attempt >= self.max_attempts:
