@@ -20,6 +20,7 @@ from __future__ import annotations
 import email.utils
 import json as jsonlib
 import logging
+import os
 import random
 import threading
 import time
@@ -159,6 +160,12 @@ class ApiClient:
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.session = session or requests.Session()
+        # What the environment says of proxies and certificate bundles (HTTPS_PROXY, NO_PROXY,
+        # REQUESTS_CA_BUNDLE) is read once per host (`_environment`), where requests would
+        # read it, and look for ~/.netrc, on every call.
+        self._trust_env = self.session.trust_env
+        self.session.trust_env = False
+        self._environments: dict[str, dict[str, Any]] = {}
         self.timeout = timeout or (settings.REMOTE_CONNECT_TIMEOUT, settings.REMOTE_READ_TIMEOUT)
         self.max_wait = settings.REMOTE_MAX_RETRY_WAIT if max_wait is None else max_wait
         self.sleep = sleep
@@ -197,6 +204,19 @@ class ApiClient:
         return False
 
     # -- the call ------------------------------------------------------------------------
+
+    def _environment(self, url: str) -> dict[str, Any]:
+        """The proxies and certificate bundle the environment gives `url`'s host."""
+        if not self._trust_env:
+            return {}
+        split = urlsplit(url)
+        host = f"{split.scheme}://{split.netloc}"
+        found = self._environments.get(host)
+        if found is None:
+            bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+            found = {"proxies": requests.utils.get_environ_proxies(url), "verify": bundle or None}
+            self._environments[host] = found
+        return found
 
     def url(self, path: str) -> str:
         if path.startswith(("http://", "https://")):
@@ -256,6 +276,7 @@ class ApiClient:
                         headers=all_headers,
                         timeout=timeout or self.timeout,
                         stream=stream,
+                        **self._environment(url),
                     )
                     sent = True
                 except requests.exceptions.ConnectTimeout as exc:

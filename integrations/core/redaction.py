@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import re
 from collections.abc import Mapping
@@ -40,8 +41,19 @@ FORM_SECRET_KEYS = frozenset({"code", "state"})
 
 
 def is_secret_key(key: str) -> bool:
+    # The same few hundred keys (JSON fields, headers) come back on every call logged: short
+    # ones are remembered, so what a caller may send cannot grow the memory much.
+    if len(key) <= 64:
+        return _secret_key_kept(key)
+    return _secret_key(key)
+
+
+def _secret_key(key: str) -> bool:
     lowered = key.lower()
     return lowered in SECRET_KEYS or bool(_SECRET_PATTERN.search(lowered))
+
+
+_secret_key_kept = functools.lru_cache(maxsize=4096)(_secret_key)
 
 
 def redact_query(pairs: Mapping[str, Any] | list[tuple[str, Any]] | None) -> str:

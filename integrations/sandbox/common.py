@@ -11,17 +11,19 @@ import contextlib
 import json
 import math
 import re
+import secrets
 import socket
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextvars import ContextVar
 from datetime import timedelta
 from functools import wraps
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import parse_qsl
 
+from django.core.exceptions import EmptyResultSet
 from django.db import DatabaseError, connection, transaction
-from django.db.models import Exists, F
+from django.db.models import Exists, F, Model, QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import URLPattern, path
 from django.utils import timezone
@@ -37,6 +39,7 @@ from integrations.core.redaction import (
 from integrations.sandbox.models import FaultRule, ReceivedRequest, ServiceSettings, fresh_stamp
 
 View = Callable[..., HttpResponse]
+M = TypeVar("M", bound=Model)
 ErrorBody = Callable[[int, str], Any]
 
 FAULT_PATTERN = re.compile(
@@ -151,18 +154,101 @@ def settings_for(service: str) -> ServiceSettings:
     return obj
 
 
+# The SQL of the queries every request makes, by (name, database alias, which arguments are
+# None): see `rows_compiled_once`. Each parameter is the index of the argument it takes, or
+# None and a constant of the query; None: a query built each time.
+_COMPILED: dict[tuple[Any, ...], tuple[str, list[tuple[int | None, Any]], type[Model]] | None] = {}
+
+
+def rows_compiled_once(
+    name: str, queryset: Callable[..., QuerySet[M]], *args: str | int | None
+) -> list[M]:
+    """The rows of `queryset(*args)`, its SQL built once per process.
+
+    Building a query's SQL from the ORM (filters, annotations, joins) costs more CPU than
+    running it; the few queries that every request makes would otherwise be built anew each
+    time. The first use builds the query twice, each time with other marks in place of the
+    text and integer arguments: a parameter of the SQL that follows the marks takes that
+    argument, one that stays the same is the query's own constant. A None argument
+    (`IS NULL`) gives the query another shape, built once too. A query that changes an
+    argument on the way in (a `contains` lookup, an integer out of its field's range) is built
+    each time. Annotations come back as attributes; `select_related` does not (annotate what a
+    caller needs from a related row instead).
+    """
+    key = (name, connection.alias, tuple(arg is None for arg in args))
+    if key not in _COMPILED:
+        _COMPILED[key] = _compiled(queryset, args)
+    kept = _COMPILED[key]
+    if kept is None:
+        return list(queryset(*args))
+    sql, slots, model = kept
+    params = [args[index] if index is not None else constant for index, constant in slots]
+    return list(model._default_manager.raw(sql, params))  # type: ignore[arg-type]
+
+
+def _compiled(
+    queryset: Callable[..., QuerySet[M]], args: tuple[str | int | None, ...]
+) -> tuple[str, list[tuple[int | None, Any]], type[Model]] | None:
+    """The SQL of `queryset` and where each of its parameters comes from (None: a query that
+    cannot be kept); see `rows_compiled_once`."""
+
+    def marks(avoid: list[Any]) -> list[Any]:
+        # Integers within every integer field's range; each differs from the other build's.
+        made: list[Any] = []
+        for index, arg in enumerate(args):
+            mark: Any = None
+            while arg is not None and (mark is None or mark == avoid[index]):
+                if isinstance(arg, int):
+                    mark = 10_000 + secrets.randbelow(20_000)
+                else:
+                    mark = f"\x00{secrets.token_hex(8)}"
+            made.append(mark)
+        return made
+
+    first = marks([None] * len(args))
+    second = marks(first)
+    built = [queryset(*first), queryset(*second)]
+    try:
+        (sql, params), (sql_again, params_again) = (q.query.sql_with_params() for q in built)
+    except EmptyResultSet:
+        return None
+    if sql != sql_again or len(params) != len(params_again):
+        return None
+    slots: list[tuple[int | None, Any]] = []
+    for one, other in zip(params, params_again, strict=True):
+        index = next((n for n, mark in enumerate(first) if mark is not None and one == mark), None)
+        if index is not None and other == second[index]:
+            slots.append((index, None))
+        elif one == other:
+            slots.append((None, one))
+        else:
+            return None  # an argument changed on the way in
+    taken = {index for index, _ in slots if index is not None}
+    if taken != {n for n, arg in enumerate(args) if arg is not None}:
+        return None  # an argument did not reach the SQL as given
+    return sql, slots, built[0].model
+
+
+def _settings_rows(service: str) -> QuerySet[ServiceSettings]:
+    active = FaultRule.objects.filter(service=service).exclude(times=0)
+    return ServiceSettings.objects.filter(service=service).annotate(faults_on=Exists(active))
+
+
+def _settings_first(service: str) -> QuerySet[ServiceSettings]:
+    return _settings_rows(service).order_by("pk")[:1]
+
+
 def _settings_read(service: str, *, lock: bool = False) -> ServiceSettings:
     """The service's settings row, created on first use, with `faults_on`: whether any fault
     rule may still apply, so a request looks the rules up only when there are some."""
-    active = FaultRule.objects.filter(service=service).exclude(times=0)
-    rows = ServiceSettings.objects.filter(service=service).annotate(faults_on=Exists(active))
     if lock:
-        rows = rows.select_for_update(of=("self",))
-    found = rows.first()
+        found = _settings_rows(service).select_for_update(of=("self",)).first()
+    else:
+        found = next(iter(rows_compiled_once("settings", _settings_first, service)), None)
     if found is not None:
         return found
     obj = settings_for(service)
-    obj.faults_on = active.exists()  # type: ignore[attr-defined]
+    obj.faults_on = FaultRule.objects.filter(service=service).exclude(times=0).exists()  # type: ignore[attr-defined]
     return obj
 
 
@@ -309,22 +395,44 @@ def malformed(response: HttpResponse, kind: str) -> HttpResponse:
 @contextlib.contextmanager
 def quick_commits() -> Iterator[None]:
     """On PostgreSQL, the commits of this block do not wait for the write-ahead log to reach
-    the disk (`synchronous_commit` off for the session, then back to the server's setting).
+    the disk (`synchronous_commit` off).
 
     What the stand-in stores must be seen at once by every reader, which it still is; it need
     not survive a crash of the database server. Waiting for the disk on each of the few
     commits of a request would make the disk's time look like the remote service's own.
     Other databases (SQLite in tests) keep their setting.
+
+    The setting stays on the database session for the sandbox requests that follow on it (two
+    statements fewer per request); the first request to anything else on that session sets it
+    back first (`commits_as_configured`, on every request's start).
     """
-    if connection.vendor != "postgresql":
-        yield
+    if connection.vendor == "postgresql":
+        connection.ensure_connection()
+        if getattr(connection, _QUICK_ON, None) is not connection.connection:
+            with connection.cursor() as cursor:
+                cursor.execute("SET synchronous_commit TO off")
+            # Inside a transaction (tests) the SET ends with it: set again next time.
+            if not connection.in_atomic_block:
+                setattr(connection, _QUICK_ON, connection.connection)
+    yield
+
+
+# On the thread's database wrapper: the database session `quick_commits` set (None: none).
+_QUICK_ON = "_sandbox_quick_commits_on"
+
+
+def commits_as_configured(
+    sender: Any = None, environ: Mapping[str, Any] | None = None, **kwargs: Any
+) -> None:
+    """`request_started`: a request to anything but the sandbox commits as the server is
+    configured, on a session where sandbox requests had `quick_commits`."""
+    if environ is not None and str(environ.get("PATH_INFO", "")).startswith("/sandbox/"):
         return
-    with connection.cursor() as cursor:
-        cursor.execute("SET synchronous_commit TO off")
-    try:
-        yield
-    finally:
-        # A block that broke its transaction leaves it to be rolled back, which undoes the SET.
+    session = getattr(connection, _QUICK_ON, None)
+    if session is None:
+        return
+    setattr(connection, _QUICK_ON, None)
+    if session is connection.connection:
         with contextlib.suppress(DatabaseError), connection.cursor() as cursor:
             cursor.execute("RESET synchronous_commit")
 

@@ -10,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from integrations.connections.models import Connection
-from integrations.core.bulk import rows_update
+from integrations.core.bulk import row_update_while, rows_update
 from integrations.masterdata.models import VismaSupplier
 
 pytestmark = pytest.mark.django_db
@@ -71,3 +71,75 @@ def test_json_documents_of_a_bulk_insert_go_as_plain_parameters_not_one_array() 
     [insert] = [q["sql"] for q in captured.captured_queries if q["sql"].startswith("INSERT")]
     assert "UNNEST" not in insert.upper()
     assert [r.raw for r in VismaSupplier.objects.order_by("number")] == documents
+
+
+def _run_and_item() -> tuple[object, object]:
+    from integrations.exports.models import ExportItem, ExportRun
+
+    connection_row = Connection.objects.create(name="Co", pleo_company_id="co")
+    beat = datetime(2026, 3, 1, 12, 30, 15, 123456, tzinfo=UTC)
+    run = ExportRun.objects.create(
+        connection=connection_row, pleo_job_id="job-1", claimed_by="w1", heartbeat_at=beat
+    )
+    item = ExportItem.objects.create(run=run, connection=connection_row, accounting_entry_id="e1")
+    return run, item
+
+
+def test_row_update_while_writes_the_row_while_the_holder_holds() -> None:
+    from integrations.exports.models import ExportItem, ExportRun
+
+    run, item = _run_and_item()
+    assert isinstance(run, ExportRun) and isinstance(item, ExportItem)
+    sent = datetime(2026, 3, 1, 12, 31, tzinfo=UTC)
+    with CaptureQueriesContext(connection) as captured:
+        written = row_update_while(
+            ExportItem,
+            item.pk,
+            {"step": "sending", "attempts": 2, "sent_at": sent, "plan": {"lines": [1, "x'y"]}},
+            holder=ExportRun,
+            holder_pk=run.pk,
+            holds={"claimed_by": "w1", "heartbeat_at": run.heartbeat_at},
+        )
+    assert written == 1
+    assert len(captured) == 1  # the check and the write in one statement
+    item.refresh_from_db()
+    assert (item.step, item.attempts, item.sent_at) == ("sending", 2, sent)
+    assert item.plan == {"lines": [1, "x'y"]}
+
+
+@pytest.mark.parametrize(
+    "holds",
+    [
+        {"claimed_by": "w2"},  # another worker took the run over
+        {"heartbeat_at": datetime(2026, 3, 1, 12, 30, 15, 123457, tzinfo=UTC)},  # it beat since
+        {"heartbeat_at": None},
+    ],
+)
+def test_row_update_while_writes_nothing_once_the_holder_changed(holds: dict[str, object]) -> None:
+    from integrations.exports.models import ExportItem, ExportRun
+
+    run, item = _run_and_item()
+    assert isinstance(run, ExportRun) and isinstance(item, ExportItem)
+    claim = {"claimed_by": "w1", "heartbeat_at": run.heartbeat_at, **holds}
+    written = row_update_while(
+        ExportItem, item.pk, {"step": "sending"}, holder=ExportRun, holder_pk=run.pk, holds=claim
+    )
+    assert written == 0
+    item.refresh_from_db()
+    assert item.step != "sending"
+
+
+def test_row_update_while_matches_a_null_held_value() -> None:
+    from integrations.exports.models import ExportItem, ExportRun
+
+    run, item = _run_and_item()
+    assert isinstance(run, ExportRun) and isinstance(item, ExportItem)
+    written = row_update_while(
+        ExportItem,
+        item.pk,
+        {"step": "sending"},
+        holder=ExportRun,
+        holder_pk=run.pk,
+        holds={"claimed_by": "w1", "not_before": None},
+    )
+    assert written == 1

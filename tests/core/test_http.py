@@ -265,3 +265,31 @@ def test_token_store_lock_is_exclusive() -> None:
     for t in threads:
         t.join()
     assert max(max_inside) == 1
+
+
+def test_the_environment_gives_proxies_and_certificates_per_host_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.internal:3128")
+    monkeypatch.setenv("NO_PROXY", "files.example")
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/company.pem")
+    api = Client("https://api.example")
+    # requests itself no longer reads the environment (nor ~/.netrc) on every call.
+    assert api.session.trust_env is False
+    through_proxy = api._environment("https://api.example/v1/things")
+    assert through_proxy["proxies"]["https"] == "http://proxy.internal:3128"
+    assert through_proxy["verify"] == "/etc/ssl/company.pem"
+    assert "https" not in api._environment("https://files.example/f/1")["proxies"]
+    monkeypatch.setenv("HTTPS_PROXY", "http://other:3128")
+    assert api._environment("https://api.example/v1/other") is through_proxy  # read once
+
+
+@responses.activate
+def test_a_session_that_ignores_the_environment_stays_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.internal:3128")
+    session = requests.Session()
+    session.trust_env = False
+    api = Client("https://api.example", session=session)
+    assert api._environment("https://api.example/v1/things") == {}
+    responses.get("https://api.example/v1/things", json={"ok": True})
+    assert api.request("GET", "/v1/things").json() == {"ok": True}

@@ -242,3 +242,34 @@ def test_service_time_is_recorded_without_the_added_latency(client: Client) -> N
     assert only["requests"] == 1
     client.delete(f"{BASE}/_control/requests")
     assert client.get(f"{BASE}/_control/service-time").json()["requests"] == 0
+
+
+def _synchronous_commit() -> str:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        return str(cursor.fetchone()[0])
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_sandbox_requests_keep_quick_commits_and_anything_else_gets_the_servers(
+    client: Client,
+) -> None:
+    configured = _synchronous_commit()
+    assert configured != "off"
+    client.get(f"{BASE}/v1/unlimited")
+    assert _synchronous_commit() == "off"
+    client.get(f"{BASE}/v1/unlimited")  # still off: not set again
+    assert _synchronous_commit() == "off"
+    # Any other request on the same database session commits as the server is configured.
+    from django.core.signals import request_started
+
+    from integrations.sandbox.common import commits_as_configured
+
+    assert any(entry[0][0] == "sandbox-commits" for entry in request_started.receivers)
+    commits_as_configured(environ={"PATH_INFO": "/sandbox/echo/v1/unlimited"})
+    assert _synchronous_commit() == "off"
+    commits_as_configured(environ={"PATH_INFO": "/exports/"})
+    assert _synchronous_commit() == configured

@@ -19,12 +19,13 @@ from django.utils import timezone
 from integrations.connections.clients import connection_pleo_client, connection_visma_client
 from integrations.connections.models import Connection, ExportSettings
 from integrations.core import errors, remote_errors
+from integrations.core.bulk import row_update_while
 from integrations.core.parallel import concurrency_usable
 from integrations.exports.config import (
     export_config_for_connection,
     mirror_snapshot_for_connection,
 )
-from integrations.exports.models import AttachmentUpload, ExportRun
+from integrations.exports.models import ExportRun
 from integrations.exports.planner import ExportConfig
 from integrations.exports.preflight import MirrorSnapshot
 from integrations.exports.services.progress import run_counts_update
@@ -181,12 +182,18 @@ class RunContext:
             self.beat()
             if unit is None:
                 return
-        run_path = "item__run" if isinstance(unit, AttachmentUpload) else "run"
         changes["updated_at"] = timezone.now()
         for _ in range(2):
             seen = self.run.heartbeat_at
-            claimed = {f"{run_path}__claimed_by": self.worker, f"{run_path}__heartbeat_at": seen}
-            written = type(unit)._default_manager.filter(pk=unit.pk, **claimed).update(**changes)
+            # The unit is one of this run's items, shared documents or uploads.
+            written = row_update_while(
+                type(unit),
+                unit.pk,
+                changes,
+                holder=ExportRun,
+                holder_pk=self.run.pk,
+                holds={"claimed_by": self.worker, "heartbeat_at": seen},
+            )
             if written:
                 for name, value in changes.items():
                     setattr(unit, name, value)

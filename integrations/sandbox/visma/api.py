@@ -10,12 +10,12 @@ from decimal import Decimal, InvalidOperation
 from functools import wraps
 from typing import Any, TypeVar
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
+from django.db.models.functions import Now
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.utils import timezone
 
-from integrations.sandbox.common import BadJson, json_body, sandbox_endpoint
-from integrations.sandbox.visma.models import AccessToken, Company
+from integrations.sandbox.common import BadJson, json_body, rows_compiled_once, sandbox_endpoint
+from integrations.sandbox.visma.models import Company
 
 SERVICE = "visma"
 MAX_PAGE_SIZE = 1000
@@ -67,18 +67,29 @@ def _bearer_company(request: HttpRequest) -> tuple[Company, str]:
             status=401,
             code=CODE_UNAUTHORIZED,
         )
-    row = AccessToken.objects.select_related("company").filter(token=token.strip()).first()
-    if row is None or row.expires_at <= timezone.now():
+    found = rows_compiled_once("visma-token", _token_company, token.strip())
+    if not found:
         raise VismaError(
             "Authorization has been denied for this request: the token is invalid or expired.",
             status=401,
             code=CODE_UNAUTHORIZED,
         )
-    if row.company.tenant_type != "Company":
+    company = found[0]
+    if company.tenant_type != "Company":
         # A Customer tenant id gets a token, but no ERP company answers to it: 401 (notes §1,
         # …/how-tos/fix401error; 12027 "No license for this company", S11).
         raise VismaError("No license for this company.", status=401, code="12027")
-    return row.company, row.scopes
+    return company, company.token_scopes  # type: ignore[attr-defined]
+
+
+def _token_company(token: str) -> QuerySet[Company]:
+    """The company of an access token still valid (the database's clock, as Visma Connect
+    checks a token's lifetime on its own side), with the token's scopes."""
+    return (
+        Company.objects.filter(accesstoken__token=token, accesstoken__expires_at__gt=Now())
+        .annotate(token_scopes=F("accesstoken__scopes"))
+        .order_by("pk")[:1]
+    )
 
 
 _SCOPE_FOR_METHOD = {"GET": "read", "POST": "create", "PUT": "update", "DELETE": "delete"}

@@ -6,9 +6,11 @@ from __future__ import annotations
 import uuid
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
+from integrations.sandbox.common import rows_compiled_once
 from integrations.sandbox.visma.api import (
     VismaError,
     created,
@@ -18,12 +20,30 @@ from integrations.sandbox.visma.api import (
 )
 from integrations.sandbox.visma.dto import attachment_dto
 from integrations.sandbox.visma.invoices import invoice_get
+from integrations.sandbox.visma.journals import journal_get
 from integrations.sandbox.visma.models import (
     Attachment,
     Company,
     JournalTransaction,
     SupplierInvoice,
 )
+
+
+def _same_name(
+    company_id: int, journal_id: int | None, invoice_id: int | None, line: int | None, name: str
+) -> QuerySet[Attachment]:
+    """The attachment of that name on that document (or line), locked for its new revision."""
+    return (
+        Attachment.objects.select_for_update()
+        .filter(
+            company_id=company_id,
+            journal_id=journal_id,
+            invoice_id=invoice_id,
+            line_number=line,
+            name=name,
+        )
+        .order_by("pk")[:1]
+    )
 
 
 def _store(
@@ -44,17 +64,16 @@ def _store(
     name = upload.name or "attachment"
     with transaction.atomic():
         # The same file name on the same document (or line) is a new revision, not a new file.
-        existing = (
-            Attachment.objects.select_for_update()
-            .filter(
-                company=company,
-                journal=journal,
-                invoice=invoice,
-                line_number=line_number,
-                name=name,
-            )
-            .first()
+        found = rows_compiled_once(
+            "visma-attachment-named",
+            _same_name,
+            company.pk,
+            journal.pk if journal is not None else None,
+            invoice.pk if invoice is not None else None,
+            line_number,
+            name,
         )
+        existing = found[0] if found else None
         if existing is not None:
             existing.revision += 1
             existing.content = content
@@ -82,10 +101,7 @@ def _store(
 def _journal(company: Company, module: str, number: str) -> JournalTransaction:
     if module != "GL":
         raise VismaError(f"Module '{module}' is not supported here: journal transactions are GL.")
-    row = company.journals.filter(module="ModuleGL", batch_number=number).first()
-    if row is None:
-        raise not_found(f"Journal transaction '{number}'")
-    return row
+    return journal_get(company, number)
 
 
 @visma_api("POST", action=True)

@@ -190,19 +190,17 @@ def _create(request: HttpRequest, company: Company) -> HttpResponse:
     override = bool_value(wrapped(data, "overrideNumberSeries"), "overrideNumberSeries")
     wanted = text(wrapped(data, "referenceNumber"), "referenceNumber")
     with transaction.atomic():
-        locked = Company.objects.select_for_update().get(pk=company.pk)
         if override and wanted:
+            locked = Company.objects.select_for_update().get(pk=company.pk)
             if locked.invoices.filter(
                 document_type=document_type, reference_number=wanted
             ).exists():
                 raise VismaError(f"{document_type} '{wanted}' already exists.")
             number = wanted
         else:
-            number = f"{locked.next_invoice_number:06d}"
-            locked.next_invoice_number += 1
-            locked.save(update_fields=["next_invoice_number"])
+            number = f"{company.number_take('next_invoice_number'):06d}"
         invoice = SupplierInvoice.objects.create(
-            company=locked,
+            company=company,
             document_type=document_type,
             reference_number=number,
             status="Hold" if hold else "Balanced",

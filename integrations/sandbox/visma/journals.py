@@ -8,9 +8,11 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
+from integrations.sandbox.common import rows_compiled_once
 from integrations.sandbox.visma import rules, vat
 from integrations.sandbox.visma.api import (
     VismaError,
@@ -219,16 +221,14 @@ def _create(request: HttpRequest, company: Company) -> HttpResponse:
     override = bool_value(wrapped(data, "overrideNumberSeries"), "overrideNumberSeries")
     wanted = text(wrapped(data, "batchNumber"), "batchNumber")
     with transaction.atomic():
-        locked = Company.objects.select_for_update().get(pk=company.pk)
         if override and wanted:
+            locked = Company.objects.select_for_update().get(pk=company.pk)
             if locked.journals.filter(module="ModuleGL", batch_number=wanted).exists():
                 raise VismaError(f"Batch number '{wanted}' already exists.")
             number = wanted
         else:
-            number = f"{locked.next_batch_number:06d}"
-            locked.next_batch_number += 1
-            locked.save(update_fields=["next_batch_number"])
-        j = JournalTransaction(company=locked, batch_number=number)
+            number = f"{company.number_take('next_batch_number'):06d}"
+        j = JournalTransaction(company=company, batch_number=number)
         j.description = ""
         j.hold = False
         _apply_header(j, header)
@@ -239,16 +239,23 @@ def _create(request: HttpRequest, company: Company) -> HttpResponse:
     return created(request, f"/v2/journaltransaction/{number}")
 
 
-def _journal(company: Company, number: str) -> JournalTransaction:
-    row = company.journals.filter(module="ModuleGL", batch_number=number).first()
-    if row is None:
+def journal_get(company: Company, number: str) -> JournalTransaction:
+    """The company's journal transaction `number`, else Visma.net's 404."""
+    found = rows_compiled_once("visma-journal", _journal_numbered, company.pk, number)
+    if not found:
         raise not_found(f"Journal transaction '{number}'")
-    return row
+    return found[0]
+
+
+def _journal_numbered(company_id: int, number: str) -> QuerySet[JournalTransaction]:
+    return JournalTransaction.objects.filter(
+        company_id=company_id, module="ModuleGL", batch_number=number
+    ).order_by("pk")[:1]
 
 
 @visma_api("GET", "PUT")
 def journal_transaction(request: HttpRequest, company: Company, number: str) -> HttpResponse:
-    j = _journal(company, number)
+    j = journal_get(company, number)
     if request.method == "GET":
         # A release answered Queued/InProcess shows once it settles (release.py).
         journal_settle(j, poll=True)
@@ -311,7 +318,7 @@ def journal_settle(j: JournalTransaction, *, poll: bool) -> None:
 
 @visma_api("POST", action=True)
 def journal_release(request: HttpRequest, company: Company, number: str) -> HttpResponse:
-    j = _journal(company, number)
+    j = journal_get(company, number)
     journal_settle(j, poll=False)
     error = None
     if j.released:

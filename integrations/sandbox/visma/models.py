@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from decimal import Decimal
 
-from django.db import models
+from django.db import connection, models
 from django.utils import timezone
 
 
@@ -45,6 +45,26 @@ class Company(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.tenant_id})"
+
+    def number_take(self, series: str) -> int:
+        """The next number of one of the company's series (`next_batch_number`, …), taken.
+
+        One `UPDATE … RETURNING`, which holds the company's row until the transaction ends as
+        `SELECT … FOR UPDATE` and a save did in two: a document created meanwhile waits for
+        this one's number to be committed or given back.
+        """
+        field = self._meta.get_field(series)
+        assert isinstance(field, models.Field), series
+        quote = connection.ops.quote_name
+        column = quote(str(field.column))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {quote(self._meta.db_table)} SET {column} = {column} + 1 "  # noqa: S608
+                f"WHERE {quote(str(self._meta.pk.column))} = %s RETURNING {column}",
+                [self.pk],
+            )
+            (following,) = cursor.fetchone()
+        return int(following) - 1
 
 
 class Modified(models.Model):
