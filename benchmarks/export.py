@@ -478,6 +478,28 @@ def rss_comparison(phases: Sequence[ExportPhase]) -> str:
     return ""
 
 
+def call_time_line(p: ExportPhase) -> str:
+    """A call's mean time as the worker saw it (ApiCall durations), split into the added
+    latency, the sandboxes' own service time and the rest (both sides' HTTP, Python and
+    database work, and waiting for a core); and the share of the wall time the run's call
+    slots were in use. The wall time is about the calls' total time over the slots, so the
+    ratio to the lower bound is the mean call time over the latency, over that share."""
+    calls = sum(p.figures.calls.values())
+    received = sum(p.figures.received.values())
+    if not calls or not received or not p.figures.seconds:
+        return ""
+    spent_ms = sum(p.figures.remote_ms.values())
+    mean = spent_ms / calls
+    service = p.sandbox_ms / received
+    busy = spent_ms / (p.figures.seconds * 1000 * max(1, p.concurrency))
+    return (
+        f"  {p.mode} ({p.items_total:,} items): a call took {mean:.1f} ms on average: "
+        f"{p.latency_ms} ms latency added, {service:.1f} ms the sandboxes' own time, "
+        f"{mean - p.latency_ms - service:.1f} ms the rest; the {p.concurrency} call slots "
+        f"were in use {100 * busy:.0f} % of the wall time"
+    )
+
+
 def _bound_text(p: ExportPhase) -> str:
     if p.budget is not None and p.budget_bound >= p.latency_bound:
         return (
@@ -579,6 +601,9 @@ def export_report_text(
     rss = rss_comparison(report.phases)
     if rss:
         lines += ["", rss]
+    timed = [line for line in (call_time_line(p) for p in report.phases) if line]
+    if timed:
+        lines += ["", "Where a call's time went, and how busy the run's call slots were:", *timed]
     used = [p for p in report.phases if p.cpu is not None and p.cpu.busy]
     if used:
         lines += ["", "CPU while each run ran (everything shares the same cores):"]

@@ -251,6 +251,18 @@ class ApiClient:
             all_headers = {**self.default_headers(), **(headers or {})}
             if authenticate:
                 all_headers.update(self.auth_headers())
+            # The body is encoded (JSON, a multipart receipt) before the call takes its slot.
+            prepared = self.session.prepare_request(
+                requests.Request(
+                    method,
+                    url,
+                    params=params,
+                    json=json,
+                    data=data,
+                    files=files,
+                    headers=all_headers,
+                )
+            )
             slots = self.call_slots
             if pacing is not None:
                 # Returns holding a slot (when there are slots) and the budget's unit together:
@@ -266,16 +278,11 @@ class ApiClient:
             with _releasing(slots):
                 started = time.monotonic()
                 try:
-                    response = self.session.request(
-                        method,
-                        url,
-                        params=params,
-                        json=json,
-                        data=data,
-                        files=files,
-                        headers=all_headers,
+                    response = self.session.send(
+                        prepared,
                         timeout=timeout or self.timeout,
                         stream=stream,
+                        allow_redirects=True,
                         **self._environment(url),
                     )
                     sent = True

@@ -16,6 +16,7 @@ import socket
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import timedelta
 from functools import wraps
 from typing import Any, TypeVar
@@ -154,10 +155,24 @@ def settings_for(service: str) -> ServiceSettings:
     return obj
 
 
-# The SQL of the queries every request makes, by (name, database alias, which arguments are
-# None): see `rows_compiled_once`. Each parameter is the index of the argument it takes, or
-# None and a constant of the query; None: a query built each time.
-_COMPILED: dict[tuple[Any, ...], tuple[str, list[tuple[int | None, Any]], type[Model]] | None] = {}
+@dataclass(frozen=True)
+class _Kept:
+    """A query's SQL built once, and how to read its rows back (as Django's model iterable
+    does): where each parameter comes from (the index of an argument, or None and a constant),
+    the model's columns, the annotations' positions and the columns' converters."""
+
+    sql: str
+    slots: list[tuple[int | None, Any]]
+    model: type[Model]
+    columns: slice
+    attnames: list[str]
+    annotations: dict[str, int]
+    converters: dict[int, tuple[list[Any], Any]]
+
+
+# By (name, database alias, which arguments are None): see `rows_compiled_once`; None: a query
+# built each time.
+_COMPILED: dict[tuple[Any, ...], _Kept | None] = {}
 
 
 def rows_compiled_once(
@@ -171,9 +186,9 @@ def rows_compiled_once(
     text and integer arguments: a parameter of the SQL that follows the marks takes that
     argument, one that stays the same is the query's own constant. A None argument
     (`IS NULL`) gives the query another shape, built once too. A query that changes an
-    argument on the way in (a `contains` lookup, an integer out of its field's range) is built
-    each time. Annotations come back as attributes; `select_related` does not (annotate what a
-    caller needs from a related row instead).
+    argument on the way in (a `contains` lookup, an integer out of its field's range) or
+    follows a relation (`select_related`) is built each time. Annotations come back as
+    attributes.
     """
     key = (name, connection.alias, tuple(arg is None for arg in args))
     if key not in _COMPILED:
@@ -181,16 +196,27 @@ def rows_compiled_once(
     kept = _COMPILED[key]
     if kept is None:
         return list(queryset(*args))
-    sql, slots, model = kept
-    params = [args[index] if index is not None else constant for index, constant in slots]
-    return list(model._default_manager.raw(sql, params))  # type: ignore[arg-type]
+    params = [args[index] if index is not None else constant for index, constant in kept.slots]
+    with connection.cursor() as cursor:
+        cursor.execute(kept.sql, params)
+        rows = cursor.fetchall()
+    found: list[M] = []
+    for row in rows:
+        values = list(row)
+        for position, (converters, expression) in kept.converters.items():
+            for converter in converters:
+                values[position] = converter(values[position], expression, connection)
+        obj = kept.model.from_db(connection.alias, kept.attnames, values[kept.columns])
+        for attribute, position in kept.annotations.items():
+            setattr(obj, attribute, values[position])
+        found.append(obj)  # type: ignore[arg-type]
+    return found
 
 
 def _compiled(
     queryset: Callable[..., QuerySet[M]], args: tuple[str | int | None, ...]
-) -> tuple[str, list[tuple[int | None, Any]], type[Model]] | None:
-    """The SQL of `queryset` and where each of its parameters comes from (None: a query that
-    cannot be kept); see `rows_compiled_once`."""
+) -> _Kept | None:
+    """The query built once (None: a query that cannot be kept); see `rows_compiled_once`."""
 
     def marks(avoid: list[Any]) -> list[Any]:
         # Integers within every integer field's range; each differs from the other build's.
@@ -207,9 +233,9 @@ def _compiled(
 
     first = marks([None] * len(args))
     second = marks(first)
-    built = [queryset(*first), queryset(*second)]
+    compilers = [queryset(*m).query.get_compiler(using=connection.alias) for m in (first, second)]
     try:
-        (sql, params), (sql_again, params_again) = (q.query.sql_with_params() for q in built)
+        (sql, params), (sql_again, params_again) = (c.as_sql() for c in compilers)
     except EmptyResultSet:
         return None
     if sql != sql_again or len(params) != len(params_again):
@@ -226,7 +252,21 @@ def _compiled(
     taken = {index for index, _ in slots if index is not None}
     if taken != {n for n, arg in enumerate(args) if arg is not None}:
         return None  # an argument did not reach the SQL as given
-    return sql, slots, built[0].model
+    compiler = compilers[0]
+    info = compiler.klass_info
+    if info is None or info.get("related_klass_infos"):
+        return None
+    fields = info["select_fields"]
+    columns = slice(fields[0], fields[-1] + 1)
+    return _Kept(
+        sql=sql,
+        slots=slots,
+        model=info["model"],
+        columns=columns,
+        attnames=[column[0].target.attname for column in compiler.select[columns]],
+        annotations=dict(compiler.annotation_col_map or {}),
+        converters=compiler.get_converters([column[0] for column in compiler.select]),
+    )
 
 
 def _settings_rows(service: str) -> QuerySet[ServiceSettings]:

@@ -237,9 +237,9 @@ def test_every_call_has_a_timeout(slept: list[float]) -> None:
     seen: list[Any] = []
 
     class Recording(requests.Session):
-        def request(self, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        def send(self, request: Any, **kwargs: Any) -> requests.Response:
             seen.append(kwargs.get("timeout"))
-            return super().request(*args, **kwargs)
+            return super().send(request, **kwargs)
 
     responses.get(f"{BASE}/y", status=200, json={})
     Client(BASE, session=Recording(), sleep=slept.append).request("GET", "/y")

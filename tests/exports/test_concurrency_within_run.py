@@ -53,7 +53,7 @@ def test_items_of_one_run_are_in_flight_together_and_each_is_booked_once(
     # under way at once.
     lock = threading.Lock()
     calls = {"now": 0, "most": 0}
-    send = requests.Session.request
+    send = requests.Session.send
 
     def counted(session: requests.Session, *args: Any, **kwargs: Any) -> Any:
         if threading.get_ident() not in threads:
@@ -68,7 +68,7 @@ def test_items_of_one_run_are_in_flight_together_and_each_is_booked_once(
                 calls["now"] -= 1
 
     monkeypatch.setattr(poster, "export_item_post", post)
-    monkeypatch.setattr(requests.Session, "request", counted)
+    monkeypatch.setattr(requests.Session, "send", counted)
     job = sandbox.job_create(_items(6))
     run = run_for(job)
 

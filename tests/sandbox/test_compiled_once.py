@@ -3,13 +3,15 @@ would give for the arguments of each call."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Exists, F, QuerySet
 from django.test.utils import CaptureQueriesContext
 
 from integrations.sandbox.common import _COMPILED, rows_compiled_once
-from integrations.sandbox.models import FaultRule
+from integrations.sandbox.models import FaultRule, ServiceSettings
 
 pytestmark = pytest.mark.django_db
 
@@ -73,3 +75,29 @@ def test_a_kept_query_runs_as_one_statement() -> None:
     with CaptureQueriesContext(connection) as captured:
         rows_compiled_once("rules", _by_service_and_path, "pleo", "/v1/a")
     assert len(captured) == 1
+
+
+def _settings_with(service: str) -> QuerySet[ServiceSettings]:
+    active = FaultRule.objects.filter(service=service).exclude(times=0)
+    return (
+        ServiceSettings.objects.filter(service=service)
+        .annotate(started=F("window_start"), faults_on=Exists(active))
+        .order_by("pk")
+    )
+
+
+def test_fields_and_annotations_are_read_as_the_orm_reads_them() -> None:
+    _rules()
+    when = datetime(2026, 3, 1, 12, 30, 15, 123456, tzinfo=UTC)
+    ServiceSettings.objects.create(service="visma", window_start=when, latency_ms=20)
+    ServiceSettings.objects.create(service="pleo")
+    for _ in range(2):  # built, then kept
+        (visma,) = rows_compiled_once("settings-with", _settings_with, "visma")
+        (pleo,) = rows_compiled_once("settings-with", _settings_with, "pleo")
+        assert visma.window_start == when and visma.started == when
+        assert visma.latency_ms == 20 and pleo.window_start is None
+        assert visma.faults_on is True and pleo.faults_on is False
+        assert not visma._state.adding and visma._state.db == "default"
+    visma.latency_ms = 30
+    visma.save(update_fields=["latency_ms"])
+    assert ServiceSettings.objects.get(service="visma").latency_ms == 30
