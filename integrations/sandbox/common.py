@@ -14,7 +14,7 @@ import re
 import secrets
 import socket
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import timedelta
@@ -269,8 +269,13 @@ def _compiled(
     )
 
 
+def _rules_active(service: str) -> QuerySet[FaultRule]:
+    """The service's fault rules that may still apply (`times` null or not used up)."""
+    return FaultRule.objects.filter(service=service).exclude(times=0)
+
+
 def _settings_rows(service: str) -> QuerySet[ServiceSettings]:
-    active = FaultRule.objects.filter(service=service).exclude(times=0)
+    active = _rules_active(service)
     return ServiceSettings.objects.filter(service=service).annotate(faults_on=Exists(active))
 
 
@@ -288,7 +293,7 @@ def _settings_read(service: str, *, lock: bool = False) -> ServiceSettings:
     if found is not None:
         return found
     obj = settings_for(service)
-    obj.faults_on = FaultRule.objects.filter(service=service).exclude(times=0).exists()  # type: ignore[attr-defined]
+    obj.faults_on = _rules_active(service).exists()  # type: ignore[attr-defined]
     return obj
 
 
@@ -336,7 +341,7 @@ def _rate_limit_take(service: str) -> tuple[dict[str, str], int | None, ServiceS
 
 def fault_take(service: str, *, method: str, path: str) -> FaultRule | None:
     """The first rule matching this request; its `times` counter is used up atomically."""
-    rules = FaultRule.objects.filter(service=service).exclude(times=0).order_by("id")
+    rules = _rules_active(service).order_by("id")
     for rule in rules:
         if not path.startswith(rule.path):
             continue
@@ -432,9 +437,8 @@ def malformed(response: HttpResponse, kind: str) -> HttpResponse:
     return spoiled
 
 
-@contextlib.contextmanager
-def quick_commits() -> Iterator[None]:
-    """On PostgreSQL, the commits of this block do not wait for the write-ahead log to reach
+def quick_commits() -> None:
+    """On PostgreSQL, the commits that follow on this database session do not wait for the write-ahead log to reach
     the disk (`synchronous_commit` off).
 
     What the stand-in stores must be seen at once by every reader, which it still is; it need
@@ -454,7 +458,6 @@ def quick_commits() -> Iterator[None]:
             # Inside a transaction (tests) the SET ends with it: set again next time.
             if not connection.in_atomic_block:
                 setattr(connection, _QUICK_ON, connection.connection)
-    yield
 
 
 # On the thread's database wrapper: the database session `quick_commits` set (None: none).
@@ -492,19 +495,19 @@ def sandbox_endpoint(
         @wraps(view)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             started = time.perf_counter()
-            with quick_commits():
-                record = request_record(request, service)
-                # A view that crashes is recorded as the 500 the client will see.
-                record.status = 500
-                # Seconds spent sleeping on purpose (latency, delay faults): not service time.
-                record.slept = 0.0  # type: ignore[attr-defined]
-                try:
-                    return _handle(request, record, view, args, kwargs)
-                finally:
-                    spent = time.perf_counter() - started - record.slept  # type: ignore[attr-defined]
-                    record.service_ms = round(spent * 1000, 3)
-                    # One INSERT once answered; `at` keeps the arrival time (the log's order).
-                    record.save(force_insert=True)
+            quick_commits()
+            record = request_record(request, service)
+            # A view that crashes is recorded as the 500 the client will see.
+            record.status = 500
+            # Seconds spent sleeping on purpose (latency, delay faults): not service time.
+            record.slept = 0.0  # type: ignore[attr-defined]
+            try:
+                return _handle(request, record, view, args, kwargs)
+            finally:
+                spent = time.perf_counter() - started - record.slept  # type: ignore[attr-defined]
+                record.service_ms = round(spent * 1000, 3)
+                # One INSERT once answered; `at` keeps the arrival time (the log's order).
+                record.save(force_insert=True)
 
         def _handle(
             request: HttpRequest,

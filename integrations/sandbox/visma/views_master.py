@@ -501,22 +501,25 @@ def _supplier_create(request: HttpRequest, company: Company) -> HttpResponse:
     get auto-numbering")."""
     data = request_dto(request)
     with transaction.atomic():
-        locked = Company.objects.select_for_update().get(pk=company.pk)
-        row = Supplier(company=locked, internal_id=locked.next_internal_id, number="")
-        _supplier_apply(locked, row, data, creating=True)
+        # Taking the internal id holds the company's row until commit, so the number given
+        # next and the check that a number is free see no other supplier being created.
+        row = Supplier(
+            company=company, internal_id=company.number_take("next_internal_id"), number=""
+        )
+        _supplier_apply(company, row, data, creating=True)
         number = text(wrapped(data, "number"), "number")
         if number:
-            if locked.suppliers.filter(number=number).exists():
+            if company.suppliers.filter(number=number).exists():
                 raise VismaError(f"Supplier '{number}' already exists.")
         else:
-            number = str(_next_supplier_number(locked))
+            number = str(_next_supplier_number(company))
         row.number = number
         if not row.status:
             row.status = "Active"
-        klass = SupplierClass.objects.filter(company=locked, class_id=row.supplier_class_id).first()
+        klass = SupplierClass.objects.filter(
+            company=company, class_id=row.supplier_class_id
+        ).first()
         if klass and not row.payment_method_id:
             row.payment_method_id = klass.payment_method_id
         row.save()
-        locked.next_internal_id += 1
-        locked.save(update_fields=["next_internal_id"])
     return created(request, f"/v1/supplier/{number}")
