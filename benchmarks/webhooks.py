@@ -3,9 +3,11 @@
 The web app runs as in production: `gunicorn config.wsgi` with `gunicorn.conf.py` (workers,
 threads), DEBUG off, behind a TLS proxy (the sender says `X-Forwarded-Proto: https`). One
 connection holds a webhook secret; a separate process (`benchmarks.webhook_load`) sends signed
-deliveries over keep-alive connections on loopback: first paced at the target rate, then as
-fast as the intake answers. Afterwards the stored rows are counted: every accepted delivery
-must be stored once, and queued.
+deliveries over keep-alive connections on loopback: a short warm-up not in the figures (as a
+server in service is warm: its processes have their database connections and have run each
+code path once), then paced at the target rate, then as fast as the intake answers.
+Afterwards the stored rows are counted: every accepted delivery must be stored once, and
+queued.
 """
 
 from __future__ import annotations
@@ -26,6 +28,10 @@ from benchmarks.report import Cell, heading, table
 
 COMPANY_ID = "bench-company"
 CONNECTIONS = 16
+# Seconds of deliveries, as fast as answered, before the measured phases.
+WARM_UP_SECONDS = 2
+TARGET_RATE = 300
+TARGET_P99_MS = 100
 
 
 @dataclass
@@ -41,6 +47,9 @@ class LoadPhase:
     p99_ms: float
     max_ms: float
     sender_cpu_ms: float = 0.0
+    # Paced: `rate` deliveries fall due every second for `due_seconds`; else as fast as answered.
+    paced: bool = False
+    due_seconds: int = 0
 
     @property
     def accepted(self) -> int:
@@ -50,12 +59,28 @@ class LoadPhase:
     def accepted_per_second(self) -> float:
         return self.accepted / self.seconds if self.seconds else 0.0
 
+    @property
+    def target_met(self) -> bool:
+        """At least TARGET_RATE accepted per second with p99 under TARGET_P99_MS. Paced, the
+        rate is met when every delivery due at TARGET_RATE or more was accepted (the measured
+        seconds run to the last answer, a little past the last due time)."""
+        if self.p99_ms >= TARGET_P99_MS:
+            return False
+        if self.paced:
+            return (
+                self.rate >= TARGET_RATE
+                and self.sent >= self.rate * self.due_seconds
+                and self.accepted == self.sent
+            )
+        return self.accepted_per_second >= TARGET_RATE
+
 
 @dataclass
 class WebhookReport:
     gunicorn: str
     broker: str
     phases: list[LoadPhase] = field(default_factory=list)
+    warm_up: LoadPhase | None = None
     stored: int = 0
     queued: int = 0
 
@@ -103,6 +128,27 @@ def _load(url: str, secret: str, *, rate: int, seconds: int, saturate: bool) -> 
     return dict(json.loads(done.stdout))
 
 
+def _phase(
+    label: str, url: str, secret: str, *, rate: int, seconds: int, saturate: bool
+) -> LoadPhase:
+    result = _load(url, secret, rate=rate, seconds=seconds, saturate=saturate)
+    return LoadPhase(
+        label=label,
+        rate=rate,
+        sent=int(result["sent"]),
+        seconds=float(result["seconds"]),
+        statuses=dict(result["statuses"]),
+        errors=dict(result["errors"]),
+        p50_ms=float(result["p50_ms"]),
+        p90_ms=float(result["p90_ms"]),
+        p99_ms=float(result["p99_ms"]),
+        max_ms=float(result["max_ms"]),
+        sender_cpu_ms=float(result.get("sender_cpu_ms", 0.0)),
+        paced=not saturate,
+        due_seconds=seconds,
+    )
+
+
 def _gunicorn_settings() -> str:
     from gunicorn.config import Config
 
@@ -147,22 +193,12 @@ def webhook_benchmark(
     )
     url = f"{server.base_url}/api/pleo/webhooks/"
     with server:
+        report.warm_up = _phase(
+            "warm-up", url, secret, rate=rate, seconds=WARM_UP_SECONDS, saturate=True
+        )
         for label, saturate in ((f"paced at {rate}/s", False), ("as fast as answered", True)):
-            result = _load(url, secret, rate=rate, seconds=seconds, saturate=saturate)
             report.phases.append(
-                LoadPhase(
-                    label=label,
-                    rate=rate,
-                    sent=int(result["sent"]),
-                    seconds=float(result["seconds"]),
-                    statuses=dict(result["statuses"]),
-                    errors=dict(result["errors"]),
-                    p50_ms=float(result["p50_ms"]),
-                    p90_ms=float(result["p90_ms"]),
-                    p99_ms=float(result["p99_ms"]),
-                    max_ms=float(result["max_ms"]),
-                    sender_cpu_ms=float(result.get("sender_cpu_ms", 0.0)),
-                )
+                _phase(label, url, secret, rate=rate, seconds=seconds, saturate=saturate)
             )
     report.stored = WebhookEvent.objects.filter(accepted=True).count()
     report.queued = (broker.queue_size() or 0) - queued_before
@@ -177,10 +213,12 @@ def webhook_report_text(report: WebhookReport, *, command: str, context: Sequenc
          round(p.p50_ms, 1), round(p.p90_ms, 1), round(p.p99_ms, 1), round(p.max_ms, 1),
          ", ".join(f"{k}: {v}" for k, v in sorted(p.statuses.items()) if k != "202") or "-",
          ", ".join(f"{k}: {v}" for k, v in p.errors.items()) or "-",
-         p.accepted_per_second >= 300 and p.p99_ms < 100]
+         p.target_met]
         for p in report.phases
     ]  # fmt: skip
     accepted = sum(p.accepted for p in report.phases)
+    warm = report.warm_up
+    warmed = warm.accepted if warm is not None else 0
     sender_cpu = max((p.sender_cpu_ms for p in report.phases), default=0.0)
     return "\n".join(
         [
@@ -193,7 +231,15 @@ def webhook_report_text(report: WebhookReport, *, command: str, context: Sequenc
                     f"broker: {report.broker}. Sender: benchmarks.webhook_load, a separate "
                     f"process, {CONNECTIONS} keep-alive connections on loopback, pre-signed "
                     f"requests, at most {sender_cpu:.2f} ms of CPU per delivery. Latency of a "
-                    "paced delivery counts from when it was due.",
+                    "paced delivery counts from when it was due. Paced, the rate is met when every "
+                    "delivery due was accepted."
+                    + (
+                        f" Before the figures, a warm-up of {WARM_UP_SECONDS} s as fast as "
+                        f"answered ({warm.sent:,} deliveries, {warm.accepted:,} accepted, p99 "
+                        f"{warm.p99_ms:.0f} ms), as a server in service is warm."
+                        if warm is not None
+                        else ""
+                    ),
                 ],
             ),
             "",
@@ -210,12 +256,13 @@ def webhook_report_text(report: WebhookReport, *, command: str, context: Sequenc
                     "max ms",
                     "other answers",
                     "errors",
-                    "≥ 300/s and p99 < 100 ms",
+                    f"≥ {TARGET_RATE}/s and p99 < {TARGET_P99_MS} ms",
                 ],
                 rows,
             ),
             "",
-            f"Accepted {accepted:,}; stored {report.stored:,} rows; queued {report.queued:,} "
-            "tasks (one per stored delivery, after commit).",
+            f"Accepted {accepted + warmed:,} ({warmed:,} in the warm-up); stored "
+            f"{report.stored:,} rows; queued {report.queued:,} tasks (one per stored delivery, "
+            "after commit).",
         ]
     )
