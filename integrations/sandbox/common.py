@@ -14,7 +14,7 @@ import re
 import secrets
 import socket
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import timedelta
@@ -24,7 +24,7 @@ from urllib.parse import parse_qsl
 
 from django.core.exceptions import EmptyResultSet
 from django.db import DatabaseError, connection, transaction
-from django.db.models import Exists, F, Model, QuerySet
+from django.db.models import Exists, F, Field, Model, QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import URLPattern, path
 from django.utils import timezone
@@ -435,6 +435,67 @@ def malformed(response: HttpResponse, kind: str) -> HttpResponse:
         )
         spoiled["Content-Length"] = str(len(content))
     return spoiled
+
+
+def _names(model: type[Model], fields: Sequence[str]) -> tuple[str, str, list[str]]:
+    """The model's table, primary key and `fields` columns, quoted for SQL text."""
+    quote = connection.ops.quote_name
+    meta = model._meta
+    columns = []
+    for name in fields:
+        field = meta.get_field(name)
+        assert isinstance(field, Field), name
+        columns.append(quote(str(field.column)))
+    key = meta.pk.column if meta.pk is not None else "id"
+    return quote(meta.db_table), quote(str(key)), columns
+
+
+def _server_bound_cursor() -> Any:
+    """A cursor on the request's PostgreSQL connection (its transaction) that sends values as
+    parameters of their own (Django's cursors put them in the SQL text)."""
+    import psycopg
+
+    connection.ensure_connection()
+    return psycopg.Cursor(connection.connection)
+
+
+def bytes_write(row: Model, field: str, content: bytes) -> None:
+    """Store `content` in the binary column `field` of a saved row.
+
+    On PostgreSQL the bytes go as a binary parameter of their own statement: the ORM's
+    client-side binding would send them as a hex literal twice their size, which both sides
+    spend CPU on (a receipt of 100 KB costs about 1.5 ms more). Elsewhere, through the ORM.
+    """
+    model = type(row)
+    if connection.vendor != "postgresql":
+        model._default_manager.filter(pk=row.pk).update(**{field: content})
+    else:
+        table, key, (column,) = _names(model, [field])
+        # Only the model's own table and column names go into the text; values are parameters.
+        with _server_bound_cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} SET {column} = %b WHERE {key} = %s",  # noqa: S608
+                (content, row.pk),
+            )
+    setattr(row, field, content)
+
+
+def columns_read(model: type[M], pk: Any, fields: Sequence[str]) -> tuple[Any, ...] | None:
+    """The values of `fields` of the row `pk` (None: no such row). On PostgreSQL the row
+    comes back in binary form: a binary column as its bytes, not as hex text that both sides
+    would encode and decode."""
+    if connection.vendor != "postgresql":
+        found = model._default_manager.filter(pk=pk).values_list(*fields).first()
+        return None if found is None else tuple(found)
+    table, key, columns = _names(model, fields)
+    with _server_bound_cursor() as cursor:
+        cursor.execute(
+            f"SELECT {', '.join(columns)} FROM {table} WHERE {key} = %s",  # noqa: S608
+            (pk,),
+            binary=True,
+        )
+        row = cursor.fetchone()
+    return None if row is None else tuple(row)
 
 
 def quick_commits() -> None:

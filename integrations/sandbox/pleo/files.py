@@ -9,11 +9,11 @@ from typing import Any
 from uuid import UUID
 
 from django.conf import settings
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 
-from integrations.sandbox.common import sandbox_endpoint
+from integrations.sandbox.common import columns_read, rows_compiled_once, sandbox_endpoint
 from integrations.sandbox.pleo import clock
 from integrations.sandbox.pleo.models import SandboxSettings, StoredFile
 
@@ -35,11 +35,17 @@ def file_link(request: HttpRequest, file_id: str | UUID, *, ttl: int | None = No
     return request.build_absolute_uri(path) + query
 
 
+def _settings_row() -> QuerySet[SandboxSettings]:
+    return SandboxSettings.objects.filter(pk=1)
+
+
 def _settings(request: HttpRequest) -> SandboxSettings:
-    # Read once per request: a page of items signs one link per receipt.
+    # Read once per request (a page of items signs one link per receipt), by SQL built once:
+    # every receipt download reads it.
     cached = getattr(request, "_sandbox_pleo_settings", None)
     if not isinstance(cached, SandboxSettings):
-        cached = SandboxSettings.current()
+        found = rows_compiled_once("pleo-sandbox-settings", _settings_row)
+        cached = found[0] if found else SandboxSettings.current()
         setattr(request, "_sandbox_pleo_settings", cached)  # noqa: B010
     return cached
 
@@ -72,15 +78,18 @@ def file_download(request: HttpRequest, file_id: str) -> HttpResponse:
     expires, generation = int(expires_raw), int(generation_raw)
     if not hmac.compare_digest(given, _signature(file_id, expires, generation)):
         return _forbidden("Signature does not match.")
-    current = SandboxSettings.current().file_links_generation
+    current = _settings(request).file_links_generation
     if clock.now().timestamp() > expires or generation < current:
         return _forbidden("Request has expired.")
     try:
-        stored = StoredFile.objects.get(pk=UUID(file_id))
-    except (ValueError, StoredFile.DoesNotExist):
+        stored = columns_read(StoredFile, UUID(file_id), ("content", "content_type", "name"))
+    except ValueError:
+        stored = None
+    if stored is None:
         return HttpResponse("No such file.", status=404, content_type="text/plain")
-    response = HttpResponse(bytes(stored.content), content_type=stored.content_type)
-    response["Content-Disposition"] = f'inline; filename="{stored.name}"'
+    content, content_type, name = stored
+    response = HttpResponse(bytes(content), content_type=content_type)
+    response["Content-Disposition"] = f'inline; filename="{name}"'
     return response
 
 

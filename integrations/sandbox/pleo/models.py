@@ -212,8 +212,10 @@ class ExportJobItem(models.Model):
     failure_reason_type = optional_text(60)
 
     class Meta:
-        ordering = ["job", "position"]
-        # Pages of a job's items are read in position order.
+        # Pages of a job's items are read in position order. By the column `job_id`, not the
+        # relation `job`: ordering by the relation would order by the job's own ordering
+        # through a join, which the index below cannot serve (every page would sort the job).
+        ordering = ["job_id", "position"]
         indexes = [models.Index(fields=["job", "position"], name="sbx_pleo_item_position")]
         constraints = [
             models.UniqueConstraint(
@@ -484,7 +486,7 @@ class CsvRowImportError(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        ordering = ["job", "row_number", "id"]
+        ordering = ["job_id", "row_number", "id"]
         indexes = [models.Index(fields=["job", "row_number"], name="sbx_pleo_csv_err_row")]
 
     def __str__(self) -> str:

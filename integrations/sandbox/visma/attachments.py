@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
-from integrations.sandbox.common import rows_compiled_once
+from integrations.sandbox.common import bytes_write, rows_compiled_once
 from integrations.sandbox.visma.api import (
     VismaError,
     created,
@@ -76,21 +76,21 @@ def _store(
         existing = found[0] if found else None
         if existing is not None:
             existing.revision += 1
-            existing.content = content
             existing.content_type = upload.content_type or ""
             existing.updated_at = timezone.now()
-            existing.save()
+            existing.save(update_fields=["revision", "content_type", "updated_at"])
             row = existing
         else:
             row = Attachment.objects.create(
                 company=company,
                 name=name,
-                content=content,
+                content=b"",
                 content_type=upload.content_type or "",
                 journal=journal,
                 invoice=invoice,
                 line_number=line_number,
             )
+        bytes_write(row, "content", content)
         owner = journal or invoice
         if owner is not None:
             owner.last_modified = timezone.now()

@@ -6,7 +6,9 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from integrations.sandbox.pleo import clock
 from tests.sandbox.pleo.conftest import Api, control, export_item, obtain_tokens
@@ -36,6 +38,24 @@ def test_export_items_are_cursor_paged(api: Api, make_job: Callable[..., Any]) -
 
     back = api.get("/v3/export-items", {"job_id": job["id"], "limit": 2, "before": after}).json()
     assert [i["accountingEntryId"] for i in back["data"]] == seen[1:3]
+
+
+def test_a_page_of_items_is_read_by_the_jobs_position_index(
+    api: Api, make_job: Callable[..., Any]
+) -> None:
+    # Ordered by the relation `job`, the page would be ordered by the job's own ordering
+    # through a join: every page would sort the whole job instead of reading the index.
+    job = make_job(3)
+    with CaptureQueriesContext(connection) as captured:
+        answer = api.get("/v3/export-items", {"job_id": job["id"], "limit": 2})
+    assert answer.status_code == 200
+    pages = [q["sql"] for q in captured if "LIMIT" in q["sql"] and "exportjobitem" in q["sql"]]
+    assert len(pages) == 1
+    assert "JOIN" not in pages[0]
+    assert pages[0].endswith(
+        'ORDER BY "sandbox_pleo_exportjobitem"."job_id" ASC, '
+        '"sandbox_pleo_exportjobitem"."position" ASC LIMIT 2'
+    )
 
 
 def test_bad_cursor_is_400(api: Api, make_job: Callable[..., Any]) -> None:

@@ -178,6 +178,21 @@ def test_last_modified_filter_sees_edits_made_in_visma(visma: Visma) -> None:
     assert [a["accountCD"] for a in accounts] == ["6800"]
 
 
+def test_attachment_bytes_are_kept_exactly_through_revisions(visma: Visma) -> None:
+    from integrations.sandbox.visma.models import Attachment
+
+    visma.post("/v2/journaltransaction", journal_body())
+    path = "/v2/journaltransaction/module/GL/000001/attachment"
+    every_byte = bytes(range(256)) * 400
+    first = visma.upload(path, "r.pdf", every_byte)
+    attachment_id = first["Location"].rsplit("/", 1)[1]
+    assert bytes(Attachment.objects.get(attachment_id=attachment_id).content) == every_byte
+    revised = every_byte[::-1] + b"\x00"
+    visma.upload(path, "r.pdf", revised)
+    row = Attachment.objects.get(attachment_id=attachment_id)
+    assert (row.revision, bytes(row.content)) == (2, revised)
+
+
 def test_attachments_store_bytes_and_revise(visma: Visma) -> None:
     visma.post("/v2/journaltransaction", journal_body())
     first = visma.upload("/v2/journaltransaction/module/GL/000001/attachment", "r.pdf", b"%PDF-1")
