@@ -35,12 +35,14 @@ from urllib.parse import parse_qsl, urlsplit
 import requests
 from django.conf import settings
 from django.utils import timezone
+from requests_toolbelt import MultipartEncoder
 
 from integrations.core import errors
 from integrations.core.context import current_links
 from integrations.core.metrics import remote_call_observe
 from integrations.core.models import ApiCall
 from integrations.core.pacing import PROBE_WAIT, Pacing, repeat_refused, request_key
+from integrations.core.receipts import Receipt
 from integrations.core.redaction import redact_body, redact_headers, redact_query, redact_text
 
 logger = logging.getLogger(__name__)
@@ -251,15 +253,22 @@ class ApiClient:
             all_headers = {**self.default_headers(), **(headers or {})}
             if authenticate:
                 all_headers.update(self.auth_headers())
-            # The body is encoded (JSON, a multipart receipt) before the call takes its slot.
+            body, body_files = data, files
+            streamed = _streamed_multipart(files)
+            if streamed is not None:
+                # A receipt is read from its spool as the request goes out, from its first
+                # byte again at each attempt; never joined into one piece of memory.
+                body, body_files = streamed, None
+                all_headers["Content-Type"] = streamed.content_type
+            # The body is encoded (JSON, a multipart form) before the call takes its slot.
             prepared = self.session.prepare_request(
                 requests.Request(
                     method,
                     url,
                     params=params,
                     json=json,
-                    data=data,
-                    files=files,
+                    data=body,
+                    files=body_files,
                     headers=all_headers,
                 )
             )
@@ -596,6 +605,26 @@ def _describe_file(value: Any) -> str:
     if isinstance(value, tuple):
         name = value[0]
         content = value[1] if len(value) > 1 else b""
-        size = len(content) if isinstance(content, bytes | str) else "?"
+        if isinstance(content, Receipt):
+            size: int | str = content.size
+        else:
+            size = len(content) if isinstance(content, bytes | str) else "?"
         return f"{name} ({size} bytes)"
     return type(value).__name__
+
+
+def _streamed_multipart(files: Mapping[str, Any] | None) -> MultipartEncoder | None:
+    """The multipart body of `files` as a stream, when one of them is a `Receipt` (requests'
+    own encoding would read every file into one piece of memory first); else None."""
+    if not files or not any(
+        isinstance(value, tuple) and len(value) > 1 and isinstance(value[1], Receipt)
+        for value in files.values()
+    ):
+        return None
+    fields = {
+        name: (value[0], value[1].reader(), *value[2:])
+        if isinstance(value, tuple) and len(value) > 1 and isinstance(value[1], Receipt)
+        else value
+        for name, value in files.items()
+    }
+    return MultipartEncoder(fields=fields)

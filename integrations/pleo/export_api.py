@@ -7,6 +7,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from integrations.core import errors
+from integrations.core.receipts import Receipt
 from integrations.pleo.base import PleoApiBase
 from integrations.pleo.enums import EXPORT_JOB_EVENTS
 from integrations.pleo.types import (
@@ -137,8 +138,9 @@ class PleoExportApi(PleoApiBase):
                     result.updated.append(str(item["accountingEntryId"]))
         return result
 
-    def file_download(self, url: str) -> tuple[bytes, str]:
-        """Download a receipt from the signed link of an export item's `files[].url`.
+    def file_download(self, url: str) -> Receipt:
+        """Download a receipt from the signed link of an export item's `files[].url`, into a
+        spooled `Receipt` (in memory up to a megabyte, on disk beyond): close it once sent.
 
         The link carries its own signature, so no Authorization header is sent. Links expire
         24 h after the item was fetched: 403/404 raise `Forbidden`/`NotFound`, and the caller
@@ -149,21 +151,21 @@ class PleoExportApi(PleoApiBase):
         response = self.request(
             "GET", url, headers={"Accept": "*/*"}, authenticate=False, stream=True
         )
-        content_type = response.headers.get("Content-Type") or "application/octet-stream"
+        receipt = Receipt(response.headers.get("Content-Type") or "application/octet-stream")
         try:
             length = response.headers.get("Content-Length")
             if length and length.isdigit() and int(length) > MAX_FILE_BYTES:
                 raise self._too_large(url, int(length))
-            chunks: list[bytes] = []
-            size = 0
             for chunk in response.iter_content(_CHUNK):
-                size += len(chunk)
-                if size > MAX_FILE_BYTES:
-                    raise self._too_large(url, size)
-                chunks.append(chunk)
+                if receipt.size + len(chunk) > MAX_FILE_BYTES:
+                    raise self._too_large(url, receipt.size + len(chunk))
+                receipt.write(chunk)
+        except BaseException:
+            receipt.close()
+            raise
         finally:
             response.close()
-        return b"".join(chunks), content_type
+        return receipt
 
     def _too_large(self, url: str, size: int) -> errors.ValidationFailed:
         return errors.ValidationFailed(

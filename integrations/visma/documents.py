@@ -14,6 +14,7 @@ import requests
 
 from integrations.core import errors
 from integrations.core.pagination import MAX_PAGES, PaginationError
+from integrations.core.receipts import Receipt
 from integrations.visma.base import (
     VismaApi,
     location_id,
@@ -135,7 +136,7 @@ class VismaDocuments(VismaApi):
         number: str,
         *,
         filename: str,
-        content: bytes,
+        content: bytes | Receipt,
         content_type: str,
         line_number: int | None = None,
     ) -> str:
@@ -147,8 +148,9 @@ class VismaDocuments(VismaApi):
             path += f"/{line_number}"
         return self._upload(f"{path}/attachment", filename, content, content_type)
 
-    def _upload(self, path: str, filename: str, content: bytes, content_type: str) -> str:
-        # multipart/form-data with one file part → 201, attachment id in Location. Sending the
+    def _upload(self, path: str, filename: str, content: bytes | Receipt, content_type: str) -> str:
+        # multipart/form-data with one file part → 201, attachment id in Location. A `Receipt`
+        # is streamed from its spool (ApiClient), bytes are sent as they are. Sending the
         # same file again adds a revision rather than a second attachment, so a retry after a
         # lost answer does no harm.
         response = self.request(
@@ -207,7 +209,7 @@ class VismaDocuments(VismaApi):
         number: str,
         *,
         filename: str,
-        content: bytes,
+        content: bytes | Receipt,
         content_type: str,
     ) -> str:
         # Reference: POST /v1/supplierInvoice/documentType/{documentType}/{invoiceNumber}/attachment

@@ -11,6 +11,7 @@ import pytest
 
 from integrations.core import errors
 from integrations.core.models import ApiCall
+from integrations.core.receipts import Receipt
 from integrations.exports.models import AttachmentUpload, ExportItem, ExportRun
 from integrations.exports.services import export_items_retry
 from integrations.pleo.client import PleoClient
@@ -83,7 +84,7 @@ def test_a_receipt_that_cannot_be_downloaded_fails_the_item_and_a_retry_attaches
 def test_a_receipt_over_the_size_limit_fails_only_that_part(
     sandbox: Sandbox, demo: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def too_large(self: PleoClient, url: str) -> tuple[bytes, str]:
+    def too_large(self: PleoClient, url: str) -> Receipt:
         raise errors.ValidationFailed(
             "The receipt is larger than 30 MB", code="receipt_file_size_limit_exceeded"
         )

@@ -357,10 +357,9 @@ RECEIPT = "https://files.pleo.io/receipts/1.pdf?X-Amz-Signature=abcdef&X-Amz-Exp
 def test_file_download_streams_without_the_authorization_header() -> None:
     responses.get(RECEIPT, body=b"%PDF-1.7 receipt", content_type="application/pdf")
 
-    content, content_type = make_client().file_download(RECEIPT)
-
-    assert content == b"%PDF-1.7 receipt"
-    assert content_type == "application/pdf"
+    with make_client().file_download(RECEIPT) as receipt:
+        assert receipt.read() == b"%PDF-1.7 receipt"
+        assert (receipt.size, receipt.content_type) == (16, "application/pdf")
     assert "Authorization" not in responses.calls[0].request.headers
     call = ApiCall.objects.get()
     assert "abcdef" not in call.url

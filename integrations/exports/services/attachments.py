@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from integrations.core import errors
+from integrations.core.receipts import Receipt
 from integrations.exports.models import AttachmentUpload, ExportItem
 from integrations.exports.services.context import (
     RunContext,
@@ -90,22 +91,21 @@ def item_attachments_transfer(ctx: RunContext, item: ExportItem) -> Transfer:
         if upload.status == AttachmentUpload.Status.UPLOADED:
             continue
         checked = False
-        content: bytes | None = None
-        content_type = ""
+        receipt: Receipt | None = None
         try:
-            content, content_type = ctx.pleo.file_download(file.url)
+            receipt = ctx.pleo.file_download(file.url)
         except (errors.Forbidden, errors.NotFound):
             if not refreshed:
                 refreshed = True
                 fresh = _fresh_file(ctx, item, upload.file_key, index)
                 if fresh is not None:
                     try:
-                        content, content_type = ctx.pleo.file_download(fresh.url)
+                        receipt = ctx.pleo.file_download(fresh.url)
                     except errors.ApiError as exc:
                         failure = _download_failed(item, upload, index, exc)
                         first_failure = first_failure or failure
                         continue
-            if content is None:
+            if receipt is None:
                 failure = _record(
                     upload,
                     FailureReason.RECEIPT_DOWNLOAD_FAILURE,
@@ -121,7 +121,8 @@ def item_attachments_transfer(ctx: RunContext, item: ExportItem) -> Transfer:
             failure = _download_failed(item, upload, index, exc)
             first_failure = first_failure or failure
             continue
-        upload_failure = _upload(ctx, item, upload, index, file.url, content, content_type)
+        with receipt:
+            upload_failure = _upload(ctx, item, upload, index, file.url, receipt)
         first_failure = first_failure or upload_failure
         checked = upload_failure is None
     return Transfer(first_failure, claim_checked=checked and first_failure is None)
@@ -180,9 +181,9 @@ def _upload(
     upload: AttachmentUpload,
     index: int,
     url: str,
-    content: bytes,
-    content_type: str,
+    receipt: Receipt,
 ) -> ReceiptFailure | None:
+    content_type = receipt.content_type
     filename = _filename(item, index, url, content_type)
     # A receipt of an item in a shared journal goes to the item's first line.
     line_number = item.line_number if item.document_id else None
@@ -191,7 +192,7 @@ def _upload(
         upload,
         status=AttachmentUpload.Status.UPLOADING,
         filename=filename,
-        size=len(content),
+        size=receipt.size,
         content_type=content_type,
         line_number=line_number,
         attempts=upload.attempts + 1,
@@ -202,7 +203,7 @@ def _upload(
             attachment_id = ctx.visma.journal_transaction_attach(
                 item.visma_number,
                 filename=filename,
-                content=content,
+                content=receipt,
                 content_type=content_type,
                 line_number=line_number,
             )
@@ -212,7 +213,7 @@ def _upload(
                 item.visma_document_type,
                 item.visma_number,
                 filename=filename,
-                content=content,
+                content=receipt,
                 content_type=content_type,
             )
     except (errors.Unauthorized, errors.Forbidden):
