@@ -147,4 +147,9 @@ def export_items(request: HttpRequest, company: Company) -> HttpResponse:
     def shape(item: ExportJobItem) -> dict[str, Any]:
         return export_item_shape(item, request)
 
-    return respond(paginate(request, job.items.all(), shape))
+    # A job's items are numbered 0, 1, 2, … as created (jobs.py), all at once, and never
+    # removed: the job's number of items is their count.
+    page = paginate(
+        request, job.items.all(), shape, positions="position", total=job.number_of_items
+    )
+    return respond(page)

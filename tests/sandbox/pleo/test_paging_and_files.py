@@ -40,21 +40,34 @@ def test_export_items_are_cursor_paged(api: Api, make_job: Callable[..., Any]) -
     assert [i["accountingEntryId"] for i in back["data"]] == seen[1:3]
 
 
-def test_a_page_of_items_is_read_by_the_jobs_position_index(
+def test_a_page_of_items_is_a_range_of_positions_read_from_the_jobs_index(
     api: Api, make_job: Callable[..., Any]
 ) -> None:
-    # Ordered by the relation `job`, the page would be ordered by the job's own ordering
-    # through a join: every page would sort the whole job instead of reading the index.
-    job = make_job(3)
+    # An OFFSET would step over every item before the page, and ordering by the relation `job`
+    # would order by the job's own ordering through a join: every page of a large job would
+    # cost more the deeper it is.
+    job = make_job(7)
+    first = api.get("/v3/export-items", {"job_id": job["id"], "limit": 3}).json()
     with CaptureQueriesContext(connection) as captured:
-        answer = api.get("/v3/export-items", {"job_id": job["id"], "limit": 2})
-    assert answer.status_code == 200
-    pages = [q["sql"] for q in captured if "LIMIT" in q["sql"] and "exportjobitem" in q["sql"]]
+        answer = api.get(
+            "/v3/export-items",
+            {"job_id": job["id"], "limit": 3, "after": first["pagination"]["endCursor"]},
+        )
+    assert [i["accountingEntryId"] for i in answer.json()["data"]] == [
+        i["accountingEntryId"] for i in job["items"][3:6]
+    ]
+    pages = [
+        q["sql"] for q in captured if '"position" >= 3' in q["sql"] and "exportjobitem" in q["sql"]
+    ]
     assert len(pages) == 1
-    assert "JOIN" not in pages[0]
+    assert "JOIN" not in pages[0] and "OFFSET" not in pages[0]
+    # The job knows how many items it holds: they are not counted for each page.
+    assert not [q for q in captured if "COUNT(" in q["sql"] and "exportjobitem" in q["sql"]]
+    assert answer.json()["pagination"]["total"] == 7
+    assert '"sandbox_pleo_exportjobitem"."position" < 6' in pages[0]
     assert pages[0].endswith(
         'ORDER BY "sandbox_pleo_exportjobitem"."job_id" ASC, '
-        '"sandbox_pleo_exportjobitem"."position" ASC LIMIT 2'
+        '"sandbox_pleo_exportjobitem"."position" ASC'
     )
 
 
