@@ -613,18 +613,18 @@ def _describe_file(value: Any) -> str:
     return type(value).__name__
 
 
+def _holds_receipt(value: Any) -> bool:
+    """A file part given as `(name, Receipt, …)`."""
+    return isinstance(value, tuple) and len(value) > 1 and isinstance(value[1], Receipt)
+
+
 def _streamed_multipart(files: Mapping[str, Any] | None) -> MultipartEncoder | None:
     """The multipart body of `files` as a stream, when one of them is a `Receipt` (requests'
     own encoding would read every file into one piece of memory first); else None."""
-    if not files or not any(
-        isinstance(value, tuple) and len(value) > 1 and isinstance(value[1], Receipt)
-        for value in files.values()
-    ):
+    if not files or not any(_holds_receipt(value) for value in files.values()):
         return None
     fields = {
-        name: (value[0], value[1].reader(), *value[2:])
-        if isinstance(value, tuple) and len(value) > 1 and isinstance(value[1], Receipt)
-        else value
+        name: (value[0], value[1].reader(), *value[2:]) if _holds_receipt(value) else value
         for name, value in files.items()
     }
     return MultipartEncoder(fields=fields)
