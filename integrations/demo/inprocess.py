@@ -52,7 +52,9 @@ class WsgiAdapter(BaseAdapter):
         body = request.body or b""
         if isinstance(body, str):
             body = body.encode()
-        if not isinstance(body, bytes):  # a streamed upload: read it whole
+        if hasattr(body, "read"):  # a streamed upload (a receipt): read it whole
+            body = body.read()
+        elif not isinstance(body, bytes):  # an iterable body
             body = b"".join(body)
         environ: dict[str, Any] = {
             "REQUEST_METHOD": request.method or "GET",
