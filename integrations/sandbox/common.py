@@ -459,12 +459,10 @@ def _record_insert(record: ReceivedRequest) -> None:
     anew for each request). No model signal listens to the request log."""
     kept = _RECORD_INSERT.get(connection.alias)
     if kept is None:
-        meta = ReceivedRequest._meta
-        fields = [f for f in meta.concrete_fields if not f.primary_key]
-        quote = connection.ops.quote_name
+        fields = [f for f in ReceivedRequest._meta.concrete_fields if not f.primary_key]
+        table, _, columns = _names(ReceivedRequest, [f.name for f in fields])
         sql = (
-            f"INSERT INTO {quote(meta.db_table)} "  # noqa: S608 - names quoted, values bound
-            f"({', '.join(quote(str(f.column)) for f in fields)}) "
+            f"INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608 - names quoted
             f"VALUES ({', '.join(['%s'] * len(fields))})"
         )
         kept = _RECORD_INSERT[connection.alias] = (sql, fields)
