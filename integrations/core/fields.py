@@ -3,10 +3,7 @@ field that tables of many rows insert quickly."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
-from django.db import models
 from django.utils.functional import cached_property
 from encrypted_fields import fields as encrypted
 
@@ -26,17 +23,3 @@ class EncryptedTextField(_SettingsKeysMixin, encrypted.EncryptedTextField):
 
 class EncryptedJSONField(_SettingsKeysMixin, encrypted.EncryptedJSONField):
     pass
-
-
-class BulkJSONField(models.JSONField):
-    """A JSON column of a table that takes many rows at once (the mirror of tens of thousands of
-    Visma.net suppliers).
-
-    On PostgreSQL, Django 5.2 inserts a bulk_create as one array per column through UNNEST
-    (`…::jsonb[]`): psycopg then writes each document into the array literal escaping its every
-    quote in Python, about four times the cost of the same documents as plain parameters. Django
-    keeps the per-row VALUES insert for a field with its own placeholder, which this field has
-    (the usual `%s`); nothing else changes."""
-
-    def get_placeholder(self, value: Any, compiler: Any, connection: Any) -> str:
-        return "%s"

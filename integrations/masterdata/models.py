@@ -10,7 +10,6 @@ from __future__ import annotations
 from django.db import models
 from simple_history.models import HistoricalRecords
 
-from integrations.core.fields import BulkJSONField
 from integrations.masterdata.sync_kinds import SYNC_KIND_CHOICES
 
 
@@ -18,7 +17,7 @@ class MirrorRecord(models.Model):
     """What every mirrored Visma.net record carries."""
 
     active = models.BooleanField(default=True, db_index=True)
-    raw = BulkJSONField(default=dict, blank=True, help_text="The record as Visma.net sent it.")
+    raw = models.JSONField(default=dict, blank=True, help_text="The record as Visma.net sent it.")
     remote_modified_at = models.DateTimeField(null=True, blank=True)
     synced_at = models.DateTimeField(auto_now=True, help_text="When we last read it.")
 

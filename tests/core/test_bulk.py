@@ -1,5 +1,5 @@
 """`rows_update`: each row's own values written by primary key, a batch per statement, on
-SQLite and on PostgreSQL."""
+SQLite and on PostgreSQL; bulk inserts as VALUES rows on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -71,6 +71,25 @@ def test_json_documents_of_a_bulk_insert_go_as_plain_parameters_not_one_array() 
     [insert] = [q["sql"] for q in captured.captured_queries if q["sql"].startswith("INSERT")]
     assert "UNNEST" not in insert.upper()
     assert [r.raw for r in VismaSupplier.objects.order_by("number")] == documents
+
+
+@pytest.mark.postgres
+def test_every_bulk_insert_goes_as_values_rows_under_client_side_binding() -> None:
+    # integrations.core.postgresql: text columns too (the log of remote calls), not only JSON.
+    from integrations.core.models import ApiCall
+
+    assert not connection.settings_dict.get("OPTIONS", {}).get("server_side_binding")
+    excerpts = ['{"a": "O\'Brien \\ \\"x\\""}', "ö" * 50, ""]
+    with CaptureQueriesContext(connection) as captured:
+        ApiCall.objects.bulk_create(
+            ApiCall(service="pleo", method="GET", url="u", path="/p", response_excerpt=text)
+            for text in excerpts
+        )
+    [insert] = [q["sql"] for q in captured.captured_queries if q["sql"].startswith("INSERT")]
+    assert "UNNEST" not in insert.upper() and insert.count("), (") == 2
+    assert list(ApiCall.objects.order_by("id").values_list("response_excerpt", flat=True)) == (
+        excerpts
+    )
 
 
 def _run_and_item() -> tuple[object, object]:
