@@ -14,14 +14,23 @@ class PaginationError(RuntimeError):
     pass
 
 
+class PagesUneven(PaginationError):
+    """Pages read by offset did not line up: one held more or fewer records than its place
+    called for. Read the listing again by cursor."""
+
+
 def iter_cursor(
-    fetch: Callable[[str | None], dict[str, Any]], *, max_pages: int = MAX_PAGES
+    fetch: Callable[[str | None], dict[str, Any]],
+    *,
+    max_pages: int = MAX_PAGES,
+    first: dict[str, Any] | None = None,
 ) -> Iterator[dict[str, Any]]:
-    """Pleo style: `{data: [...], pagination: {endCursor, hasNextPage}}`; follow `after`."""
+    """Pleo style: `{data: [...], pagination: {endCursor, hasNextPage}}`; follow `after`.
+    `first`: the first page, already read (its records are given back too)."""
     cursor: str | None = None
     seen: set[str] = set()
     for _ in range(max_pages):
-        page = fetch(cursor)
+        page = fetch(cursor) if first is None or cursor is not None else first
         yield from page.get("data") or []
         pagination = page.get("pagination") or {}
         if not pagination.get("hasNextPage"):

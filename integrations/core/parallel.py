@@ -17,7 +17,10 @@ from __future__ import annotations
 import contextvars
 import queue
 import threading
-from collections.abc import Callable, Iterable
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from itertools import islice
 from typing import TypeVar
 
 from django.db import connection as db_connection
@@ -113,3 +116,45 @@ def units_work(
             thread.join()
     if failures:
         raise failures[0]
+
+
+Arg = TypeVar("Arg")
+Result = TypeVar("Result")
+
+
+def ordered_side_by_side(
+    work: Callable[[Arg], Result], args: Iterable[Arg], *, at_once: int
+) -> Iterator[Result]:
+    """`work(arg)` for every arg, at most `at_once` under way, the results given back in the
+    order of `args` (reads whose answers are used in turn, such as the pages of a listing).
+
+    At most twice `at_once` results wait to be taken, so a slow consumer does not let the
+    reads run ahead and pile up in memory. Each call runs in a copy of the caller's context
+    (the ApiCall links and buffer travel along) on a thread that closes its own database
+    connection after each call. The first exception a call raises comes out where its result
+    would have; the calls not yet begun are then dropped."""
+    if at_once <= 1:
+        for arg in args:
+            yield work(arg)
+        return
+
+    def call(arg: Arg) -> Result:
+        try:
+            return work(arg)
+        finally:
+            db_connection.close()
+
+    pending: deque[Future[Result]] = deque()
+    todo = iter(args)
+    with ThreadPoolExecutor(max_workers=at_once) as executor:
+        try:
+            while True:
+                for arg in islice(todo, 2 * at_once - len(pending)):
+                    context = contextvars.copy_context()
+                    pending.append(executor.submit(context.run, call, arg))
+                if not pending:
+                    return
+                yield pending.popleft().result()
+        finally:
+            for future in pending:
+                future.cancel()

@@ -5,13 +5,15 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
+from itertools import chain
 from typing import Any, TypeVar
 
 import requests
 
 from integrations.core import errors
 from integrations.core.http import ApiClient, RemoteError
-from integrations.core.pagination import iter_cursor
+from integrations.core.pagination import MAX_PAGES, PagesUneven, PaginationError, iter_cursor
+from integrations.core.parallel import ordered_side_by_side
 from integrations.pleo.auth import PleoOAuth
 
 # The specs declare every body as `application/json;charset=UTF-8`.
@@ -130,13 +132,28 @@ class PleoApiBase(ApiClient):
         *,
         params: list[tuple[str, Any]] | None = None,
         json: Any = None,
+        at_once: int = 1,
     ) -> Iterator[dict[str, Any]]:
-        """Every record of a cursor-paged listing: `after=endCursor` while `hasNextPage`."""
+        """Every record of a paged listing: `after=endCursor` while `hasNextPage`.
 
-        def fetch(cursor: str | None) -> dict[str, Any]:
+        With `at_once` > 1, the pages after the first are read side by side instead, by
+        `offset`: the spec's third way to page, exclusive with the cursors (e.g.
+        pleo-export-items-v3-api-openapi.yml, getExportItemsV3). The first page, read as
+        ever, says where each other page starts (its size) and where the listing ends
+        (`pagination.total`); those pages are asked for with the same `limit`, at most
+        `at_once` under way (each call still takes a slot of the connection), and their
+        records come back in order. Without a total the rest is read by cursor. Pleo does not
+        say that offset pages line up with the cursor's: a page holding more or fewer records
+        than its place calls for raises `PagesUneven`, and the caller reads by cursor."""
+
+        def fetch(
+            cursor: str | None, offset: int | None = None, limit: int | None = None
+        ) -> dict[str, Any]:
             query = list(params or [])
             if cursor:
                 query.append(("after", cursor))
+            if offset is not None:
+                query += [("offset", offset), ("limit", limit)]
             # Searches are POSTs that change nothing: safe to send again.
             response = self.call(method, path, params=query, json=json, idempotent=True)
             try:
@@ -149,7 +166,34 @@ class PleoApiBase(ApiClient):
                 raise self.bad_answer(response, "has no `data` list")
             return body
 
-        for record in iter_cursor(fetch):
+        records: Iterator[Any]
+        if at_once <= 1:
+            records = iter_cursor(fetch)
+        else:
+            first = fetch(None)
+            pagination = first.get("pagination")
+            pagination = pagination if isinstance(pagination, dict) else {}
+            total, size = pagination.get("total"), len(first["data"])
+            if (
+                not pagination.get("hasNextPage")
+                or not isinstance(total, int)
+                or isinstance(total, bool)
+                or size == 0
+                or total <= size
+            ):
+                records = iter_cursor(fetch, first=first)
+            else:
+                records = chain(
+                    first["data"],
+                    self._offset_pages(
+                        lambda offset: fetch(None, offset, size),
+                        path=path,
+                        size=size,
+                        total=total,
+                        at_once=at_once,
+                    ),
+                )
+        for record in records:
             if not isinstance(record, dict):
                 raise errors.UnexpectedAnswer(
                     f"Pleo's answer to {path} lists a record that is not an object",
@@ -157,6 +201,28 @@ class PleoApiBase(ApiClient):
                     url=self.url(path),
                 )
             yield record
+
+    def _offset_pages(
+        self,
+        read: Callable[[int], dict[str, Any]],
+        *,
+        path: str,
+        size: int,
+        total: int,
+        at_once: int,
+    ) -> Iterator[Any]:
+        offsets = range(size, total, size)
+        if len(offsets) >= MAX_PAGES:
+            raise PaginationError(f"{total} records at {size} a page is past {MAX_PAGES} pages")
+        pages = ordered_side_by_side(read, offsets, at_once=at_once)
+        for offset, page in zip(offsets, pages, strict=True):
+            due = min(size, total - offset)
+            if len(page["data"]) != due:
+                raise PagesUneven(
+                    f"Pleo's page of {path} at offset {offset} held {len(page['data'])} records "
+                    f"where {due} were due ({total} in all, {size} a page)"
+                )
+            yield from page["data"]
 
     # Every answer is checked against what the spec promises; anything else (an HTML page, a
     # cut-off body, the wrong shape) is an `UnexpectedAnswer`, as from the Visma.net client:

@@ -82,11 +82,15 @@ class PleoExportApi(PleoApiBase):
         # Reference: pleo-export-api-v3-api-openapi.yml, operationId createExportJobEventV3 (202)
         self.call("POST", "/v3/export-job-events", json=body)
 
-    def export_items_iter(self, job_id: str) -> Iterator[ExportItem | BrokenExportItem]:
-        """Every item of a job, all pages. An item that cannot be parsed comes out as a
-        `BrokenExportItem` so one bad expense does not stop the export."""
+    def export_items_iter(
+        self, job_id: str, *, at_once: int = 1
+    ) -> Iterator[ExportItem | BrokenExportItem]:
+        """Every item of a job, all pages (`at_once` > 1: side by side, see `paged`). An item
+        that cannot be parsed comes out as a `BrokenExportItem` so one bad expense does not
+        stop the export."""
         # Reference: pleo-export-items-v3-api-openapi.yml, operationId getExportItemsV3
-        for raw in self.paged("GET", "/v3/export-items", params=[("job_id", job_id)]):
+        params: list[tuple[str, Any]] = [("job_id", job_id)]
+        for raw in self.paged("GET", "/v3/export-items", params=params, at_once=at_once):
             try:
                 yield ExportItem.from_api(raw)
             except ValueError as exc:

@@ -5,6 +5,7 @@ is not (there a run works one item at a time)."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -14,6 +15,8 @@ from integrations.core.models import ApiCall
 from integrations.exports.models import ExportItem, ExportRun
 from integrations.exports.services import poster
 from integrations.exports.services.runs import export_run_process
+from integrations.pleo.client import PleoClient
+from integrations.sandbox.pleo import api as pleo_sandbox_api
 from tests.exports.runtime_support import *  # noqa: F403
 from tests.exports.runtime_support import (
     Sandbox,
@@ -140,3 +143,65 @@ def test_a_run_taken_over_meanwhile_sends_nothing_more(
     ]
     assert creates == []
     assert not ExportItem.objects.filter(run=run, visma_number__gt="").exists()
+
+
+def _item_reads(sandbox: Sandbox) -> list[dict[str, Any]]:
+    return [
+        r["query"]
+        for r in sandbox.requests("pleo")
+        if r["method"] == "GET" and r["path"].rstrip("/").endswith("/v3/export-items")
+    ]
+
+
+def test_the_pages_of_a_job_are_read_side_by_side_by_offset(
+    sandbox: Sandbox, demo: Any, no_autorun: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings_change(demo, export_concurrency=3)
+    # Two items a page: the first page says where the other three begin (2, 4, 6).
+    monkeypatch.setattr(pleo_sandbox_api, "DEFAULT_LIMIT", 2)
+    job = sandbox.job_create(_items(7))
+    run = run_for(job)
+
+    export_run_process(run_id=run.pk, worker="worker-a")
+
+    run.refresh_from_db()
+    assert run.status == ExportRun.Status.COMPLETED, run.last_error
+    assert run.items_total == 7
+    reads = _item_reads(sandbox)
+    assert len(reads) == 4
+    assert not any("after" in query for query in reads)
+    assert sorted(int(q["offset"]) for q in reads if "offset" in q) == [2, 4, 6]
+    assert {q["limit"] for q in reads if "offset" in q} == {"2"}
+    assert len(sandbox.visma_state()["journalTransactions"]) == 7
+
+
+def test_offset_pages_that_do_not_add_up_are_read_again_by_cursor(
+    sandbox: Sandbox,
+    demo: Any,
+    no_autorun: list[int],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # Pleo does not promise that its offset pages agree with its cursor: one item falls
+    # between two offset pages here. The job is read again page after page, not parked.
+    settings_change(demo, export_concurrency=3)
+    monkeypatch.setattr(pleo_sandbox_api, "DEFAULT_LIMIT", 2)
+    original = PleoClient.export_items_iter
+
+    def listing(self: PleoClient, job_id: str, *, at_once: int = 1) -> Iterator[Any]:
+        entries = list(original(self, job_id, at_once=at_once))
+        yield from (entries[:-1] if at_once > 1 else entries)
+
+    monkeypatch.setattr(PleoClient, "export_items_iter", listing)
+    job = sandbox.job_create(_items(5))
+    run = run_for(job)
+
+    export_run_process(run_id=run.pk, worker="worker-a")
+
+    run.refresh_from_db()
+    assert run.status == ExportRun.Status.COMPLETED, run.last_error
+    assert run.items_total == 5
+    assert "4 of 5 items read by offset; reading by cursor" in caplog.text
+    reads = _item_reads(sandbox)
+    assert sum(1 for q in reads if "after" in q) == 2  # the second reading, by cursor
+    assert len(sandbox.visma_state()["journalTransactions"]) == 5

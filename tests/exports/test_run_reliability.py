@@ -124,8 +124,8 @@ def test_a_job_that_expires_mid_run_is_closed_and_the_next_job_adopts_its_bookin
 def _listing_drops_the_last_item(monkeypatch: pytest.MonkeyPatch) -> None:
     original = PleoClient.export_items_iter
 
-    def listing(self: PleoClient, job_id: str) -> Iterator[Any]:
-        entries = list(original(self, job_id))
+    def listing(self: PleoClient, job_id: str, *, at_once: int = 1) -> Iterator[Any]:
+        entries = list(original(self, job_id, at_once=at_once))
         yield from entries[:-1]
 
     monkeypatch.setattr(PleoClient, "export_items_iter", listing)

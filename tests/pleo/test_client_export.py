@@ -9,7 +9,9 @@ import responses
 from responses import matchers
 
 from integrations.core import errors
+from integrations.core.http import api_calls_buffered
 from integrations.core.models import ApiCall
+from integrations.core.pagination import PagesUneven
 from integrations.core.tokens import MemoryTokenStore
 from integrations.pleo.export_api import MAX_FILE_BYTES
 from integrations.pleo.types import BrokenExportItem, ExportItem, ItemUpdate
@@ -192,6 +194,87 @@ def test_an_items_page_without_its_data_list_is_an_error_not_the_end(
 
     assert len(read) == 1  # the first page, then the broken one stops the listing
     assert "data" in caught.value.message or "JSON" in caught.value.message
+
+
+def _entry_ids(n: int) -> list[str]:
+    return [f"00000000-0000-4000-8000-{i:012d}" for i in range(n)]
+
+
+def _items_pages(
+    ids: list[str], *, size: int, total: int | None, short_at: int | None = None
+) -> None:
+    """The job's first page (with `total` when given) and every other page by offset."""
+    first = page([export_item(accountingEntryId=i) for i in ids[:size]], end="AAAA", more=True)
+    if total is not None:
+        first["pagination"]["total"] = total
+    responses.get(
+        f"{API}/v3/export-items",
+        match=[matchers.query_param_matcher({"job_id": JOB})],
+        json=first,
+    )
+    for offset in range(size, len(ids), size):
+        held = ids[offset : offset + size]
+        if offset == short_at:
+            held = held[:-1]
+        responses.get(
+            f"{API}/v3/export-items",
+            match=[
+                matchers.query_param_matcher(
+                    {"job_id": JOB, "offset": str(offset), "limit": str(size)}
+                )
+            ],
+            json=page([export_item(accountingEntryId=i) for i in held]),
+        )
+
+
+@responses.activate
+def test_export_items_read_side_by_side_by_offset_come_back_in_order() -> None:
+    ids = _entry_ids(23)
+    _items_pages(ids, size=5, total=23)
+
+    # The calls' log rows are written by this thread (in-memory SQLite locks across threads).
+    with api_calls_buffered(batch=100, seconds=3600):
+        items = list(make_client().export_items_iter(JOB, at_once=3))
+
+    assert [i.accounting_entry_id for i in items] == ids
+    assert len(responses.calls) == 5
+    assert not any("after" in query(call) for call in responses.calls)
+    offsets = sorted(int(query(call)["offset"][0]) for call in responses.calls[1:])
+    assert offsets == [5, 10, 15, 20]
+
+
+@responses.activate
+def test_export_items_without_a_total_are_read_on_by_cursor() -> None:
+    # `total` is optional in Pleo's CursorPageInfo: the rest is read by cursor.
+    ids = _entry_ids(4)
+    first = page([export_item(accountingEntryId=i) for i in ids[:2]], end="AAAA", more=True)
+    responses.get(
+        f"{API}/v3/export-items",
+        match=[matchers.query_param_matcher({"job_id": JOB})],
+        json=first,
+    )
+    responses.get(
+        f"{API}/v3/export-items",
+        match=[matchers.query_param_matcher({"job_id": JOB, "after": "AAAA"})],
+        json=page([export_item(accountingEntryId=i) for i in ids[2:]]),
+    )
+
+    with api_calls_buffered(batch=100, seconds=3600):
+        items = list(make_client().export_items_iter(JOB, at_once=4))
+
+    assert [i.accounting_entry_id for i in items] == ids
+    assert len(responses.calls) == 2
+
+
+@responses.activate
+def test_an_offset_page_of_the_wrong_size_is_uneven_not_a_short_job() -> None:
+    ids = _entry_ids(12)
+    _items_pages(ids, size=4, total=12, short_at=4)
+
+    with pytest.raises(PagesUneven) as caught, api_calls_buffered(batch=100, seconds=3600):
+        list(make_client().export_items_iter(JOB, at_once=2))
+
+    assert "offset 4 held 3 records where 4 were due" in str(caught.value)
 
 
 @responses.activate

@@ -25,6 +25,7 @@ from integrations.connections.models import Connection
 from integrations.core import errors
 from integrations.core.context import call_links
 from integrations.core.http import api_calls_buffered
+from integrations.core.pagination import PagesUneven
 from integrations.exports.models import (
     AttachmentUpload,
     ExportItem,
@@ -445,15 +446,49 @@ def export_run_fetch(ctx: RunContext) -> None:
 
     The entries fetched must be as many as the job's `numberOfItems`: a job whose items were
     not all read is never posted nor reported `completed` (its missing expenses would be left
-    out without a word); the run stops here and is tried again, then parked."""
+    out without a word); the run stops here and is tried again, then parked.
+
+    The pages are read side by side, as many at once as the run's calls (by offset, see
+    `PleoApiBase.paged`). Pleo does not promise that offset pages line up with its cursor:
+    when they do not (a page of the wrong size, or not every item read), the job's items are
+    read again page after page by cursor before the job counts as unreadable."""
     run = ctx.run
     expected = _expected_items(ctx)
+    at_once = ctx.concurrency
+    total: int | None = None
+    if at_once > 1:
+        try:
+            total = _items_read(ctx, at_once=at_once)
+        except PagesUneven as exc:
+            logger.warning("Export run %s: %s; reading by cursor", run.pk, exc)
+        if total is not None and expected is not None and total != expected:
+            logger.warning(
+                "Export run %s: %s of %s items read by offset; reading by cursor",
+                run.pk,
+                total,
+                expected,
+            )
+            total = None
+    if total is None:
+        total = _items_read(ctx, at_once=1)
+    if expected is not None and total != expected:
+        raise FetchIncomplete(
+            f"Pleo listed {total} items for export job {run.pleo_job_id}, which holds "
+            f"{expected}: the job is not exported until all its items can be read"
+        )
+    ExportRun.objects.filter(id=run.pk).update(items_total=total, fetched_at=timezone.now())
+    run.items_total = total
+
+
+def _items_read(ctx: RunContext, *, at_once: int) -> int:
+    """Store every item of the job as read; returns how many distinct entries it holds."""
+    run = ctx.run
     entries: set[str] = set()
     unnamed = 0
     chunk: list[PleoExportItem] = []
     uploads = ctx.export_settings.transfer_attachments
-    # Reference: GET /v3/export-items?job_id=… (cursor-paged, PleoClient.export_items_iter)
-    for entry in ctx.pleo.export_items_iter(run.pleo_job_id):
+    # Reference: GET /v3/export-items?job_id=… (PleoClient.export_items_iter)
+    for entry in ctx.pleo.export_items_iter(run.pleo_job_id, at_once=at_once):
         if entry.accounting_entry_id:
             entries.add(entry.accounting_entry_id)
         else:
@@ -466,14 +501,7 @@ def export_run_fetch(ctx: RunContext) -> None:
             export_items_store(run=run, entries=chunk, uploads=uploads)
             chunk = []
     export_items_store(run=run, entries=chunk, uploads=uploads)
-    total = len(entries) + unnamed
-    if expected is not None and total != expected:
-        raise FetchIncomplete(
-            f"Pleo listed {total} items for export job {run.pleo_job_id}, which holds "
-            f"{expected}: the job is not exported until all its items can be read"
-        )
-    ExportRun.objects.filter(id=run.pk).update(items_total=total, fetched_at=timezone.now())
-    run.items_total = total
+    return len(entries) + unnamed
 
 
 def _expected_items(ctx: RunContext) -> int | None:
