@@ -190,3 +190,33 @@ def test_cpu_use_splits_the_busy_time_between_the_processes() -> None:
         sample = CpuMeter(web_port=1, worker_pids=[os.getpid()]).sample()
         assert sample.busy > 0 and sample.worker > 0
         assert web_pids(1) == []
+
+
+def test_the_wall_time_is_cut_into_stages_with_the_slots_in_use() -> None:
+    from datetime import UTC, datetime, timedelta
+    from types import SimpleNamespace
+
+    from benchmarks.export import run_stages
+
+    t0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+
+    def at(seconds: float) -> datetime:
+        return t0 + timedelta(seconds=seconds)
+
+    run = SimpleNamespace(claimed_at=at(1), fetched_at=at(3), finished_at=at(10))
+    calls = [
+        (at(2.5), 1000, "Pleo item pages (50 a page)"),  # 1.5 s to 2.5 s
+        (at(5), 2000, "Visma creates (one per document)"),  # 3 s to 5 s
+        (at(9), 4000, "Visma uploads (one per receipt)"),  # 5 s to 9 s
+        (at(10), 1000, "Pleo report batches (≤ 100)"),  # 9 s to 10 s
+    ]
+
+    stages = run_stages(begun=t0, run=run, calls=calls, concurrency=2)
+
+    assert [(s.name, s.seconds) for s in stages] == [
+        ("until the run was claimed", 1.0),
+        ("started and items read", 2.0),
+        ("booked in Visma.net", 6.0),
+        ("reported to Pleo", 1.0),
+    ]
+    assert [round(s.busy, 3) for s in stages] == [0.0, 0.25, 0.5, 0.5]

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
@@ -111,16 +112,20 @@ def export_jobs_create(request: HttpRequest) -> HttpResponse:
     if not isinstance(raw_items, list) or not raw_items:
         raise ValueError("items must be a non-empty list of export items.")
     items = [export_item_prepare(company=company, raw=r, index=i) for i, r in enumerate(raw_items)]
-    job = job_create(
-        company=company,
-        items=items,
-        created_by=data.get("createdBy"),
-        is_interactive=data.get("isInteractive") is not False,
-        vendor_based_bookkeeping=bool(data.get("vendorBasedBookkeeping")),
-    )
-    body = job_shape(job)
-    body["items"] = [export_item_shape(item, request) for item in job.items.all()]
-    return JsonResponse(body, status=201)
+    # The answer is written before the job's webhook goes out (at commit): a caller timing the
+    # integration from the webhook on does not share the machine with this answer's making.
+    with transaction.atomic():
+        job = job_create(
+            company=company,
+            items=items,
+            created_by=data.get("createdBy"),
+            is_interactive=data.get("isInteractive") is not False,
+            vendor_based_bookkeeping=bool(data.get("vendorBasedBookkeeping")),
+        )
+        body = job_shape(job)
+        body["items"] = [export_item_shape(item, request) for item in job.items.all()]
+        response = JsonResponse(body, status=201)
+    return response
 
 
 @control("POST")
