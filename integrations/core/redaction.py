@@ -80,7 +80,8 @@ def redact_value(value: Any) -> Any:
 
 
 # Credentials written as `Bearer …` / `Basic …` wherever they appear.
-_SCHEME_CREDENTIALS = re.compile(r"\b(Bearer|Basic|Token)\s+[^\s\"',;&\\]+", re.IGNORECASE)
+# Not a `token = …` pair: that is the pair pattern's, which redacts the value after the `=`.
+_SCHEME_CREDENTIALS = re.compile(r"\b(Bearer|Basic|Token)\s+(?![=:])[^\s\"',;&\\]+", re.IGNORECASE)
 # A `key: value` or `key=value` pair in any text: JSON (also cut off, or escaped inside another
 # JSON string), form bodies, query strings, log-like text. The value is a quoted string (possibly
 # unterminated) or a bare word.
@@ -90,9 +91,22 @@ _PAIR = re.compile(
 )
 
 
+# Every text `redact_text` could change holds one of these: a credential scheme, or a key that
+# `is_secret_key` refuses (every SECRET_KEYS entry holds one of the words, and so does every key
+# the pattern refuses). `code` and `state` are secrets only before an `=`.
+_MAY_HOLD_SECRET = re.compile(
+    r"bearer|basic|token|secret|password|signature|authorization|cookie|code_verifier|x-api-key",
+    re.IGNORECASE,
+)
+_FORM_SECRET = re.compile(r"code|state", re.IGNORECASE)
+
+
 def redact_text(text: str) -> str:
     """Redact secrets in text that is not (or not only) parseable JSON: truncated JSON, form
     bodies, query strings, JSON or forms inside string values, error messages."""
+    if not _MAY_HOLD_SECRET.search(text) and not ("=" in text and _FORM_SECRET.search(text)):
+        # Nothing to redact: spares the pair-by-pair scan of every logged body.
+        return text
     text = _SCHEME_CREDENTIALS.sub(lambda m: f"{m.group(1)} {REDACTED}", text)
     out: list[str] = []
     position = 0
