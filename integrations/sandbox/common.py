@@ -502,6 +502,39 @@ def bytes_write(row: Model, field: str, content: bytes) -> None:
     setattr(row, field, content)
 
 
+def row_insert_with_bytes(row: Model, field: str, content: bytes) -> None:
+    """Insert the new `row` (a model with an automatic key) with `content` in its binary
+    column `field`, in one statement.
+
+    On PostgreSQL the bytes go as a binary parameter, as in `bytes_write`: where a row was
+    first inserted empty and its bytes written after, the 100 KB were written twice (a new row
+    version and its stored chunks again). The other values are prepared by their fields, as
+    the ORM's insert would. No model signal listens to the rows this is used for.
+    Elsewhere, through the ORM."""
+    setattr(row, field, content)
+    if connection.vendor != "postgresql":
+        row.save(force_insert=True)
+        return
+    meta = row._meta
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    table, key, columns = _names(type(row), [f.name for f in fields])
+    marks = ["%b" if f.name == field else "%s" for f in fields]
+    values = [
+        content if f.name == field else f.get_db_prep_save(f.pre_save(row, True), connection)
+        for f in fields
+    ]
+    # Only the model's own table and column names go into the text; values are parameters.
+    with _server_bound_cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608
+            f"VALUES ({', '.join(marks)}) RETURNING {key}",
+            values,
+        )
+        (row.pk,) = cursor.fetchone()
+    row._state.adding = False
+    row._state.db = connection.alias
+
+
 def columns_read(model: type[M], pk: Any, fields: Sequence[str]) -> tuple[Any, ...] | None:
     """The values of `fields` of the row `pk` (None: no such row). On PostgreSQL the row
     comes back in binary form: a binary column as its bytes, not as hex text that both sides

@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
-from integrations.sandbox.common import bytes_write, rows_compiled_once
+from integrations.sandbox.common import bytes_write, row_insert_with_bytes, rows_compiled_once
 from integrations.sandbox.visma.api import (
     VismaError,
     created,
@@ -80,17 +80,17 @@ def _store(
             existing.updated_at = timezone.now()
             existing.save(update_fields=["revision", "content_type", "updated_at"])
             row = existing
+            bytes_write(row, "content", content)
         else:
-            row = Attachment.objects.create(
+            row = Attachment(
                 company=company,
                 name=name,
-                content=b"",
                 content_type=upload.content_type or "",
                 journal=journal,
                 invoice=invoice,
                 line_number=line_number,
             )
-        bytes_write(row, "content", content)
+            row_insert_with_bytes(row, "content", content)
         owner = journal or invoice
         if owner is not None:
             owner.last_modified = timezone.now()

@@ -189,16 +189,16 @@ def _create(request: HttpRequest, company: Company) -> HttpResponse:
     hold = bool(bool_value(wrapped(data, "hold"), "hold"))
     override = bool_value(wrapped(data, "overrideNumberSeries"), "overrideNumberSeries")
     wanted = text(wrapped(data, "referenceNumber"), "referenceNumber")
+    # Outside the document's transaction: see `Company.number_take`.
+    number = None if override and wanted else f"{company.number_take('next_invoice_number'):06d}"
     with transaction.atomic():
-        if override and wanted:
+        if number is None:
             locked = Company.objects.select_for_update().get(pk=company.pk)
             if locked.invoices.filter(
                 document_type=document_type, reference_number=wanted
             ).exists():
                 raise VismaError(f"{document_type} '{wanted}' already exists.")
-            number = wanted
-        else:
-            number = f"{company.number_take('next_invoice_number'):06d}"
+            number = str(wanted)
         invoice = SupplierInvoice.objects.create(
             company=company,
             document_type=document_type,

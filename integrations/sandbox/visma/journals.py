@@ -220,14 +220,14 @@ def _create(request: HttpRequest, company: Company) -> HttpResponse:
     _validate_batch(company, lines, header["currency"], **_vat_flags(header))
     override = bool_value(wrapped(data, "overrideNumberSeries"), "overrideNumberSeries")
     wanted = text(wrapped(data, "batchNumber"), "batchNumber")
+    # Outside the document's transaction: see `Company.number_take`.
+    number = None if override and wanted else f"{company.number_take('next_batch_number'):06d}"
     with transaction.atomic():
-        if override and wanted:
+        if number is None:
             locked = Company.objects.select_for_update().get(pk=company.pk)
             if locked.journals.filter(module="ModuleGL", batch_number=wanted).exists():
                 raise VismaError(f"Batch number '{wanted}' already exists.")
-            number = wanted
-        else:
-            number = f"{company.number_take('next_batch_number'):06d}"
+            number = str(wanted)
         j = JournalTransaction(company=company, batch_number=number)
         j.description = ""
         j.hold = False

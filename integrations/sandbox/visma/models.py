@@ -49,9 +49,11 @@ class Company(models.Model):
     def number_take(self, series: str) -> int:
         """The next number of one of the company's series (`next_batch_number`, …), taken.
 
-        One `UPDATE … RETURNING`, which holds the company's row until the transaction ends as
-        `SELECT … FOR UPDATE` and a save did in two: a document created meanwhile waits for
-        this one's number to be committed or given back.
+        One `UPDATE … RETURNING`, which holds the company's row until the transaction ends.
+        A document takes its number before its own transaction, so the row is held only while
+        the counter moves: documents created at the same moment do not wait for each other's
+        lines to be written. A create that fails after taking its number leaves a gap in the
+        series, as a database sequence does; numbers are never given twice.
         """
         field = self._meta.get_field(series)
         assert isinstance(field, models.Field), series
