@@ -10,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from integrations.connections.models import Connection
-from integrations.core.bulk import row_update_while, rows_update
+from integrations.core.bulk import row_update, row_update_while, rows_update
 from integrations.masterdata.models import VismaSupplier
 
 pytestmark = pytest.mark.django_db
@@ -162,3 +162,19 @@ def test_row_update_while_matches_a_null_held_value() -> None:
         holds={"claimed_by": "w1", "not_before": None},
     )
     assert written == 1
+
+
+def test_row_update_writes_only_the_named_columns_of_one_row() -> None:
+    from integrations.exports.models import ExportItem
+
+    run, item = _run_and_item()
+    other = ExportItem.objects.create(run=run, connection=run.connection, accounting_entry_id="e2")
+    before = ExportItem.objects.get(pk=other.pk).updated_at
+
+    assert row_update(ExportItem, item.pk, {"step": "created", "visma_number": "000042"}) == 1
+
+    item = ExportItem.objects.get(pk=item.pk)
+    assert (item.step, item.visma_number) == ("created", "000042")
+    assert ExportItem.objects.get(pk=other.pk).updated_at == before
+    assert ExportItem.objects.get(pk=other.pk).visma_number == ""
+    assert row_update(ExportItem, 999_999, {"step": "created"}) == 0

@@ -19,6 +19,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from integrations.core import errors
+from integrations.core.bulk import row_update
 from integrations.core.context import call_links
 from integrations.core.parallel import units_work
 from integrations.exports.models import ExportDocument, ExportItem, Step
@@ -214,9 +215,10 @@ def export_item_plan(ctx: RunContext, item: ExportItem, *, record: bool = True) 
 
 
 def _save(unit: Unit, **changes: Any) -> None:
+    changes["updated_at"] = timezone.now()
+    row_update(type(unit), unit.pk, changes)
     for name, value in changes.items():
         setattr(unit, name, value)
-    unit.save(update_fields=[*changes, "updated_at"])
 
 
 def document_url(document_type: str, number: str) -> str:
