@@ -10,7 +10,7 @@ from types import SimpleNamespace
 from gunicorn.config import Config
 from gunicorn.glogging import SafeAtoms
 
-from integrations.core.access_log import RedactingAccessLogger, RedactSecretsFilter
+from integrations.core.access_log import NOT_LOGGED, RedactingAccessLogger, RedactSecretsFilter
 
 CALLBACK = "/connections/oauth/pleo/callback/?code=AUTHCODE123&state=STATE456"
 
@@ -81,3 +81,23 @@ def test_other_log_lines_lose_their_tokens_too() -> None:
     handler.filter(record)
 
     assert record.getMessage() == "refreshing with refresh_token=***"
+
+
+def test_a_request_marked_not_logged_leaves_no_access_line() -> None:
+    config = Config()
+    config.set("accesslog", "-")
+    logger = RedactingAccessLogger(config)
+    lines: list[str] = []
+    logger.access_log.info = lambda fmt, atoms: lines.append(fmt % atoms)  # type: ignore[method-assign]
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "RAW_URI": "/sandbox/visma/x",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+    }
+    response = SimpleNamespace(status="200 OK", headers=[], sent=0)
+    request = SimpleNamespace(headers=[])
+
+    logger.access(response, request, environ, timedelta(milliseconds=3))
+    assert len(lines) == 1
+    logger.access(response, request, {**environ, NOT_LOGGED: True}, timedelta(milliseconds=3))
+    assert len(lines) == 1

@@ -4,6 +4,7 @@ as before. Requests reach it in-process (the demo's transport), as they would ov
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 import pytest
@@ -73,3 +74,31 @@ def test_the_in_process_transport_hands_a_streamed_receipt_over_whole() -> None:
         answer = session.post(f"{BASE}/upload", data=body)
     assert answer.status_code == 204
     assert b"%PDF-1.7 whole" in seen["body"] and b'filename="r.pdf"' in seen["body"]
+
+
+def test_only_the_sandboxs_requests_are_left_out_of_the_access_log() -> None:
+    from integrations.core.access_log import NOT_LOGGED
+    from integrations.sandbox.wsgi import served_apart
+
+    seen: list[dict[str, Any]] = []
+
+    def product(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        seen.append(environ)
+        start_response("200 OK", [])
+        return [b""]
+
+    application = served_apart(product)
+    page = {"PATH_INFO": "/healthz", "REQUEST_METHOD": "GET"}
+    application(page, lambda *a: None)
+    assert seen == [page] and NOT_LOGGED not in page
+
+    stand_in = {
+        "PATH_INFO": "/sandbox/visma/_control/state",
+        "REQUEST_METHOD": "GET",
+        "SERVER_NAME": "testserver",
+        "SERVER_PORT": "80",
+        "wsgi.input": io.BytesIO(b""),
+        "wsgi.url_scheme": "http",
+    }
+    application(stand_in, lambda *a: None)
+    assert stand_in[NOT_LOGGED] is True and len(seen) == 1
