@@ -153,20 +153,28 @@ def _item_reads(sandbox: Sandbox) -> list[dict[str, Any]]:
     ]
 
 
-def test_the_pages_of_a_job_are_read_side_by_side_by_offset(
-    sandbox: Sandbox, demo: Any, no_autorun: list[int], monkeypatch: pytest.MonkeyPatch
-) -> None:
+def _exported_two_a_page(
+    sandbox: Sandbox, demo: Any, monkeypatch: pytest.MonkeyPatch, items: int
+) -> ExportRun:
+    """A job of `items` exported with three calls at once, Pleo answering two items a page."""
     settings_change(demo, export_concurrency=3)
-    # Two items a page: the first page says where the other three begin (2, 4, 6).
     monkeypatch.setattr(pleo_sandbox_api, "DEFAULT_LIMIT", 2)
-    job = sandbox.job_create(_items(7))
-    run = run_for(job)
+    run = run_for(sandbox.job_create(_items(items)))
 
     export_run_process(run_id=run.pk, worker="worker-a")
 
     run.refresh_from_db()
     assert run.status == ExportRun.Status.COMPLETED, run.last_error
-    assert run.items_total == 7
+    assert run.items_total == items
+    return run
+
+
+def test_the_pages_of_a_job_are_read_side_by_side_by_offset(
+    sandbox: Sandbox, demo: Any, no_autorun: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The first page says where the other three begin (2, 4, 6).
+    _exported_two_a_page(sandbox, demo, monkeypatch, 7)
+
     reads = _item_reads(sandbox)
     assert len(reads) == 4
     assert not any("after" in query for query in reads)
@@ -184,8 +192,6 @@ def test_offset_pages_that_do_not_add_up_are_read_again_by_cursor(
 ) -> None:
     # Pleo does not promise that its offset pages agree with its cursor: one item falls
     # between two offset pages here. The job is read again page after page, not parked.
-    settings_change(demo, export_concurrency=3)
-    monkeypatch.setattr(pleo_sandbox_api, "DEFAULT_LIMIT", 2)
     original = PleoClient.export_items_iter
 
     def listing(self: PleoClient, job_id: str, *, at_once: int = 1) -> Iterator[Any]:
@@ -193,14 +199,9 @@ def test_offset_pages_that_do_not_add_up_are_read_again_by_cursor(
         yield from (entries[:-1] if at_once > 1 else entries)
 
     monkeypatch.setattr(PleoClient, "export_items_iter", listing)
-    job = sandbox.job_create(_items(5))
-    run = run_for(job)
 
-    export_run_process(run_id=run.pk, worker="worker-a")
+    _exported_two_a_page(sandbox, demo, monkeypatch, 5)
 
-    run.refresh_from_db()
-    assert run.status == ExportRun.Status.COMPLETED, run.last_error
-    assert run.items_total == 5
     assert "4 of 5 items read by offset; reading by cursor" in caplog.text
     reads = _item_reads(sandbox)
     assert sum(1 for q in reads if "after" in q) == 2  # the second reading, by cursor
