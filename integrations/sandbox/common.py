@@ -450,6 +450,23 @@ def _names(model: type[Model], fields: Sequence[str]) -> tuple[str, str, list[st
     return quote(meta.db_table), quote(str(key)), columns
 
 
+def _insert_statement(
+    model: type[Model], *, binary: str | None = None, returning: bool = False
+) -> tuple[str, list[Field[Any, Any]]]:
+    """`INSERT INTO table (every column but the key) VALUES (…)`, `RETURNING key` when asked,
+    and the fields in their order: `%b` (a binary parameter) for the column `binary`, `%s` for
+    the others. Only the model's own table and column names go into the text; values are
+    parameters."""
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    table, key, columns = _names(model, [f.name for f in fields])
+    marks = ["%b" if f.name == binary else "%s" for f in fields]
+    sql = (
+        f"INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608 - names quoted
+        f"VALUES ({', '.join(marks)})" + (f" RETURNING {key}" if returning else "")
+    )
+    return sql, fields
+
+
 # The request record's INSERT by database alias, built once: every sandbox request makes one.
 _RECORD_INSERT: dict[str, tuple[str, list[Field[Any, Any]]]] = {}
 
@@ -459,13 +476,7 @@ def _record_insert(record: ReceivedRequest) -> None:
     anew for each request). No model signal listens to the request log."""
     kept = _RECORD_INSERT.get(connection.alias)
     if kept is None:
-        fields = [f for f in ReceivedRequest._meta.concrete_fields if not f.primary_key]
-        table, _, columns = _names(ReceivedRequest, [f.name for f in fields])
-        sql = (
-            f"INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608 - names quoted
-            f"VALUES ({', '.join(['%s'] * len(fields))})"
-        )
-        kept = _RECORD_INSERT[connection.alias] = (sql, fields)
+        kept = _RECORD_INSERT[connection.alias] = _insert_statement(ReceivedRequest)
     sql, fields = kept
     params = [f.get_db_prep_save(getattr(record, f.attname), connection) for f in fields]
     with connection.cursor() as cursor:
@@ -515,21 +526,13 @@ def row_insert_with_bytes(row: Model, field: str, content: bytes) -> None:
     if connection.vendor != "postgresql":
         row.save(force_insert=True)
         return
-    meta = row._meta
-    fields = [f for f in meta.concrete_fields if not f.primary_key]
-    table, key, columns = _names(type(row), [f.name for f in fields])
-    marks = ["%b" if f.name == field else "%s" for f in fields]
+    sql, fields = _insert_statement(type(row), binary=field, returning=True)
     values = [
         content if f.name == field else f.get_db_prep_save(f.pre_save(row, True), connection)
         for f in fields
     ]
-    # Only the model's own table and column names go into the text; values are parameters.
     with _server_bound_cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608
-            f"VALUES ({', '.join(marks)}) RETURNING {key}",
-            values,
-        )
+        cursor.execute(sql, values)
         (row.pk,) = cursor.fetchone()
     row._state.adding = False
     row._state.db = connection.alias

@@ -9,20 +9,11 @@ import pytest
 import requests
 import responses
 
-from integrations.core.http import ApiClient
 from integrations.core.models import ApiCall
 from integrations.core.receipts import SPOOL_BYTES, Receipt
+from tests.core.test_http import BASE, Client
 
 pytestmark = pytest.mark.django_db
-
-BASE = "https://remote.example"
-
-
-class Client(ApiClient):
-    service = "visma"
-
-    def auth_headers(self) -> dict[str, str]:
-        return {"Authorization": "Bearer token"}
 
 
 def test_a_large_receipt_leaves_memory_for_a_file_and_reads_back_whole() -> None:

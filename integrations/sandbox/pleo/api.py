@@ -24,6 +24,8 @@ from integrations.sandbox.pleo.models import AccessToken, Company
 JSON_TYPE = "application/json;charset=UTF-8"
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 1000
+# The paged listings' parameters (e.g. pleo-export-items-v3-api-openapi.yml, getExportItemsV3):
+# the cursors `before`/`after`, or `offset`, exclusive with them; `limit`; the sorting keys.
 PAGING_PARAMS = {"before", "after", "offset", "limit", "sorting_keys", "sorting_order"}
 
 T = TypeVar("T")

@@ -53,7 +53,10 @@ class Company(models.Model):
         A document takes its number before its own transaction, so the row is held only while
         the counter moves: documents created at the same moment do not wait for each other's
         lines to be written. A create that fails after taking its number leaves a gap in the
-        series, as a database sequence does; numbers are never given twice.
+        series, as a database sequence does; numbers are never given twice. Visma.net's help
+        does not say whether its number series skip a number on a failed save; the product
+        never assumes a series without gaps (it reads each document's number from the answer
+        and finds a document again by its reference), so either reading holds.
         """
         field = self._meta.get_field(series)
         assert isinstance(field, models.Field), series
