@@ -5,14 +5,21 @@ which costs about a millisecond of Python per row: tens of seconds for the tens 
 mirror rows a first master-data sync records. `rows_update` sends the same change as one
 `UPDATE … FROM (VALUES …)` per batch (PostgreSQL, and SQLite since 3.33), the values prepared by
 each field as Django would save them.
+
+New rows that nobody reads back at once (the export's fetched items, the remote-call log) go in
+through `rows_insert`: PostgreSQL's `COPY … FROM STDIN`, the values prepared by each field as
+`bulk_create` would and written out by psycopg, with no SQL text to build or split. A 500-row
+insert of remote-call log rows took about 30 ms that way against 70 to 160 ms as `VALUES` rows.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from contextlib import nullcontext
 from typing import Any
 
-from django.db import connections, models, router
+from django.db import IntegrityError, connections, models, router, transaction
+from django.db.backends.utils import CursorDebugWrapper
 
 BATCH = 500
 
@@ -69,6 +76,69 @@ def rows_update(
             )
             matched += max(cursor.rowcount, 0)
     return matched
+
+
+def rows_insert(
+    model: type[models.Model],
+    rows: Sequence[models.Model],
+    *,
+    ignore_conflicts: bool = False,
+) -> None:
+    """`model.objects.bulk_create(rows, ignore_conflicts=…)` without reading keys back: the
+    rows' primary keys stay unset. On PostgreSQL one `COPY`; elsewhere `bulk_create`.
+
+    `COPY` has no `ON CONFLICT`: with `ignore_conflicts`, a copy that meets a unique row
+    already stored (written by someone else meanwhile) is undone as a whole and the rows go
+    through `bulk_create(ignore_conflicts=True)` instead, which skips the ones stored."""
+    if not rows:
+        return
+    alias = router.db_for_write(model)
+    connection = connections[alias]
+    if connection.vendor != "postgresql":
+        model._default_manager.using(alias).bulk_create(rows, ignore_conflicts=ignore_conflicts)
+        return
+    meta = model._meta
+    # As `bulk_create` for rows without a key: every stored column but the numbered key.
+    fields = [
+        f for f in meta.concrete_fields if not (f.generated or isinstance(f, models.AutoField))
+    ]
+    quote = connection.ops.quote_name
+    statement = (
+        f"COPY {quote(meta.db_table)} "
+        f"({', '.join(quote(str(f.column)) for f in fields)}) FROM STDIN"
+    )
+    values = [
+        [field.get_db_prep_save(field.pre_save(row, True), connection) for field in fields]
+        for row in rows
+    ]
+    # Inside the caller's transaction, a savepoint, so that a refused copy leaves it usable
+    # for the fallback. Otherwise the copy is a statement of its own (all rows or none).
+    inside = ignore_conflicts and connection.in_atomic_block
+    try:
+        with transaction.atomic(using=alias) if inside else nullcontext():
+            _copy(connection, statement, values)
+    except IntegrityError:
+        if not ignore_conflicts:
+            raise
+        model._default_manager.using(alias).bulk_create(rows, ignore_conflicts=True)
+
+
+def _copy(connection: Any, statement: str, values: list[list[Any]]) -> None:
+    """Run `statement` (a `COPY … FROM STDIN`) with `values`, as Django runs a statement: its
+    errors as Django's (`IntegrityError`), seen by the connection's execute wrappers and, when
+    queries are logged, in the query log (a query counter counts it like any other)."""
+
+    def copy_rows(sql: str, params: Any, many: bool, context: Any) -> None:
+        with connection.wrap_database_errors, cursor.cursor.copy(sql) as copy:
+            for row_values in values:
+                copy.write_row(row_values)
+
+    with connection.cursor() as cursor:
+        logged = (
+            cursor.debug_sql(statement) if isinstance(cursor, CursorDebugWrapper) else nullcontext()
+        )
+        with logged:
+            cursor._execute_with_wrappers(statement, None, False, executor=copy_rows)
 
 
 def _assignments(

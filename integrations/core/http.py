@@ -38,6 +38,7 @@ from django.utils import timezone
 from requests_toolbelt import MultipartEncoder
 
 from integrations.core import errors
+from integrations.core.bulk import rows_insert
 from integrations.core.context import current_links
 from integrations.core.metrics import remote_call_observe
 from integrations.core.models import ApiCall
@@ -83,8 +84,8 @@ class ApiCallBuffer:
     def flush(self) -> None:
         with self._lock:
             rows, self._rows = self._rows, []
-        if rows:
-            ApiCall.objects.bulk_create(rows, batch_size=self.batch)
+        # The rows' keys are not read back: nothing refers to a buffered row.
+        rows_insert(ApiCall, rows)
 
 
 _call_buffer: ContextVar[ApiCallBuffer | None] = ContextVar("api_call_buffer", default=None)

@@ -1,16 +1,17 @@
 """`rows_update`: each row's own values written by primary key, a batch per statement, on
-SQLite and on PostgreSQL; bulk inserts as VALUES rows on PostgreSQL."""
+SQLite and on PostgreSQL; bulk inserts as VALUES rows on PostgreSQL; `rows_insert`: one COPY
+on PostgreSQL, `bulk_create` elsewhere, rows stored meanwhile skipped when asked."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection
 from django.test.utils import CaptureQueriesContext
 
 from integrations.connections.models import Connection
-from integrations.core.bulk import row_update, row_update_while, rows_update
+from integrations.core.bulk import row_update, row_update_while, rows_insert, rows_update
 from integrations.masterdata.models import VismaSupplier
 
 pytestmark = pytest.mark.django_db
@@ -178,3 +179,80 @@ def test_row_update_writes_only_the_named_columns_of_one_row() -> None:
     assert ExportItem.objects.get(pk=other.pk).updated_at == before
     assert ExportItem.objects.get(pk=other.pk).visma_number == ""
     assert row_update(ExportItem, 999_999, {"step": "created"}) == 0
+
+
+# Text that COPY's own format gives a meaning to (tab, newline, backslash, its NULL marker).
+AWKWARD = ["tab\there", "two\nlines", "\\N", "back\\slash \\.", 'O\'Brien "x"', "ö" * 50, ""]
+
+
+def test_rows_insert_stores_every_value_as_given_in_one_statement() -> None:
+    from integrations.core.models import ApiCall
+
+    when = datetime(2026, 3, 1, 12, 30, 15, 123456, tzinfo=UTC)
+    rows = [
+        ApiCall(
+            created_at=when,
+            service="pleo",
+            method="GET",
+            url="u",
+            path="/p",
+            status_code=None if n == 2 else 200,
+            request_headers={"X-Text": text, "n": [n, None]},
+            response_excerpt=text,
+            export_item_id=n,
+        )
+        for n, text in enumerate(AWKWARD)
+    ]
+
+    with CaptureQueriesContext(connection) as captured:
+        rows_insert(ApiCall, rows)
+
+    # Seen by the query log like any statement (a query counter counts it).
+    [statement] = captured.captured_queries
+    if connection.vendor == "postgresql":
+        assert statement["sql"].startswith("COPY ")
+        assert all(row.pk is None for row in rows)  # keys are not read back
+    saved = list(
+        ApiCall.objects.order_by("export_item_id").values_list(
+            "created_at", "status_code", "request_headers", "response_excerpt"
+        )
+    )
+    assert saved == [
+        (when, None if n == 2 else 200, {"X-Text": text, "n": [n, None]}, text)
+        for n, text in enumerate(AWKWARD)
+    ]
+
+
+def _export_items(run: object, *entries: str) -> list[object]:
+    from integrations.exports.models import ExportItem, ExportRun
+
+    assert isinstance(run, ExportRun)
+    return [
+        ExportItem(
+            run=run, connection_id=run.connection_id, accounting_entry_id=e, payload={"e": e}
+        )
+        for e in entries
+    ]
+
+
+def test_rows_insert_skips_rows_stored_meanwhile_when_asked() -> None:
+    from integrations.exports.models import ExportItem
+
+    run, _ = _run_and_item()  # holds entry e1, payload {}
+
+    rows_insert(ExportItem, _export_items(run, "e0", "e1", "e2"), ignore_conflicts=True)
+
+    saved = dict(ExportItem.objects.values_list("accounting_entry_id", "payload"))
+    assert saved == {"e0": {"e": "e0"}, "e1": {}, "e2": {"e": "e2"}}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_rows_insert_refuses_a_duplicate_otherwise_and_stores_none_of_the_rows() -> None:
+    from integrations.exports.models import ExportItem
+
+    run, _ = _run_and_item()
+
+    with pytest.raises(IntegrityError):
+        rows_insert(ExportItem, _export_items(run, "e0", "e1"))
+
+    assert list(ExportItem.objects.values_list("accounting_entry_id", flat=True)) == ["e1"]

@@ -23,6 +23,7 @@ from django_q.tasks import async_task
 
 from integrations.connections.models import Connection
 from integrations.core import errors
+from integrations.core.bulk import rows_insert
 from integrations.core.context import call_links
 from integrations.core.http import api_calls_buffered
 from integrations.core.pagination import PagesUneven
@@ -550,8 +551,14 @@ def export_items_store(
             connection_id=run.connection_id, accounting_entry_id__in=ids
         ).values_list("accounting_entry_id", flat=True)
     )
-    fresh = [entry for entry in entries if entry.accounting_entry_id not in known]
-    ExportItem.objects.bulk_create(
+    # An entry listed twice in the chunk is stored once, as first listed.
+    firsts: dict[str, PleoExportItem] = {}
+    for entry in entries:
+        if entry.accounting_entry_id not in known:
+            firsts.setdefault(entry.accounting_entry_id, entry)
+    fresh = list(firsts.values())
+    rows_insert(
+        ExportItem,
         [
             ExportItem(
                 run=run,
@@ -570,7 +577,8 @@ def export_items_store(
         ).values_list("accounting_entry_id", "id")
     )
     if uploads:
-        AttachmentUpload.objects.bulk_create(
+        rows_insert(
+            AttachmentUpload,
             [
                 AttachmentUpload(
                     item_id=stored[entry.accounting_entry_id],
