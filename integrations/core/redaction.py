@@ -71,6 +71,44 @@ def redact_mapping(values: Mapping[str, Any]) -> dict[str, Any]:
     return {k: (REDACTED if is_secret_key(k) else redact_value(v)) for k, v in values.items()}
 
 
+def _json_size(value: Any) -> int:
+    return len(json.dumps(value, ensure_ascii=False))
+
+
+def _redacted_head(value: Any, budget: int) -> tuple[Any, bool]:
+    """`redact_value(value)` without the list items and mapping entries that begin past the
+    first `budget` characters of its JSON text (as `json.dumps` writes it); and whether any
+    were left out. Up to `budget` characters, both texts are the same."""
+    if isinstance(value, Mapping):
+        kept: dict[str, Any] = {}
+        used = 1  # "{"
+        for key, item in value.items():
+            if used - 2 >= budget:  # the ", " before the next one lies past the budget
+                return kept, True
+            prefix = _json_size(str(key)) + 2  # the key and ": "
+            if is_secret_key(key):
+                kept[key], cut = REDACTED, False
+            else:
+                kept[key], cut = _redacted_head(item, budget - used - prefix)
+            if cut:
+                return kept, True
+            used += prefix + _json_size(kept[key]) + 2  # ", "
+        return kept, False
+    if isinstance(value, list):
+        items: list[Any] = []
+        used = 1  # "["
+        for item in value:
+            if used - 2 >= budget:  # the ", " before the next one lies past the budget
+                return items, True
+            head, cut = _redacted_head(item, budget - used)
+            items.append(head)
+            if cut:
+                return items, True
+            used += _json_size(head) + 2  # ", "
+        return items, False
+    return value, False
+
+
 def redact_value(value: Any) -> Any:
     if isinstance(value, Mapping):
         return redact_mapping(value)
@@ -144,8 +182,21 @@ def redact_body(body: bytes | str | None, content_type: str = "") -> str:
         text = redact_query(pairs)
     else:
         with contextlib.suppress(ValueError, TypeError, RecursionError):
-            text = json.dumps(redact_value(json.loads(text)), ensure_ascii=False)
-    more = len(text) - EXCERPT_LIMIT
+            parsed = json.loads(text)
+            if len(text) <= EXCERPT_LIMIT:
+                text = json.dumps(redact_value(parsed), ensure_ascii=False)
+            else:
+                # Only the excerpt's beginning is kept: what lies past it (most of a page of
+                # 50 expenses) is neither redacted nor written out.
+                head, left_out = _redacted_head(parsed, EXCERPT_LIMIT)
+                whole = len(text)
+                text = json.dumps(head, ensure_ascii=False)
+                if left_out:
+                    return _excerpt(text, more=max(whole, len(text)) - EXCERPT_LIMIT)
+    return _excerpt(text, more=len(text) - EXCERPT_LIMIT)
+
+
+def _excerpt(text: str, *, more: int) -> str:
     if more > 0:
         text = text[:EXCERPT_LIMIT]
     # Whatever the parse above could not reach: text that is not JSON (cut off, HTML, plain),

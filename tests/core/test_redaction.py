@@ -16,6 +16,7 @@ from integrations.core.redaction import (
     SECRET_KEYS,
     redact_body,
     redact_text,
+    redact_value,
 )
 
 SECRETS = ("s3cr3t-A", "s3cr3t-B", "s3cr3t-C", "s3cr3t-D")
@@ -85,6 +86,29 @@ def test_a_secret_cut_in_two_by_the_excerpt_limit_is_redacted() -> None:
 
     assert "s3cr3t" not in excerpt and "s3cr" not in excerpt
     assert excerpt.endswith("more characters)")
+
+
+@pytest.mark.parametrize("separators", [(",", ":"), (", ", ": ")])
+def test_a_long_json_body_gives_the_beginning_of_its_whole_redaction(
+    separators: tuple[str, str],
+) -> None:
+    # A page of 50 expenses: only what the excerpt shows is redacted and written out, and it
+    # is what redacting the whole page would show.
+    page = {
+        "data": [
+            {"id": n, "token": f"s3cr3t-{n}", "lines": [{"text": "x" * (n * 7)}, n, None]}
+            for n in range(50)
+        ],
+        "pagination": {"total": 50},
+    }
+    body = json.dumps(page, separators=separators)
+
+    excerpt = redact_body(body.encode(), "application/json")
+
+    whole = json.dumps(redact_value(page), ensure_ascii=False)
+    assert excerpt.startswith(whole[:EXCERPT_LIMIT])
+    assert excerpt[EXCERPT_LIMIT:].startswith("… (") and excerpt.endswith("more characters)")
+    assert "s3cr3t" not in excerpt
 
 
 def test_what_support_needs_is_kept() -> None:
