@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import math
 import re
 import secrets
 import socket
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from contextvars import ContextVar
@@ -38,6 +40,8 @@ from integrations.core.redaction import (
     redact_value,
 )
 from integrations.sandbox.models import FaultRule, ReceivedRequest, ServiceSettings, fresh_stamp
+
+logger = logging.getLogger(__name__)
 
 View = Callable[..., HttpResponse]
 M = TypeVar("M", bound=Model)
@@ -483,6 +487,52 @@ def _record_insert(record: ReceivedRequest) -> None:
         cursor.execute(sql, params)
 
 
+# Set in the WSGI environ by the server setup that closes each response once it is sent
+# (`integrations.sandbox.wsgi.served_apart`, under gunicorn): the request record may be written
+# then. Elsewhere (Django's test server, whose test may end and empty the database as soon as
+# the answer is read) it is written before the answer.
+RECORD_AFTER_ANSWER = "integrations.sandbox.record_after_answer"
+# Request records of this process answered but not written yet (see `_record_after`).
+_unwritten = 0
+_unwritten_changed = threading.Condition()
+# The longest a reader of the request log waits for them.
+RECORDS_WAIT_SECONDS = 5.0
+
+
+def _record_after(response: HttpResponse, record: ReceivedRequest) -> None:
+    """Write `record` once the answer has gone out: the web server closes the response after
+    sending it, and the response runs its closers then. The request log is the stand-in's
+    own bookkeeping, like a gateway's access log, not part of the service's work, so a caller
+    does not wait for it. Readers of the log (`records_settled`) wait for these writes."""
+    global _unwritten
+    with _unwritten_changed:
+        _unwritten += 1
+
+    def write() -> None:
+        global _unwritten
+        try:
+            _record_insert(record)
+        except DatabaseError:
+            # The answer is out already: a lost log line must not turn into an error.
+            logger.exception(
+                "Sandbox request record not written: %s %s", record.method, record.path
+            )
+        finally:
+            with _unwritten_changed:
+                _unwritten -= 1
+                _unwritten_changed.notify_all()
+
+    # What `HttpResponseBase.close()` runs (Django keeps a response's file closers there).
+    response._resource_closers.append(write)  # type: ignore[attr-defined]
+
+
+def records_settled(timeout: float = RECORDS_WAIT_SECONDS) -> None:
+    """Wait until every request this process answered is in the request log (a caller that
+    reads or clears the log right after its last call would otherwise miss or keep one)."""
+    with _unwritten_changed:
+        _unwritten_changed.wait_for(lambda: _unwritten <= 0, timeout=timeout)
+
+
 def _server_bound_cursor() -> Any:
     """A cursor on the request's PostgreSQL connection (its transaction) that sends values as
     parameters of their own (Django's cursors put them in the SQL text)."""
@@ -620,13 +670,18 @@ def sandbox_endpoint(
             record.status = 500
             # Seconds spent sleeping on purpose (latency, delay faults): not service time.
             record.slept = 0.0  # type: ignore[attr-defined]
+            response: HttpResponse | None = None
             try:
-                return _handle(request, record, view, args, kwargs)
+                response = _handle(request, record, view, args, kwargs)
+                return response
             finally:
                 spent = time.perf_counter() - started - record.slept  # type: ignore[attr-defined]
                 record.service_ms = round(spent * 1000, 3)
                 # One INSERT once answered; `at` keeps the arrival time (the log's order).
-                _record_insert(record)
+                if response is not None and request.META.get(RECORD_AFTER_ANSWER):
+                    _record_after(response, record)
+                else:
+                    _record_insert(record)
 
         def _handle(
             request: HttpRequest,
@@ -706,6 +761,7 @@ def control_error(message: str, status: int = 400) -> JsonResponse:
 def _control_requests(service: str) -> View:
     @csrf_exempt
     def view(request: HttpRequest) -> HttpResponse:
+        records_settled()
         if request.method == "DELETE":
             ReceivedRequest.objects.filter(service=service).delete()
             return HttpResponse(status=204)
@@ -814,6 +870,7 @@ def budget_json(obj: ServiceSettings) -> dict[str, Any]:
 
 def service_time_summary(service: str, *, path_prefix: str = "") -> dict[str, Any]:
     """The sandbox's own time over the recorded requests (see `ReceivedRequest.service_ms`)."""
+    records_settled()
     rows = ReceivedRequest.objects.filter(service=service, service_ms__isnull=False)
     if path_prefix:
         rows = rows.filter(path__startswith=path_prefix)
@@ -911,6 +968,7 @@ def control_urlpatterns(service: str) -> list[URLPattern]:
 
 def sandbox_reset_common(service: str) -> None:
     """Forget recorded requests, faults, latency and budget usage of one service."""
+    records_settled()
     ReceivedRequest.objects.filter(service=service).delete()
     FaultRule.objects.filter(service=service).delete()
     ServiceSettings.objects.filter(service=service).delete()

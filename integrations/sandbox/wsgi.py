@@ -22,8 +22,10 @@ from django.contrib.auth.middleware import AuthenticationMiddleware
 from django.contrib.sessions.middleware import SessionMiddleware
 from django.core.handlers.exception import convert_exception_to_response
 from django.core.handlers.wsgi import WSGIHandler
+from django.db import connections
 
 from integrations.core.access_log import NOT_LOGGED
+from integrations.sandbox.common import RECORD_AFTER_ANSWER
 
 PREFIX = "/sandbox/"
 Application = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
@@ -45,6 +47,14 @@ class SandboxHandler(WSGIHandler):
             handler = convert_exception_to_response(middleware(handler))
         self._middleware_chain = handler
 
+    def get_response(self, request: Any) -> Any:
+        # No `SELECT 1` before a stand-in's first query (CONN_HEALTH_CHECKS, for the product's
+        # pages): a round trip on every call of an export. A connection the database dropped
+        # fails that one request; Django closes it and the next request connects anew.
+        for conn in connections.all(initialized_only=True):
+            conn.health_check_done = True  # type: ignore[attr-defined]
+        return super().get_response(request)
+
 
 def served_apart(product: Application) -> Application:
     """A WSGI application that hands `/sandbox/…` to the sandbox's handler and anything else to
@@ -56,6 +66,8 @@ def served_apart(product: Application) -> Application:
             # The stand-ins log their requests themselves (`_control/requests`), not in the web
             # server's access log: an export of 10,000 items would write 30,000 lines there.
             environ[NOT_LOGGED] = True
+            # Their own request log is written once each answer has gone out.
+            environ[RECORD_AFTER_ANSWER] = True
             return sandbox(environ, start_response)
         return product(environ, start_response)
 

@@ -273,3 +273,39 @@ def test_sandbox_requests_keep_quick_commits_and_anything_else_gets_the_servers(
     assert _synchronous_commit() == "off"
     commits_as_configured(environ={"PATH_INFO": "/exports/"})
     assert _synchronous_commit() == configured
+
+
+def test_a_request_is_recorded_once_its_answer_has_gone_out() -> None:
+    # Served by gunicorn (config.wsgi), which closes the response after sending it: the log
+    # line is written then, so the caller never waits for it; a reader of the log waits for
+    # it instead.
+    from django.core.signals import request_finished
+    from django.db import close_old_connections
+    from django.test import RequestFactory
+
+    from integrations.sandbox.common import RECORD_AFTER_ANSWER
+    from tests.sandbox.urls_common import unlimited
+
+    request = RequestFactory().get(f"{BASE}/v1/unlimited", **{RECORD_AFTER_ANSWER: True})
+    answer = unlimited(request)
+
+    assert answer.status_code == 200
+    assert not ReceivedRequest.objects.filter(service="echo").exists()
+    # As the test client closes: without closing the test's own database connection.
+    request_finished.disconnect(close_old_connections)
+    try:
+        answer.close()
+    finally:
+        request_finished.connect(close_old_connections)
+    [record] = ReceivedRequest.objects.filter(service="echo")
+    assert (record.path, record.status) == ("/v1/unlimited", 200)
+
+
+@pytest.mark.e2e
+def test_the_log_read_right_after_a_call_over_http_holds_that_call(live_server: Any) -> None:
+    base = f"{live_server.url}{BASE}"
+    for _ in range(5):
+        assert requests.get(f"{base}/v1/unlimited", timeout=5).status_code == 200
+        recorded = requests.get(f"{base}/_control/requests", timeout=5).json()["requests"]
+        assert [r["status"] for r in recorded] == [200]
+        assert requests.delete(f"{base}/_control/requests", timeout=5).status_code == 204

@@ -102,3 +102,32 @@ def test_only_the_sandboxs_requests_are_left_out_of_the_access_log() -> None:
     }
     application(stand_in, lambda *a: None)
     assert stand_in[NOT_LOGGED] is True and len(seen) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_sandbox_call_skips_the_connection_health_check_that_a_product_page_runs(
+    served: requests.Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.db import connections
+
+    connection = connections["default"]
+    checks: list[str] = []
+    usable = type(connection).is_usable
+    monkeypatch.setattr(
+        type(connection), "is_usable", lambda self: checks.append(self.alias) or usable(self)
+    )
+    connection.ensure_connection()
+    assert connection.settings_dict["CONN_HEALTH_CHECKS"]
+    # What a request's start does to a connection kept from the last one (the in-process
+    # transport leaves connections alone, as Django's test client does).
+    connection.health_check_done = False
+
+    answer = served.post(
+        f"{BASE}/sandbox/visma/connect/token",
+        data={"grant_type": "client_credentials", "client_id": "nobody", "client_secret": "x"},
+    )
+    assert answer.status_code == 400 and checks == []
+
+    connection.health_check_done = False
+    assert served.get(f"{BASE}/healthz").status_code == 200
+    assert checks == ["default"]

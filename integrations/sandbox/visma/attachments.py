@@ -32,18 +32,21 @@ from integrations.sandbox.visma.models import (
 def _same_name(
     company_id: int, journal_id: int | None, invoice_id: int | None, line: int | None, name: str
 ) -> QuerySet[Attachment]:
-    """The attachment of that name on that document (or line), locked for its new revision."""
-    return (
-        Attachment.objects.select_for_update()
-        .filter(
-            company_id=company_id,
-            journal_id=journal_id,
-            invoice_id=invoice_id,
-            line_number=line,
-            name=name,
-        )
-        .order_by("pk")[:1]
-    )
+    """The attachment of that name on that document (or line)."""
+    return Attachment.objects.filter(
+        company_id=company_id,
+        journal_id=journal_id,
+        invoice_id=invoice_id,
+        line_number=line,
+        name=name,
+    ).order_by("pk")[:1]
+
+
+def _same_name_locked(
+    company_id: int, journal_id: int | None, invoice_id: int | None, line: int | None, name: str
+) -> QuerySet[Attachment]:
+    """`_same_name`, locked for its new revision."""
+    return _same_name(company_id, journal_id, invoice_id, line, name).select_for_update()
 
 
 def _store(
@@ -62,40 +65,54 @@ def _store(
     upload = files[0]
     content = upload.read()
     name = upload.name or "attachment"
-    with transaction.atomic():
-        # The same file name on the same document (or line) is a new revision, not a new file.
-        found = rows_compiled_once(
-            "visma-attachment-named",
-            _same_name,
-            company.pk,
-            journal.pk if journal is not None else None,
-            invoice.pk if invoice is not None else None,
-            line_number,
-            name,
+    owner = journal or invoice
+    named = (
+        company.pk,
+        journal.pk if journal is not None else None,
+        invoice.pk if invoice is not None else None,
+        line_number,
+        name,
+    )
+
+    def add() -> HttpResponse:
+        row = Attachment(
+            company=company,
+            name=name,
+            content_type=upload.content_type or "",
+            journal=journal,
+            invoice=invoice,
+            line_number=line_number,
         )
-        existing = found[0] if found else None
-        if existing is not None:
-            existing.revision += 1
-            existing.content_type = upload.content_type or ""
-            existing.updated_at = timezone.now()
-            existing.save(update_fields=["revision", "content_type", "updated_at"])
-            row = existing
-            bytes_write(row, "content", content)
-        else:
-            row = Attachment(
-                company=company,
-                name=name,
-                content_type=upload.content_type or "",
-                journal=journal,
-                invoice=invoice,
-                line_number=line_number,
-            )
-            row_insert_with_bytes(row, "content", content)
-        owner = journal or invoice
+        row_insert_with_bytes(row, "content", content)
         if owner is not None:
-            owner.last_modified = timezone.now()
-            owner.save(update_fields=["last_modified"])
+            _touch(owner)
+        return created(request, f"/v1/attachment/{row.attachment_id}")
+
+    # The same file name on the same document (or line) is a new revision, not a new file.
+    if not rows_compiled_once("visma-attachment-named", _same_name, *named):
+        # A new file (nearly every upload): its insert with the bytes, then the document's
+        # change time, without a transaction around them (two round trips fewer). Two uploads
+        # of one new name at once both insert, as they would under a lock on no row.
+        return add()
+    with transaction.atomic():
+        found = rows_compiled_once("visma-attachment-named-locked", _same_name_locked, *named)
+        if not found:
+            return add()
+        row = found[0]
+        row.revision += 1
+        row.content_type = upload.content_type or ""
+        row.updated_at = timezone.now()
+        row.save(update_fields=["revision", "content_type", "updated_at"])
+        bytes_write(row, "content", content)
+        if owner is not None:
+            _touch(owner)
     return created(request, f"/v1/attachment/{row.attachment_id}")
+
+
+def _touch(owner: JournalTransaction | SupplierInvoice) -> None:
+    """An attachment changes its document: its `lastModifiedDateTime` moves on."""
+    owner.last_modified = timezone.now()
+    owner.save(update_fields=["last_modified"])
 
 
 def _journal(company: Company, module: str, number: str) -> JournalTransaction:
