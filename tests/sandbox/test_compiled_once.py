@@ -101,3 +101,31 @@ def test_fields_and_annotations_are_read_as_the_orm_reads_them() -> None:
     visma.latency_ms = 30
     visma.save(update_fields=["latency_ms"])
     assert ServiceSettings.objects.get(service="visma").latency_ms == 30
+
+
+def _prepared_on_this_session(table: str) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
+            [f'%"{table}"%'],
+        )
+        (count,) = cursor.fetchone()
+    return int(count)
+
+
+@pytest.mark.postgres
+def test_a_kept_query_is_prepared_once_and_the_orm_s_statements_are_not() -> None:
+    _rules()
+    ServiceSettings.objects.create(service="visma", latency_ms=20)
+    for _ in range(3):
+        (visma,) = rows_compiled_once("settings-with", _settings_with, "visma")
+        assert visma.latency_ms == 20 and visma.faults_on is True
+        # The product's own statements (Django's client-side binding) are never prepared.
+        assert FaultRule.objects.filter(service="visma").count() == 2
+    assert _prepared_on_this_session("sandbox_servicesettings") == 1
+    assert _prepared_on_this_session("sandbox_faultrule") == 1  # only inside the kept query
+    # Still counted and logged with its text, like any statement.
+    with CaptureQueriesContext(connection) as captured:
+        rows_compiled_once("settings-with", _settings_with, "pleo")
+    [query] = captured.captured_queries
+    assert query["sql"].startswith('SELECT "sandbox_servicesettings"."id"')

@@ -58,11 +58,14 @@ class Company(models.Model):
         never assumes a series without gaps (it reads each document's number from the answer
         and finds a document again by its reference), so either reading holds.
         """
+        # The request's statement, prepared on PostgreSQL (every journal's create takes one).
+        from integrations.sandbox.common import statements_cursor
+
         field = self._meta.get_field(series)
         assert isinstance(field, models.Field), series
         quote = connection.ops.quote_name
         column = quote(str(field.column))
-        with connection.cursor() as cursor:
+        with statements_cursor() as cursor:
             cursor.execute(
                 f"UPDATE {quote(self._meta.db_table)} SET {column} = {column} + 1 "  # noqa: S608
                 f"WHERE {quote(str(self._meta.pk.column))} = %s RETURNING {column}",
