@@ -83,9 +83,7 @@ def _store(
             invoice=invoice,
             line_number=line_number,
         )
-        row_insert_with_bytes(row, "content", content)
-        if owner is not None:
-            _touch(owner)
+        row_insert_with_bytes(row, "content", content, modified=owner)
         return created(request, f"/v1/attachment/{row.attachment_id}")
 
     # The same file name on the same document (or line) is a new revision, not a new file.

@@ -12,7 +12,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
-from integrations.sandbox.common import rows_compiled_once
+from integrations.sandbox.common import row_with_children_insert, rows_compiled_once
 from integrations.sandbox.visma import rules, vat
 from integrations.sandbox.visma.api import (
     VismaError,
@@ -222,20 +222,21 @@ def _create(request: HttpRequest, company: Company) -> HttpResponse:
     wanted = text(wrapped(data, "batchNumber"), "batchNumber")
     # Outside the document's transaction: see `Company.number_take`.
     number = None if override and wanted else f"{company.number_take('next_batch_number'):06d}"
+    j = JournalTransaction(company=company, batch_number=number or "")
+    j.description = ""
+    j.hold = False
+    _apply_header(j, header)
+    rows = [JournalLine(**line) for line in lines]
+    if number is not None:
+        # The batch and its lines in one statement (all or nothing).
+        row_with_children_insert(j, rows, "journal")
+        return created(request, f"/v2/journaltransaction/{number}")
     with transaction.atomic():
-        if number is None:
-            locked = Company.objects.select_for_update().get(pk=company.pk)
-            if locked.journals.filter(module="ModuleGL", batch_number=wanted).exists():
-                raise VismaError(f"Batch number '{wanted}' already exists.")
-            number = str(wanted)
-        j = JournalTransaction(company=company, batch_number=number)
-        j.description = ""
-        j.hold = False
-        _apply_header(j, header)
-        j.save()
-        JournalLine.objects.bulk_create(
-            [JournalLine(journal=j, **{k: v for k, v in line.items()}) for line in lines]
-        )
+        locked = Company.objects.select_for_update().get(pk=company.pk)
+        if locked.journals.filter(module="ModuleGL", batch_number=wanted).exists():
+            raise VismaError(f"Batch number '{wanted}' already exists.")
+        j.batch_number = number = str(wanted)
+        row_with_children_insert(j, rows, "journal")
     return created(request, f"/v2/journaltransaction/{number}")
 
 
