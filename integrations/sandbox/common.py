@@ -29,7 +29,7 @@ from urllib.parse import parse_qsl
 from django.core.exceptions import EmptyResultSet
 from django.db import DatabaseError, connection, transaction
 from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
-from django.db.models import Exists, F, Field, Model, QuerySet
+from django.db.models import Exists, F, Field, Model, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import URLPattern, path
 from django.utils import timezone
@@ -305,6 +305,40 @@ def _settings_read(service: str, *, lock: bool = False) -> ServiceSettings:
     return obj
 
 
+# The prefix of the annotations `settings_columns` adds to another model's query.
+_SETTINGS_PREFIX = "service_settings__"
+
+
+def settings_columns(service: str) -> dict[str, Any]:
+    """Annotations that bring the service's settings row (every column, and `faults_on`)
+    into another query of the request, so that a request whose first read is its caller's
+    (a token's company) reads its settings in the same statement. `settings_picked` takes
+    them back out."""
+    row = ServiceSettings.objects.filter(service=service)
+    columns: dict[str, Any] = {
+        f"{_SETTINGS_PREFIX}{f.attname}": Subquery(row.values(f.attname)[:1])
+        for f in ServiceSettings._meta.concrete_fields
+    }
+    columns[f"{_SETTINGS_PREFIX}faults_on"] = Exists(_rules_active(service))
+    return columns
+
+
+def settings_picked(found: Model) -> ServiceSettings | None:
+    """The settings row `settings_columns` brought into `found` (None: there is none yet)."""
+    values = {
+        name[len(_SETTINGS_PREFIX) :]: value
+        for name, value in vars(found).items()
+        if name.startswith(_SETTINGS_PREFIX)
+    }
+    if values.get("id") is None:
+        return None
+    faults_on = values.pop("faults_on")
+    attnames = [f.attname for f in ServiceSettings._meta.concrete_fields]
+    obj = ServiceSettings.from_db(connection.alias, attnames, [values[a] for a in attnames])
+    obj.faults_on = bool(faults_on)  # type: ignore[attr-defined]
+    return obj
+
+
 def _window_reset(obj: ServiceSettings, now: Any) -> int:
     """Whole seconds until the budget's window ends (at least 1)."""
     if obj.window_start is None:
@@ -313,15 +347,17 @@ def _window_reset(obj: ServiceSettings, now: Any) -> int:
     return max(1, math.ceil(obj.window_seconds - elapsed))
 
 
-def _rate_limit_take(service: str) -> tuple[dict[str, str], int | None, ServiceSettings]:
+def _rate_limit_take(
+    service: str, read: ServiceSettings | None = None
+) -> tuple[dict[str, str], int | None, ServiceSettings]:
     """Count this request against the budget (a fixed window, like Visma.net's
     "4-fixed-window" policy: docs.vismasoftware.no …/api-reference/rate-limits).
 
     Returns the X-RateLimit-* headers, the seconds to wait when the budget is spent (else
-    None) and the service's settings row.
+    None) and the service's settings row (`read`: as this request read it already).
     """
     now = timezone.now()
-    obj = _settings_read(service)
+    obj = read if read is not None else _settings_read(service)
     if obj.hourly_budget is None:
         # No budget: nothing to count, so no lock that would make requests wait on each other.
         return {}, None, obj
@@ -784,12 +820,19 @@ def commits_as_configured(
 
 
 def sandbox_endpoint(
-    service: str, *, rate_limited: bool = False, error_body: ErrorBody | None = None
+    service: str,
+    *,
+    rate_limited: bool = False,
+    error_body: ErrorBody | None = None,
+    settings_with: Callable[[HttpRequest], ServiceSettings | None] | None = None,
 ) -> Callable[[View], View]:
     """Decorator for every sandbox API view (not for `_control/` views).
 
     Order, like a real gateway in front of a service: record → budget (429) → latency →
     injected fault → the view. `error_body(status, message)` gives the service's error shape.
+    `settings_with(request)`: the service's settings read together with what its view reads
+    first (`settings_columns`), kept on the request for the view; None when it could not
+    (then they are read on their own).
     """
     make_error = error_body or default_error_body
 
@@ -826,9 +869,9 @@ def sandbox_endpoint(
         ) -> HttpResponse:
             headers: dict[str, str] = {}
             response: HttpResponse
-            settings_row: ServiceSettings | None = None
+            settings_row = settings_with(request) if settings_with is not None else None
             if rate_limited:
-                headers, wait, settings_row = _rate_limit_take(service)
+                headers, wait, settings_row = _rate_limit_take(service, settings_row)
                 if wait is not None:
                     response = JsonResponse(
                         make_error(429, f"Rate limit is exceeded. Try again in {wait} seconds."),

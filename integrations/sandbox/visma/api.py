@@ -14,7 +14,15 @@ from django.db.models import F, Q, QuerySet
 from django.db.models.functions import Now
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
-from integrations.sandbox.common import BadJson, json_body, rows_compiled_once, sandbox_endpoint
+from integrations.sandbox.common import (
+    BadJson,
+    json_body,
+    rows_compiled_once,
+    sandbox_endpoint,
+    settings_columns,
+    settings_picked,
+)
+from integrations.sandbox.models import ServiceSettings
 from integrations.sandbox.visma.models import Company
 
 SERVICE = "visma"
@@ -58,16 +66,40 @@ def not_found(what: str) -> VismaError:
     return VismaError(f"{what} not found.", status=404, code=CODE_NOT_FOUND)
 
 
+def _bearer_token(request: HttpRequest) -> str:
+    """The request's bearer token ("": none)."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else ""
+
+
+# On the request: what `_settings_and_caller` found for its token (a list of none or one
+# company), for `_bearer_company`.
+_CALLER = "_sandbox_visma_caller"
+
+
+def _settings_and_caller(request: HttpRequest) -> ServiceSettings | None:
+    """The service's settings and the token's company in one statement, the company kept on
+    the request for the view's bearer check. None (settings read on their own): no token, or
+    no company or settings row found with it."""
+    token = _bearer_token(request)
+    if not token:
+        return None
+    found = rows_compiled_once("visma-token-settings", _token_company_with_settings, token)
+    setattr(request, _CALLER, found)
+    return settings_picked(found[0]) if found else None
+
+
 def _bearer_company(request: HttpRequest) -> tuple[Company, str]:
-    header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+    token = _bearer_token(request)
+    if not token:
         raise VismaError(
             "Authorization has been denied for this request: no bearer token.",
             status=401,
             code=CODE_UNAUTHORIZED,
         )
-    found = rows_compiled_once("visma-token", _token_company, token.strip())
+    found: list[Company] | None = getattr(request, _CALLER, None)
+    if found is None:
+        found = rows_compiled_once("visma-token", _token_company, token)
     if not found:
         raise VismaError(
             "Authorization has been denied for this request: the token is invalid or expired.",
@@ -90,6 +122,11 @@ def _token_company(token: str) -> QuerySet[Company]:
         .annotate(token_scopes=F("accesstoken__scopes"))
         .order_by("pk")[:1]
     )
+
+
+def _token_company_with_settings(token: str) -> QuerySet[Company]:
+    """`_token_company`, with the service's settings row (`settings_columns`)."""
+    return _token_company(token).annotate(**settings_columns(SERVICE))
 
 
 _SCOPE_FOR_METHOD = {"GET": "read", "POST": "create", "PUT": "update", "DELETE": "delete"}
@@ -122,7 +159,12 @@ def visma_api(
     """
 
     def decorator(view: ApiView) -> ApiView:
-        @sandbox_endpoint(SERVICE, rate_limited=True, error_body=gateway_error_body)
+        @sandbox_endpoint(
+            SERVICE,
+            rate_limited=True,
+            error_body=gateway_error_body,
+            settings_with=_settings_and_caller,
+        )
         @wraps(view)
         def wrapper(request: HttpRequest, **kwargs: Any) -> HttpResponse:
             try:

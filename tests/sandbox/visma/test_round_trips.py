@@ -101,10 +101,33 @@ def test_a_journal_s_create_is_one_statement_after_its_number(visma: Visma) -> N
     assert answer.status_code == 201, answer.content
     # Inside the test's transaction the session's commit setting is set again each time.
     statements = [q["sql"] for q in captured.captured_queries if not q["sql"].startswith("SET ")]
-    # The service's settings, the token's company, the batch number, the batch with its
+    # The service's settings with the token's company, the batch number, the batch with its
     # lines, the request's record: no BEGIN, no second INSERT, no COMMIT.
-    assert len(statements) == 5, statements
+    assert len(statements) == 4, statements
     (written,) = [s for s in statements if "sandbox_visma_journalline" in s]
     assert written.startswith("WITH parent AS (INSERT INTO")
     assert "sandbox_visma_journaltransaction" in written
     assert JournalLine.objects.filter(journal__batch_number="000002").count() == 2
+
+
+def test_the_settings_read_with_the_token_see_each_change_at_once(visma: Visma) -> None:
+    """A call with a token reads the service's settings in its token's statement: a budget,
+    a fault rule or a removed settings row is seen by the very next call."""
+    from integrations.sandbox.models import ServiceSettings
+
+    visma.control("post", "budget", {"hourly": 3})
+    first = visma.get("/v1/account")
+    assert (first.status_code, first["X-RateLimit-Remaining"]) == (200, "2")
+    # An unknown token: settings read on their own, the call still counted, then refused.
+    visma_other = Visma(client=visma.client, token="not-a-token")
+    refused = visma_other.get("/v1/account")
+    assert (refused.status_code, refused["X-RateLimit-Remaining"]) == (401, "1")
+    visma.control("post", "faults", {"path": "/v1/account", "fault": "status:503", "times": 1})
+    assert visma.get("/v1/account").status_code == 503
+    visma.control("post", "budget", {"hourly": None})
+    unlimited = visma.get("/v1/account")
+    assert unlimited.status_code == 200 and "X-RateLimit-Limit" not in unlimited
+    # No settings row (a database emptied by hand): the call creates it, as before.
+    ServiceSettings.objects.filter(service="visma").delete()
+    assert visma.get("/v1/account").status_code == 200
+    assert ServiceSettings.objects.filter(service="visma").exists()
