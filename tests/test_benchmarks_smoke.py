@@ -220,3 +220,14 @@ def test_the_wall_time_is_cut_into_stages_with_the_slots_in_use() -> None:
         ("reported to Pleo", 1.0),
     ]
     assert [round(s.busy, 3) for s in stages] == [0.0, 0.25, 0.5, 0.5]
+
+
+def test_the_stand_in_s_cost_per_item_is_measured_over_http(base_url: str) -> None:
+    from benchmarks.sandbox_cost import item_cost
+
+    # One at a time: the test's in-memory SQLite database takes one writer at once.
+    cost = item_cost(base_url, 3, at_once=1)
+    assert cost.items == 3 and cost.wall_ms > 0
+    # No web app process of its own to measure here (the test's live server).
+    assert cost.web_cpu_ms == 0
+    assert "3 items:" in cost.text()
