@@ -39,7 +39,8 @@ def _process_seconds(pid: int) -> float:
     return sum(int(v) for v in fields[11:15]) / _TICK
 
 
-def _group_seconds(pids: list[int]) -> float:
+def group_seconds(pids: list[int]) -> float:
+    """CPU seconds of these processes (their own and their finished children's)."""
     return sum(_process_seconds(pid) for pid in pids)
 
 
@@ -95,8 +96,8 @@ class CpuMeter:
     def sample(self) -> CpuSample:
         return CpuSample(
             busy=_busy_seconds(),
-            web=_group_seconds(web_pids(self.web_port)),
-            worker=_group_seconds(self.worker_pids),
+            web=group_seconds(web_pids(self.web_port)),
+            worker=group_seconds(self.worker_pids),
         )
 
     @staticmethod

@@ -25,23 +25,11 @@ from pathlib import Path
 
 import requests
 
-from benchmarks.cpu import web_pids
+from benchmarks.cpu import group_seconds, web_pids
 from benchmarks.sandbox_speed import Speed, _journal
 
 RECEIPT = b"%PDF-1.4\n" + bytes(range(256)) * 400
 WARM_UP = 100
-
-
-def _process_seconds(pids: list[int]) -> float:
-    tick = os.sysconf("SC_CLK_TCK")
-    total = 0.0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += (int(fields[11]) + int(fields[12])) / tick
-    return total
 
 
 def _postgres_pids() -> list[int]:
@@ -105,12 +93,12 @@ def item_cost(
     with ThreadPoolExecutor(max_workers=at_once) as pool:
         list(pool.map(item, range(min(WARM_UP, items))))
         database = _postgres_pids()
-        cpu_web, cpu_database = _process_seconds(web), _process_seconds(database)
+        cpu_web, cpu_database = group_seconds(web), group_seconds(database)
         started = time.perf_counter()
         list(pool.map(item, range(WARM_UP, WARM_UP + items)))
         wall = time.perf_counter() - started
-        cpu_web = _process_seconds(web) - cpu_web
-        cpu_database = _process_seconds(database) - cpu_database
+        cpu_web = group_seconds(web) - cpu_web
+        cpu_database = group_seconds(database) - cpu_database
     return ItemCost(
         items=items,
         wall_ms=wall * 1000 / items,
