@@ -270,11 +270,22 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Django's backend with bulk inserts as VALUES rows (see the package's docstring).
     DATABASES["default"]["ENGINE"] = "integrations.core.postgresql"
+# SQLite (the embedded default): the web server and the worker share the file.
+# * `timeout` and IMMEDIATE transactions: a writer waits for the lock instead of failing at once.
+# * Write-ahead logging (https://sqlite.org/wal.html): readers do not block the writer nor the
+#   writer them, and a commit is one sync of the log instead of the rollback journal's several.
+#   With the rollback journal, a slow disk (about 60 ms a sync) held every writer and reader
+#   queued for seconds: calls to the sandboxes (served from the same file) ran past their
+#   timeout. `synchronous` stays at its default (FULL): a committed step survives a power cut,
+#   which the exactly-once export relies on. The mode is kept in the file; `-wal` and `-shm`
+#   files live beside it while it is open.
+SQLITE_OPTIONS = {
+    "timeout": 30,
+    "transaction_mode": "IMMEDIATE",
+    "init_command": "PRAGMA journal_mode=WAL",
+}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # The web server and the worker share the file: wait for locks instead of failing at once.
-    DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"timeout": 30, "transaction_mode": "IMMEDIATE"}
-    )
+    DATABASES["default"].setdefault("OPTIONS", {}).update(SQLITE_OPTIONS)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
