@@ -151,13 +151,16 @@ class VismaDocuments(VismaApi):
     def _upload(self, path: str, filename: str, content: bytes | Receipt, content_type: str) -> str:
         # multipart/form-data with one file part → 201, attachment id in Location. A `Receipt`
         # is streamed from its spool (ApiClient), bytes are sent as they are. Sending the
-        # same file again adds a revision rather than a second attachment, so a retry after a
-        # lost answer does no harm.
+        # same file again adds a revision rather than a second attachment; what two sends of
+        # it that arrive together make is not documented (a timed-out upload may still be at
+        # work when its resend arrives). So, like a create, an upload that may have arrived
+        # is not sent again here: the error says its outcome is unknown, and the export looks
+        # the file up on its document before sending it again.
         response = self.request(
             "POST",
             path,
             files={"file": (filename, content, content_type)},
-            idempotent=True,
+            idempotent=False,
         )
         return location_id(response)
 

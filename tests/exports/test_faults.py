@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from integrations.exports.models import ExportItem, ExportRun
+from integrations.core import errors
+from integrations.exports.models import AttachmentUpload, ExportItem, ExportRun
 from integrations.exports.services import runs
 from integrations.exports.services.runs import export_run_process, export_runs_resume
 from integrations.visma.client import VismaClient
@@ -222,3 +223,80 @@ def test_a_refused_shared_journal_fails_its_items_and_a_retry_books_it_once(
     journals = sandbox.visma_state()["journalTransactions"]
     assert len(journals) == 1
     assert {i.visma_number for i in ExportItem.objects.all()} == {journals[0]["batchNumber"]}
+
+
+ATTACH = "/v2/journaltransaction/module/GL/"
+
+
+def _uploads(sandbox: Sandbox) -> list[dict[str, Any]]:
+    return [
+        r
+        for r in sandbox.requests("visma")
+        if r["method"] == "POST" and r["path"].startswith(ATTACH) and r["status"] is not None
+    ]
+
+
+def test_a_lost_answer_on_an_upload_is_found_on_the_document_not_sent_again(
+    sandbox: Sandbox, demo: Any
+) -> None:
+    sandbox.fault("visma", path=ATTACH, method="POST", fault="lose_response", times=1)
+
+    job = sandbox.job_create([card_payload(files=[receipt()])])
+
+    assert run_for(job).status == ExportRun.Status.COMPLETED
+    state = sandbox.visma_state()
+    assert [a["revision"] for a in state["attachments"]] == [1]
+    assert len(_uploads(sandbox)) == 1
+    upload = AttachmentUpload.objects.get(item__run=run_for(job))
+    assert upload.status == "uploaded"
+    assert upload.visma_attachment_id == state["attachments"][0]["id"]
+    assert {i["status"] for i in sandbox.job_items(job["id"]).values()} == {"successful"}
+
+
+def test_an_upload_that_lands_after_its_timeout_is_adopted_when_the_run_looks_again(
+    sandbox: Sandbox, demo: Any, no_autorun: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Visma.net still works on an upload whose answer the client gave up on: the look-up
+    right after the timeout finds nothing, the run waits and looks again before sending the
+    file a second time, so two sends of one file never meet at Visma.net."""
+    job = sandbox.job_create([card_payload(files=[receipt()])])
+    run = run_for(job)
+    late: list[tuple[Any, ...]] = []
+    real_attach = VismaClient.journal_transaction_attach
+
+    def attach(self: VismaClient, number: str, **kwargs: Any) -> str:
+        late.append((self, number, kwargs))  # arrives once the client has given up
+        raise errors.TransientError(
+            "visma could not be reached: ReadTimeout",
+            service="visma",
+            method="POST",
+            url=ATTACH,
+            outcome_unknown=True,
+        )
+
+    with monkeypatch.context() as patch:
+        patch.setattr(VismaClient, "journal_transaction_attach", attach)
+        export_run_process(run_id=run.pk)
+
+    run.refresh_from_db()
+    assert run.status == ExportRun.Status.POSTING and run.claimed_by == ""
+    assert run.not_before is not None and run.not_before > timezone.now()
+    assert "unknown" in run.last_error
+    upload = AttachmentUpload.objects.get(item__run=run)
+    assert upload.status == "uploading" and upload.attempts == 1
+    assert sandbox.visma_state()["attachments"] == []
+
+    # The first send lands at Visma.net meanwhile.
+    client, number, kwargs = late[0]
+    landed = real_attach(client, number, **{**kwargs, "content": b"%PDF-1.4 the receipt"})
+    ExportRun.objects.filter(id=run.pk).update(not_before=timezone.now())
+    export_run_process(run_id=run.pk)
+
+    run.refresh_from_db()
+    assert run.status == ExportRun.Status.COMPLETED
+    state = sandbox.visma_state()
+    assert [a["revision"] for a in state["attachments"]] == [1]
+    assert len(_uploads(sandbox)) == 1
+    upload.refresh_from_db()
+    assert upload.status == "uploaded" and upload.visma_attachment_id == landed
+    assert {i["status"] for i in sandbox.job_items(job["id"]).values()} == {"successful"}

@@ -4,7 +4,10 @@ Every file has an `AttachmentUpload` row (unique per item and file); an uploaded
 sent again. Pleo's links are signed and expire: on 403/404 the item is fetched again once for
 fresh links. The file name is deterministic (the item's reference and the file's position), and
 Visma.net stores a file sent again under the same name as a new revision of the same
-attachment, so an upload whose answer was lost does no harm when repeated.
+attachment. What two sends of one file that arrive together make is not documented, so an
+upload whose outcome is unknown (a timeout, a lost answer, a worker stopped mid-upload) is
+looked up by its name on the document before it is sent again, and when it is not there yet
+the run looks again later (`UNKNOWN_RECHECK_SECONDS`), as for a create.
 
 A receipt that cannot be moved fails only that part: the document stays booked. Pleo keeps one
 status per item, and we report such an item as **failed** with the `receipt_*` reason, the
@@ -26,7 +29,10 @@ from integrations.core import errors
 from integrations.core.receipts import Receipt
 from integrations.exports.models import AttachmentUpload, ExportItem
 from integrations.exports.services.context import (
+    MAX_SEND_ATTEMPTS,
+    UNKNOWN_RECHECK_SECONDS,
     RunContext,
+    RunDeferred,
 )
 from integrations.exports.services.remote import remote_deferral
 from integrations.pleo.enums import FailureReason
@@ -91,6 +97,14 @@ def item_attachments_transfer(ctx: RunContext, item: ExportItem) -> Transfer:
         if upload.status == AttachmentUpload.Status.UPLOADED:
             continue
         checked = False
+        if upload.status == AttachmentUpload.Status.UPLOADING and upload.filename:
+            # Sent before without a known outcome (a lost answer, a worker stopped mid-upload):
+            # the file may be on the document already.
+            found = _sent_before(ctx, item, upload)
+            if found:
+                _adopt(ctx, upload, found)
+                checked = True
+                continue
         receipt: Receipt | None = None
         try:
             receipt = ctx.pleo.file_download(file.url)
@@ -223,14 +237,31 @@ def _upload(
         upload.save(update_fields=["status", "updated_at"])
         raise remote_deferral(exc) from exc
     except errors.ApiError as exc:
+        if exc.outcome_unknown:
+            # The file may have arrived (or still be arriving): look for it on the document;
+            # when it is not there yet, the run goes on later and looks again before sending
+            # it again (the upload stays `uploading`), as for a create whose outcome is unknown.
+            found = _sent_before(ctx, item, upload)
+            if found:
+                _adopt(ctx, upload, found)
+                return None
+            if upload.attempts < MAX_SEND_ATTEMPTS:
+                raise RunDeferred(
+                    UNKNOWN_RECHECK_SECONDS, f"Outcome of the upload of {filename} unknown"
+                ) from exc
         return _record(
             upload,
             FailureReason.RECEIPT_UPLOAD_FAILURE,
             f"Receipt {index} ({filename}) could not be uploaded to Visma.net: {exc.message}",
             item,
         )
-    # The end of the upload, written with the claim check (`guard`): a release that follows at
-    # once needs no check of its own (see `export_item_complete`).
+    _adopt(ctx, upload, attachment_id)
+    return None
+
+
+def _adopt(ctx: RunContext, upload: AttachmentUpload, attachment_id: str) -> None:
+    """The end of the upload, written with the claim check (`guard`): a release that follows at
+    once needs no check of its own (see `export_item_complete`)."""
     ctx.guard(
         upload,
         status=AttachmentUpload.Status.UPLOADED,
@@ -238,4 +269,29 @@ def _upload(
         error="",
         failure_reason_type="",
     )
-    return None
+
+
+def _sent_before(ctx: RunContext, item: ExportItem, upload: AttachmentUpload) -> str:
+    """The id of the attachment named as `upload`'s file on its document (or the document's
+    line), "" when there is none. When Visma.net does not answer the look-up, "" too: the file
+    is sent again, which its name makes a revision of the same attachment when the first send
+    did arrive."""
+    try:
+        if item.visma_document_type == ExportItem.DocumentType.JOURNAL:
+            # Reference: GET /v2/journaltransaction/{journalTransactionNumber}
+            journal = ctx.visma.journal_transaction_get(item.visma_number)
+            if upload.line_number is None:
+                attached = journal.attachments
+            else:
+                lines = [line for line in journal.lines if line.line_number == upload.line_number]
+                attached = lines[0].attachments if lines else ()
+        else:
+            # Reference: GET /v1/supplierInvoice/{documentType}/{invoiceNumber}
+            attached = ctx.visma.supplier_invoice_get(
+                item.visma_document_type, item.visma_number
+            ).attachments
+    except errors.RateLimited as exc:
+        raise remote_deferral(exc) from exc
+    except (errors.TransientError, errors.NotFound):
+        return ""
+    return next((a.id for a in attached if a.name == upload.filename), "")

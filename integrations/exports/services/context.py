@@ -46,6 +46,12 @@ LEASE_RENEW_SECONDS = min(TICK_SECONDS, STALE_AFTER.total_seconds() / 4)
 UNITS_PER_CALL_SLOT = 2
 # How long a run waits before it is tried again after Visma.net or Pleo could not be reached.
 UNREACHABLE_RETRY_SECONDS = remote_errors.UNREACHABLE_RETRY_SECONDS
+# A document whose create went unanswered (or a receipt whose upload did) is looked up, then
+# sent again at most this often.
+MAX_SEND_ATTEMPTS = 3
+# After an unanswered send that the look-up did not find yet, look again after this wait:
+# Visma.net may still be working on the request.
+UNKNOWN_RECHECK_SECONDS = 30
 
 
 class RunDeferred(Exception):

@@ -36,6 +36,8 @@ from integrations.exports.services.adopt import (
 from integrations.exports.services.attachments import item_attachments_transfer
 from integrations.exports.services.codec import invoice_from_json, journal_from_json, plan_json
 from integrations.exports.services.context import (
+    MAX_SEND_ATTEMPTS,
+    UNKNOWN_RECHECK_SECONDS,
     RunContext,
     RunDeferred,
     RunParked,
@@ -51,11 +53,6 @@ logger = logging.getLogger(__name__)
 
 # Items posted side by side are read this many at a time.
 ITEM_PAGE = 500
-# A document whose create went unanswered is looked up, then sent again at most this often.
-MAX_SEND_ATTEMPTS = 3
-# After an unanswered create that the lookup did not find yet, look again after this wait:
-# Visma.net may still be working on the request.
-UNKNOWN_RECHECK_SECONDS = 30
 # Look-ups in a row that Visma.net leaves unanswered before the run is parked.
 MAX_LOOKUP_FAILURES = 5
 OPEN = (ExportItem.Status.PENDING, ExportItem.Status.PLANNED)
