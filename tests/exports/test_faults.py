@@ -300,3 +300,25 @@ def test_an_upload_that_lands_after_its_timeout_is_adopted_when_the_run_looks_ag
     upload.refresh_from_db()
     assert upload.status == "uploaded" and upload.visma_attachment_id == landed
     assert {i["status"] for i in sandbox.job_items(job["id"]).values()} == {"successful"}
+
+
+def test_an_unreadable_look_up_after_a_lost_upload_answer_sends_the_file_again(
+    sandbox: Sandbox, demo: Any, no_autorun: list[int]
+) -> None:
+    sandbox.fault("visma", path=ATTACH, method="POST", fault="lose_response", times=1)
+    # Both look-ups (right after the lost answer, and when the run goes on) answer a page.
+    sandbox.fault("visma", path=CREATE + "/", method="GET", fault="malformed:not_json", times=2)
+    job = sandbox.job_create([card_payload(files=[receipt()])])
+    run = run_for(job)
+
+    export_run_process(run_id=run.pk)
+    run.refresh_from_db()
+    assert run.status == ExportRun.Status.POSTING and "unknown" in run.last_error
+    ExportRun.objects.filter(id=run.pk).update(not_before=timezone.now())
+    export_run_process(run_id=run.pk)
+
+    assert run_for(job).status == ExportRun.Status.COMPLETED
+    # Sent twice under one name: Visma.net keeps it as one attachment with a second revision.
+    assert [a["revision"] for a in sandbox.visma_state()["attachments"]] == [2]
+    assert len(_uploads(sandbox)) == 2
+    assert {i["status"] for i in sandbox.job_items(job["id"]).values()} == {"successful"}

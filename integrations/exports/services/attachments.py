@@ -273,9 +273,9 @@ def _adopt(ctx: RunContext, upload: AttachmentUpload, attachment_id: str) -> Non
 
 def _sent_before(ctx: RunContext, item: ExportItem, upload: AttachmentUpload) -> str:
     """The id of the attachment named as `upload`'s file on its document (or the document's
-    line), "" when there is none. When Visma.net does not answer the look-up, "" too: the file
-    is sent again, which its name makes a revision of the same attachment when the first send
-    did arrive."""
+    line), "" when there is none. When Visma.net does not answer the look-up (or answers what
+    cannot be read), "" too: the file is sent again, which its name makes a revision of the
+    same attachment when the first send did arrive."""
     try:
         if item.visma_document_type == ExportItem.DocumentType.JOURNAL:
             # Reference: GET /v2/journaltransaction/{journalTransactionNumber}
@@ -292,6 +292,6 @@ def _sent_before(ctx: RunContext, item: ExportItem, upload: AttachmentUpload) ->
             ).attachments
     except errors.RateLimited as exc:
         raise remote_deferral(exc) from exc
-    except (errors.TransientError, errors.NotFound):
+    except (errors.TransientError, errors.NotFound, errors.UnexpectedAnswer):
         return ""
     return next((a.id for a in attached if a.name == upload.filename), "")
