@@ -131,3 +131,21 @@ def test_the_settings_read_with_the_token_see_each_change_at_once(visma: Visma) 
     ServiceSettings.objects.filter(service="visma").delete()
     assert visma.get("/v1/account").status_code == 200
     assert ServiceSettings.objects.filter(service="visma").exists()
+
+
+@pytest.mark.postgres
+def test_a_receipt_is_stored_compressed_with_lz4_and_read_back_whole(visma: Visma) -> None:
+    """pglz would cost the server about a millisecond per 100 KB receipt (`storage`)."""
+    from integrations.sandbox.storage import lz4_available
+    from integrations.sandbox.visma.models import Attachment
+
+    if not lz4_available(connection):
+        pytest.skip("this PostgreSQL server is built without lz4")
+    visma.post("/v2/journaltransaction", journal_body())
+    content = b"%PDF-1.4\n" + b"% scan line 7 " * 8000
+    path = "/v2/journaltransaction/module/GL/000001/attachment"
+    assert visma.upload(path, "r.pdf", content).status_code == 201
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_column_compression(content) FROM sandbox_visma_attachment")
+        assert cursor.fetchall() == [("lz4",)]
+    assert bytes(Attachment.objects.get().content) == content
