@@ -105,15 +105,17 @@ def _verified_connection(headers: Mapping[str, str], body: bytes) -> tuple[int |
     """The connection whose secret signed the delivery, or None and why not.
 
     Every live connection's secret is tried: the body names the company, but it is not read
-    before the signature is verified."""
+    before the signature is verified. The secrets kept in this process first; when none of
+    them verifies it, the secrets as stored now (one set or rotated meanwhile)."""
     last_error = "No connection has a webhook secret."
-    for connection_id, secret in webhook_secrets(None):
-        try:
-            signature_verify(secret=secret, headers=headers, body=body)
-        except WebhookSignatureError as exc:
-            last_error = str(exc)
-            continue
-        return connection_id, ""
+    for fresh in (False, True):
+        for connection_id, secret in webhook_secrets(None, fresh=fresh):
+            try:
+                signature_verify(secret=secret, headers=headers, body=body)
+            except WebhookSignatureError as exc:
+                last_error = str(exc)
+                continue
+            return connection_id, ""
     return None, last_error
 
 
