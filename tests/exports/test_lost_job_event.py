@@ -18,6 +18,21 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 EVENTS = "/v3/export-job-events"
 
 
+def _completed_in_both(sandbox: Sandbox, job: dict[str, Any]) -> None:
+    """The run, resumed each time it was deferred, ends completed, and Pleo's job with it."""
+    run = run_for(job)
+    for _ in range(6):
+        if run.status in (ExportRun.Status.COMPLETED, ExportRun.Status.FAILED):
+            break
+        # A deferred run: its wait is over.
+        ExportRun.objects.filter(id=run.pk).update(not_before=timezone.now())
+        export_run_process(run_id=run.pk)
+        run.refresh_from_db()
+    assert run.status == ExportRun.Status.COMPLETED, (run.status, run.last_error)
+    jobs = {j["id"]: j for j in sandbox.pleo_state()["exportJobs"]}
+    assert jobs[job["id"]]["status"] == "completed"
+
+
 @pytest.mark.parametrize("one_journal", [False, True])
 @pytest.mark.parametrize("times", [1, 2])
 def test_a_lost_answer_on_a_job_event_still_completes_the_job(
@@ -28,17 +43,7 @@ def test_a_lost_answer_on_a_job_event_still_completes_the_job(
 
     job = sandbox.job_create([card_payload(), card_payload("250.00", "50.00")])
 
-    run = run_for(job)
-    for _ in range(6):
-        if run.status in (ExportRun.Status.COMPLETED, ExportRun.Status.FAILED):
-            break
-        # A deferred run: its wait is over.
-        ExportRun.objects.filter(id=run.pk).update(not_before=timezone.now())
-        export_run_process(run_id=run.pk)
-        run.refresh_from_db()
-    assert run.status == ExportRun.Status.COMPLETED, (run.status, run.error)
-    jobs = {j["id"]: j for j in sandbox.pleo_state()["exportJobs"]}
-    assert jobs[job["id"]]["status"] == "completed"
+    _completed_in_both(sandbox, job)
 
 
 @pytest.mark.parametrize("one_journal", [False, True])
@@ -61,14 +66,5 @@ def test_a_lost_answer_on_the_closing_event_still_completes_the_job(
 
     job = sandbox.job_create([card_payload(), card_payload("250.00", "50.00")])
 
-    run = run_for(job)
-    for _ in range(6):
-        if run.status in (ExportRun.Status.COMPLETED, ExportRun.Status.FAILED):
-            break
-        ExportRun.objects.filter(id=run.pk).update(not_before=timezone.now())
-        export_run_process(run_id=run.pk)
-        run.refresh_from_db()
     assert lost == ["completed"]
-    assert run.status == ExportRun.Status.COMPLETED, (run.status, run.error)
-    jobs = {j["id"]: j for j in sandbox.pleo_state()["exportJobs"]}
-    assert jobs[job["id"]]["status"] == "completed"
+    _completed_in_both(sandbox, job)
