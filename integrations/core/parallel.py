@@ -1,8 +1,9 @@
 """Working the independent units of one run side by side: the items and shared journals of an
 export run, the independent Pleo writes of a master-data sync.
 
-Each unit is taken by one of at most `concurrency` threads; the calling thread receives every
-finished unit in turn (to report, to keep the heartbeat) and does no remote work of its own.
+Each unit is taken by one of at most `concurrency` threads; the calling thread hands the units
+out as the threads need them and receives every finished unit in turn (to report, to keep the
+heartbeat).
 Every thread runs in a copy of the caller's context (the ApiCall links and buffer travel
 along), has its own database connection, and closes it when it ends.
 
@@ -50,20 +51,27 @@ def units_work(
     concurrency: int,
     finished: Callable[[Unit], None],
     idle: Callable[[], None] | None = None,
+    ahead: int | None = None,
 ) -> None:
     """`work(unit)` for every unit, at most `concurrency` at once; `finished(unit)` in the
     calling thread after each, and `idle()` there every IDLE_SECONDS no unit finishes (the
-    heartbeat goes on while every thread waits, e.g. for the call budget)."""
+    heartbeat goes on while every thread waits, e.g. for the call budget).
+
+    `units` is taken lazily, by the calling thread: at most `ahead` units (default
+    `concurrency`) wait for a thread beyond those being worked, and each finished unit lets one
+    more in. So `units` may read its units page by page (an export's items): the next page is
+    read while the threads still work the last units of the one before, and what is held stays
+    bounded whatever the number of units."""
     if concurrency <= 1:
         for unit in units:
             work(unit)
             finished(unit)
         return
-    todo: queue.SimpleQueue[Unit] = queue.SimpleQueue()
-    for unit in units:
-        todo.put(unit)
-    if todo.empty():
+    source = iter(units)
+    first = list(islice(source, 1))
+    if not first:
         return
+    todo: queue.SimpleQueue[object] = queue.SimpleQueue()
     done: queue.SimpleQueue[object] = queue.SimpleQueue()
     stop = threading.Event()
     failures: list[BaseException] = []
@@ -72,12 +80,11 @@ def units_work(
     def worker() -> None:
         try:
             while not stop.is_set():
-                try:
-                    unit = todo.get_nowait()
-                except queue.Empty:
+                unit = todo.get()
+                if unit is _FINISHED:
                     return
                 try:
-                    work(unit)
+                    work(unit)  # type: ignore[arg-type]
                 except BaseException as exc:  # the run decides; see the module docstring
                     failures.append(exc)
                     stop.set()
@@ -91,10 +98,31 @@ def units_work(
         threading.Thread(target=context.copy().run, args=(worker,), daemon=True)
         for _ in range(concurrency)
     ]
+    exhausted = False
+
+    def let_in(count: int) -> None:
+        """Hand `count` more units to the threads; once there are no more (or the work
+        stopped), one end mark per thread."""
+        nonlocal exhausted
+        if exhausted:
+            return
+        if not stop.is_set():
+            taken = 0
+            for unit in islice(source, count):
+                todo.put(unit)
+                taken += 1
+            if taken == count:
+                return
+        exhausted = True
+        for _ in threads:
+            todo.put(_FINISHED)
+
+    todo.put(first[0])
     for thread in threads:
         thread.start()
     running = len(threads)
     try:
+        let_in(concurrency - 1 + (concurrency if ahead is None else max(0, ahead)))
         while running:
             try:
                 item = done.get(timeout=IDLE_SECONDS)
@@ -104,14 +132,22 @@ def units_work(
                 continue
             if item is _FINISHED:
                 running -= 1
+                # A thread that stopped on a failure: the others get their end marks.
+                if stop.is_set():
+                    let_in(0)
                 continue
             if not stop.is_set():
                 finished(item)  # type: ignore[arg-type]
+            let_in(1)
     except BaseException:
         stop.set()
         raise
     finally:
         stop.set()
+        if not exhausted:
+            exhausted = True
+            for _ in threads:
+                todo.put(_FINISHED)
         for thread in threads:
             thread.join()
     if failures:

@@ -96,6 +96,31 @@ def test_items_of_one_run_are_in_flight_together_and_each_is_booked_once(
     )
 
 
+def test_items_read_page_by_page_while_others_are_worked_are_each_booked_once(
+    sandbox: Sandbox, demo: Any, no_autorun: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings_change(demo, export_concurrency=2)
+    # Pages of two items, none handed out ahead: the next page is read while the four items
+    # worked at once are still under way.
+    monkeypatch.setattr(poster, "ITEM_PAGE", 2)
+    monkeypatch.setattr(poster, "ITEMS_AHEAD", 0)
+    job = sandbox.job_create(_items(7))
+    run = run_for(job)
+
+    export_run_process(run_id=run.pk, worker="worker-a")
+
+    run.refresh_from_db()
+    assert run.status == ExportRun.Status.COMPLETED, run.last_error
+    assert (run.items_total, run.items_done, run.items_failed) == (7, 7, 0)
+    state = sandbox.visma_state()
+    assert len(state["journalTransactions"]) == 7
+    assert len(state["attachments"]) == 7
+    creates = ApiCall.objects.filter(method="POST", path__endswith="/v2/journaltransaction")
+    assert sorted(creates.values_list("export_item_id", flat=True)) == sorted(
+        ExportItem.objects.filter(run=run).values_list("id", flat=True)
+    )
+
+
 def test_a_refused_item_fails_alone_while_the_others_are_booked(
     sandbox: Sandbox, demo: Any, no_autorun: list[int]
 ) -> None:

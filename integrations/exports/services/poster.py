@@ -53,6 +53,9 @@ logger = logging.getLogger(__name__)
 
 # Items posted side by side are read this many at a time.
 ITEM_PAGE = 500
+# Items handed out ahead of the threads, per item worked at once: enough to keep every thread
+# busy while the calling thread reads the next page (a few hundred milliseconds at most).
+ITEMS_AHEAD = 4
 # Look-ups in a row that Visma.net leaves unanswered before the run is parked.
 MAX_LOOKUP_FAILURES = 5
 OPEN = (ExportItem.Status.PENDING, ExportItem.Status.PLANNED)
@@ -100,25 +103,17 @@ def export_run_post(ctx: RunContext) -> None:
         export_run_report_due(ctx, finished=0 if item.status in OPEN else 1)
 
     # The open items a page at a time, so the worker holds at most ITEM_PAGE of them (with
-    # their payloads) whatever the size of the export: its memory stays flat.
-    last_id = 0
-    while True:
-        page = list(
-            run.items.filter(status__in=OPEN, id__gt=last_id)
-            .order_by("id")
-            .prefetch_related("uploads")[:ITEM_PAGE]
-        )
-        if not page:
-            break
-        last_id = page[-1].pk
-        units_work(
-            page,
-            lambda item: export_item_post(ctx, item),
-            concurrency=ctx.units_at_once,
-            finished=finished,
-            idle=ctx.tick,
-        )
-        del page
+    # their payloads) and the few handed out ahead, whatever the size of the export: its memory
+    # stays flat. The next page is read while the threads work the last items of the one
+    # before (`units_work` takes the items lazily), never with every thread waiting for it.
+    units_work(
+        _pages(run.items.filter(status__in=OPEN).prefetch_related("uploads")),
+        lambda item: export_item_post(ctx, item),
+        concurrency=ctx.units_at_once,
+        finished=finished,
+        idle=ctx.tick,
+        ahead=ITEMS_AHEAD * ctx.units_at_once,
+    )
     run_counts_update(run)
 
 
