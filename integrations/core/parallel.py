@@ -144,10 +144,7 @@ def units_work(
         raise
     finally:
         stop.set()
-        if not exhausted:
-            exhausted = True
-            for _ in threads:
-                todo.put(_FINISHED)
+        let_in(0)  # stopped: the end marks, unless they went already
         for thread in threads:
             thread.join()
     if failures:
